@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+// One vitest project per package; sources are resolved through the
+// "@raftmq/source" export condition so tests run the TypeScript directly.
+const sourceCondition = { resolve: { conditions: ['@raftmq/source'] } };
+
+export default defineConfig({
+  test: {
+    projects: [
+      { ...sourceCondition, test: { name: 'commitlog', root: 'packages/commitlog', include: ['test/**/*.test.ts'] } },
+      { ...sourceCondition, test: { name: 'raft', root: 'packages/raft', include: ['test/**/*.test.ts'] } },
+      { ...sourceCondition, test: { name: 'jepsen-tests', root: 'jepsen-tests', include: ['test/**/*.test.ts'], testTimeout: 600_000 } },
+    ],
+  },
+});
