@@ -69,6 +69,9 @@ export function parseConfig(input: ConfigInput): Config {
   const result = configSchema.safeParse(input);
   if (!result.success) {
     const issue = result.error.issues[0];
+    if (issue?.code === 'unrecognized_keys') {
+      throw new ConfigError(issue.keys.join(', '), 'is not a known setting', { cause: result.error });
+    }
     const field = issue === undefined || issue.path.length === 0 ? '(root)' : issue.path.join('.');
     throw new ConfigError(field, issue?.message ?? 'invalid', { cause: result.error });
   }

@@ -831,6 +831,8 @@ export class RaftCore {
       peer.inflights.freeThrough(message.index);
     }
     if (this.maybeCommit()) {
+      // Committing our own removal makes us step down.
+      if (this.currentRole !== Role.Leader) return;
       this.broadcastPending = true;
     } else if (wasPaused) {
       this.sendAppend(peer, false);
@@ -1057,7 +1059,9 @@ export class RaftCore {
   // ---------------------------------------------------------------- plumbing
 
   private send(message: Message): void {
-    if (this.currentRole === Role.Leader && isLeaderTraffic(message)) {
+    const leaderTraffic = isLeaderTraffic(message);
+    assert(!leaderTraffic || this.currentRole === Role.Leader, `a ${this.currentRole} tried to send leader traffic to ${message.to}`);
+    if (leaderTraffic) {
       this.sendNowQueue.push(message);
     } else if (this.unsafe.acknowledgeBeforePersist === true && message.type === MessageType.AppendResponse) {
       this.sendNowQueue.push(message);
@@ -1103,8 +1107,9 @@ function isLeaderTraffic(message: Message): boolean {
     case MessageType.Heartbeat:
     case MessageType.Snapshot:
     case MessageType.TimeoutNow:
-    case MessageType.ReadIndexResponse:
       return true;
+    case MessageType.ReadIndexResponse:
+      return !message.reject;
     default:
       return false;
   }
