@@ -525,6 +525,9 @@ export class RaftCore {
     this.heartbeatElapsed++;
     this.electionElapsed++;
     this.reads.tick();
+    // Before CheckQuorum clears the activity flags this check relies on.
+    this.maybeReturnLeadershipToPreferred();
+    if (this.currentRole !== Role.Leader) return;
     if (this.electionElapsed >= this.config.electionTimeoutTicksMin) {
       this.electionElapsed = 0;
       if (this.config.checkQuorum) {
@@ -556,7 +559,6 @@ export class RaftCore {
       this.heartbeatElapsed = 0;
       this.broadcastHeartbeat();
     }
-    this.maybeReturnLeadershipToPreferred();
   }
 
   private maybeReturnLeadershipToPreferred(): void {
@@ -847,7 +849,8 @@ export class RaftCore {
     peer.recentlyActive = true;
     peer.probeSent = false;
     if (peer.state === 'replicate' && peer.inflights.full()) peer.inflights.freeFirst();
-    if (peer.match < this.log.lastIndex()) this.sendAppend(peer, false);
+    // Sent even when empty: lost Appends leave `next` past the end, and only a rejection brings the follower back to probing.
+    if (peer.match < this.log.lastIndex()) this.sendAppend(peer, true);
     if (message.readRound > peer.ackedRound) {
       peer.ackedRound = message.readRound;
       this.releaseConfirmedReads();

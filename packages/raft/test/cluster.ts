@@ -58,6 +58,10 @@ export class TestCluster {
   inFlight: Message[] = [];
   /** Directed links that drop everything: "from->to". */
   readonly cut = new Set<string>();
+  /** Every node seen leading, by term; election safety (Raft §5.2) holds while no set has two members. */
+  readonly leadersByTerm = new Map<number, Set<string>>();
+  /** Called after each flush of a node, once its state may have changed: for invariants checked at every step. */
+  readonly afterFlush: ((id: string, node: TestNode) => void)[] = [];
   private readonly options: ClusterOptions;
   private seed: number;
 
@@ -125,6 +129,24 @@ export class TestCluster {
       node.readsAborted.push(...ready.readsAborted);
       node.core.advance(ready);
     }
+    this.recordLeadership(id, node);
+    for (const listener of this.afterFlush) listener(id, node);
+  }
+
+  private recordLeadership(id: string, node: TestNode): void {
+    if (node.core.role !== 'leader') return;
+    const term = node.core.term;
+    let leaders = this.leadersByTerm.get(term);
+    if (leaders === undefined) {
+      leaders = new Set<string>();
+      this.leadersByTerm.set(term, leaders);
+    }
+    leaders.add(id);
+  }
+
+  /** Terms in which two or more nodes were seen leading (empty while election safety holds). */
+  termsWithSeveralLeaders(): number[] {
+    return [...this.leadersByTerm].filter(([, leaders]) => leaders.size > 1).map(([term]) => term);
   }
 
   flushAll(): void {
@@ -148,6 +170,26 @@ export class TestCluster {
       this.deliver(this.inFlight.shift() as Message);
     }
     return delivered;
+  }
+
+  /**
+   * Delivers until nothing is in flight, except messages `hold` selects: those are
+   * taken out of the network and returned, for the test to deliver, alter or drop.
+   */
+  stabilizeHolding(hold: (message: Message) => boolean, messagesMax = 100_000): Message[] {
+    this.flushAll();
+    const held: Message[] = [];
+    let delivered = 0;
+    while (this.inFlight.length > 0) {
+      const message = this.inFlight.shift() as Message;
+      if (hold(message)) {
+        held.push(message);
+        continue;
+      }
+      if (delivered++ >= messagesMax) throw new Error('the cluster did not stabilize');
+      this.deliver(message);
+    }
+    return held;
   }
 
   /** Takes every in-flight message out of the network, for the test to deliver or drop. */
