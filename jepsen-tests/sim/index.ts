@@ -1,1 +1,41 @@
-export {};
+export { deriveSeed, SeededRandom } from './random.js';
+export { EventQueue } from './event-queue.js';
+export type { SimulatedAction } from './event-queue.js';
+export { TraceHash, hashBytes } from './trace.js';
+export {
+  Network,
+  bridgePartition,
+  cleanNetworkProfile,
+  inboundCutPartition,
+  isolatePartition,
+  oneWayPartition,
+  outboundCutPartition,
+  ringPartition,
+  splitPartition,
+} from './network.js';
+export type { NetworkProfile, Partition } from './network.js';
+export { ValueStateMachine, encodeValue, decodeValue, nextDigest } from './state-machine.js';
+export { InvariantChecker, checkAcknowledgedValues } from './invariants.js';
+export type { FinalReplica, InvariantName, LogView, Violation } from './invariants.js';
+export { SimNode } from './sim-node.js';
+export type { NodeHost, NodeState, SimNodeOptions } from './sim-node.js';
+export { Workload } from './workload.js';
+export type { WorkloadOptions, WorkloadStats } from './workload.js';
+export { Operator } from './operator.js';
+export { faultEventArbitrary, generateScenario, networkProfileArbitrary, partitionShapes, quietScenario, scenarioArbitrary } from './faults.js';
+export type { FaultEvent, NodeSelector, PartitionShape, Scenario } from './faults.js';
+export { Simulation, bootstrapStore, runSimulation, tickUs } from './simulation.js';
+export type { SimulationOptions, SimulationResult } from './simulation.js';
+export { emptySimulationStats } from './stats.js';
+export type { SimulationStats } from './stats.js';
+export { SimTransport } from './sim-transport.js';
+export type { TransportWorld } from './sim-transport.js';
+export { FaultInjector } from './fault-injector.js';
+export type { FaultWorld } from './fault-injector.js';
+export { measureElectionTimes } from './election-stats.js';
+export type { ElectionStats } from './election-stats.js';
+export { describeFailure, replayCommand } from './replay.js';
+export { nodesForSeed, runSeeds } from './seed-runner.js';
+export type { NodesChoice, SeedRunOptions, SeedRunSummary } from './seed-runner.js';
+export { percentile } from './election-stats.js';
+export type { ElectionStatsOptions } from './election-stats.js';

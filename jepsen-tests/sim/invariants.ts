@@ -1,4 +1,4 @@
-import type { Entry } from '@raftmq/commitlog';
+import type { Entry, HardState } from '@raftmq/commitlog';
 import { Role } from '@raftmq/raft';
 import { hashBytes } from './trace.js';
 
@@ -9,6 +9,7 @@ export type InvariantName =
   | 'leader-completeness'
   | 'state-machine-safety'
   | 'linearizable-read'
+  | 'durability'
   | 'acknowledged-values'
   | 'liveness'
   | 'core-error'
@@ -73,6 +74,11 @@ export class InvariantChecker {
   /** By log index: the digest of the applied history through that entry, from the first replica to apply it. */
   private readonly appliedDigest: number[] = [];
   private readonly appliedTerm: number[] = [];
+
+  /** How many terms had a leader: elections won. */
+  get leaderTermCount(): number {
+    return this.leaderByTerm.size;
+  }
 
   get failed(): boolean {
     return this.violation !== null;
@@ -234,6 +240,22 @@ export class InvariantChecker {
     if (knownDigest !== undefined && knownDigest !== digest) {
       this.violate('state-machine-safety', `${nodeId} installed a snapshot through index ${index} whose state differs from what other replicas applied`);
     }
+  }
+
+  /**
+   * A replica sends a granted vote; `durable` is its hard state on disk at
+   * that moment. The vote must be on disk, or the replica must have moved to
+   * a later term (which it can never leave to vote again in this one).
+   */
+  observeVoteGrant(nodeId: string, candidate: string, term: number, durable: HardState): void {
+    if (durable.term > term || (durable.term === term && durable.vote === candidate)) return;
+    this.violate('durability', `${nodeId} granted its vote in term ${term} to ${candidate}, but its disk holds term ${durable.term} and vote ${String(durable.vote)}`);
+  }
+
+  /** A replica acknowledges its log up to `index`; `durableLastIndex` is the last index on its disk at that moment. */
+  observeAppendAcknowledgement(nodeId: string, leader: string, index: number, durableLastIndex: number): void {
+    if (index <= durableLastIndex) return;
+    this.violate('durability', `${nodeId} acknowledged index ${index} to ${leader}, but its disk ends at ${durableLastIndex}`);
   }
 
   /**

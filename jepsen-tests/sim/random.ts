@@ -38,10 +38,11 @@ export class SeededRandom implements Random {
     return uniformInt(this.generator, minInclusive, maxInclusive);
   }
 
-  /** True with probability permille / 1000. */
+  /**
+   * True with probability permille / 1000. Always draws, even for 0 or 1000,
+   * so a shrunk rate does not shift every later draw of the stream.
+   */
   chance(permille: number): boolean {
-    if (permille <= 0) return false;
-    if (permille >= 1000) return true;
     return this.nextInt(0, 999) < permille;
   }
 

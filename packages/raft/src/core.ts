@@ -744,8 +744,10 @@ export class RaftCore {
       return;
     }
     this.forgetAcknowledgementsFrom(meta.index + 1);
+    // The outstanding Ready may still apply entries up to lastHandedForApply, and the driver may ask about those.
+    const lastHandedForApply = this.outstanding?.committed[this.outstanding.committed.length - 1]?.index ?? 0;
+    this.memberships.restore(Math.max(this.log.applied, lastHandedForApply), meta.index, meta.membership);
     this.log.restore(message.snapshot);
-    this.memberships.reset(meta.index, meta.membership);
     this.onMembershipChanged();
     respond(meta.index);
   }

@@ -87,9 +87,14 @@ export class MembershipHistory {
     assert(false, `membership at ${index} is older than the history kept`);
   }
 
-  reset(baseIndex: number, base: Membership): void {
-    this.history.length = 0;
-    this.history.push({ index: baseIndex, membership: base });
+  /**
+   * A snapshot from the leader replaces the log after `appliedIndex`: memberships set after
+   * it go, the snapshot's takes over, and those the state machine may still ask about stay.
+   */
+  restore(appliedIndex: number, snapshotIndex: number, membership: Membership): void {
+    assert(snapshotIndex > appliedIndex, `snapshot at ${snapshotIndex} is not past the applied index ${appliedIndex}`);
+    this.truncateFrom(appliedIndex + 1);
+    this.history.push({ index: snapshotIndex, membership });
   }
 
   /** Drops memberships superseded at or before `index`, which nobody will ask about again. */

@@ -1,0 +1,129 @@
+import type { Entry, HardState, Snapshot } from '../../src/index.js';
+
+/**
+ * The log as the LogStore contract defines it, written naively: a plain array
+ * holding exactly the log's entries. MemoryLog is the reference semantics;
+ * this model restates them without any of its data structures, so a store and
+ * the model can only agree by both being right.
+ */
+export interface LogModel {
+  readonly hardState: HardState;
+  readonly snapshot: Snapshot | null;
+  readonly firstIndex: number;
+  /** term(firstIndex - 1): from the snapshot or the last entry compacted away; 0 before index 1. */
+  readonly termBeforeFirst: number;
+  readonly entries: readonly Entry[];
+}
+
+export type Mutation =
+  | { readonly kind: 'append'; readonly entries: readonly Entry[] }
+  | { readonly kind: 'truncateSuffix'; readonly fromIndex: number }
+  | { readonly kind: 'compact'; readonly uptoIndex: number }
+  | { readonly kind: 'saveHardState'; readonly hardState: HardState }
+  | { readonly kind: 'saveSnapshot'; readonly snapshot: Snapshot };
+
+export type ErrorName =
+  | 'CompactedError'
+  | 'UnavailableError'
+  | 'LogContinuityError'
+  | 'InvalidArgumentError'
+  | 'StoreClosedError';
+
+/** What a mutation does: changes the log, is accepted without changing it, or fails with the named error. */
+export type Outcome = 'written' | 'ignored' | ErrorName;
+
+export const EMPTY_MODEL: LogModel = {
+  hardState: { term: 0, vote: null, commit: 0 },
+  snapshot: null,
+  firstIndex: 1,
+  termBeforeFirst: 0,
+  entries: [],
+};
+
+export function modelLastIndex(model: LogModel): number {
+  return model.firstIndex + model.entries.length - 1;
+}
+
+export function modelTerm(model: LogModel, index: number): number | undefined {
+  if (index === model.firstIndex - 1) return model.termBeforeFirst;
+  return model.entries.find((each) => each.index === index)?.term;
+}
+
+export function expectedOutcome(model: LogModel, mutation: Mutation): Outcome {
+  const lastIndex = modelLastIndex(model);
+  switch (mutation.kind) {
+    case 'append':
+      if (mutation.entries.length === 0) return 'ignored';
+      return mutation.entries.every((each, position) => each.index === lastIndex + 1 + position)
+        ? 'written'
+        : 'LogContinuityError';
+    case 'truncateSuffix':
+      if (!Number.isSafeInteger(mutation.fromIndex)) return 'InvalidArgumentError';
+      return mutation.fromIndex >= model.firstIndex && mutation.fromIndex <= lastIndex + 1
+        ? 'written'
+        : 'LogContinuityError';
+    case 'compact': {
+      if (!Number.isSafeInteger(mutation.uptoIndex)) return 'InvalidArgumentError';
+      const covered = model.snapshot !== null && model.snapshot.meta.index >= mutation.uptoIndex;
+      if (!covered || mutation.uptoIndex > lastIndex) return 'LogContinuityError';
+      return mutation.uptoIndex < model.firstIndex ? 'ignored' : 'written';
+    }
+    case 'saveHardState':
+      return 'written';
+    case 'saveSnapshot': {
+      const { index } = mutation.snapshot.meta;
+      if (!Number.isSafeInteger(index) || index < 0) return 'InvalidArgumentError';
+      return model.snapshot !== null && index < model.snapshot.meta.index ? 'ignored' : 'written';
+    }
+  }
+}
+
+/** The model after `mutation`, which the caller established is 'written' (anything else leaves the model as it is). */
+export function applyMutation(model: LogModel, mutation: Mutation): LogModel {
+  switch (mutation.kind) {
+    case 'append':
+      return { ...model, entries: [...model.entries, ...mutation.entries] };
+    case 'truncateSuffix':
+      return { ...model, entries: model.entries.filter((each) => each.index < mutation.fromIndex) };
+    case 'compact':
+      return {
+        ...model,
+        firstIndex: mutation.uptoIndex + 1,
+        termBeforeFirst: modelTerm(model, mutation.uptoIndex) as number,
+        entries: model.entries.filter((each) => each.index > mutation.uptoIndex),
+      };
+    case 'saveHardState':
+      return { ...model, hardState: mutation.hardState };
+    case 'saveSnapshot': {
+      const { meta } = mutation.snapshot;
+      // A log that agrees with the snapshot keeps its entries for the caller to compact; any other is replaced by it.
+      if (modelTerm(model, meta.index) === meta.term) return { ...model, snapshot: mutation.snapshot };
+      return {
+        ...model,
+        snapshot: mutation.snapshot,
+        firstIndex: meta.index + 1,
+        termBeforeFirst: meta.term,
+        entries: [],
+      };
+    }
+  }
+}
+
+/** What readEntries(lo, hi, maxBytes) and entries(lo, hi, maxBytes) return, or the error they throw. */
+export function expectedRead(model: LogModel, lo: number, hi: number, maxBytes: number): readonly Entry[] | ErrorName {
+  if (!Number.isSafeInteger(lo) || !Number.isSafeInteger(hi) || lo > hi || !(maxBytes >= 0)) {
+    return 'InvalidArgumentError';
+  }
+  if (lo < model.firstIndex) return 'CompactedError';
+  if (hi > modelLastIndex(model) + 1) return 'UnavailableError';
+  const result: Entry[] = [];
+  let totalBytes = 0;
+  for (const entry of model.entries) {
+    if (entry.index < lo || entry.index >= hi) continue;
+    totalBytes += entry.data.byteLength;
+    // Always at least one entry, so a caller with a small budget still makes progress.
+    if (totalBytes > maxBytes && result.length > 0) break;
+    result.push(entry);
+  }
+  return result;
+}
