@@ -11,7 +11,10 @@ import {
   type Network,
   type Partition,
 } from './network.js';
+import { LeaderNemeses } from './leader-nemeses.js';
 import type { Operator } from './operator.js';
+import type { SeededRandom } from './random.js';
+import type { SelectiveLoss } from './selective-loss.js';
 import type { SimNode } from './sim-node.js';
 import type { SimulationStats } from './stats.js';
 import type { TraceHash } from './trace.js';
@@ -22,6 +25,9 @@ export interface FaultWorld {
   /** Nodes that exist: the injector removes wiped and retired ones. */
   readonly nodes: Map<string, SimNode>;
   readonly network: Network;
+  readonly selectiveLoss: SelectiveLoss;
+  /** The nemeses' own draws (which downtime, how long a leader leads), apart from the network's and the disk's. */
+  readonly nemesisRandom: SeededRandom;
   readonly operator: Operator;
   readonly workload: Workload;
   readonly trace: TraceHash;
@@ -66,12 +72,27 @@ export class FaultInjector {
   private nextFaultToken = 1;
   /** The degradation in force: only its own timer may end it. */
   private degradeToken = 0;
+  /** The selective loss in force: only its own timer may end it. */
+  private selectiveLossToken = 0;
+  private readonly leaderNemeses: LeaderNemeses;
   private readonly generationByBase = new Map<string, number>();
   /** Wiped nodes and whether their replacement has started. */
   private readonly wipedNodes: WipedNode[] = [];
   private healed = false;
 
-  constructor(private readonly world: FaultWorld) {}
+  constructor(private readonly world: FaultWorld) {
+    this.leaderNemeses = new LeaderNemeses(world, world.nemesisRandom, (node, downMs, keepUnsyncedPermille) => this.crashForAWhile(node, downMs, keepUnsyncedPermille));
+  }
+
+  /** A node became leader (see leaderChurn). */
+  onBecameLeader(node: SimNode, term: number): void {
+    if (!this.healed) this.leaderNemeses.onBecameLeader(node, term);
+  }
+
+  /** A leader's commit index went up (see killAfterCommit). */
+  onLeaderCommitAdvanced(node: SimNode): void {
+    if (!this.healed) this.leaderNemeses.onLeaderCommitAdvanced(node);
+  }
 
   /** Schedules every fault at its time within a fault phase of `faultPhaseUs`. */
   schedule(faultPhaseUs: number): void {
@@ -87,8 +108,10 @@ export class FaultInjector {
   healAll(): void {
     this.healed = true;
     const world = this.world;
+    this.leaderNemeses.stop();
     world.network.setPartition(null);
     world.network.setBaseProfile(cleanNetworkProfile);
+    world.selectiveLoss.setFreshDropPermille(0);
     for (const wiped of this.wipedNodes) this.startReplacementOfWiped(wiped);
     for (const node of [...world.nodes.values()]) {
       if (node.nodeState === 'paused') this.resumeNode(node);
@@ -132,7 +155,33 @@ export class FaultInjector {
         });
         return;
       }
+      case 'selectiveLoss':
+        this.loseFreshAppends(fault.durationMs, fault.freshDropPermille);
+        return;
+      case 'leaderChurn':
+        this.leaderNemeses.churn(fault);
+        return;
+      case 'killAfterCommit':
+        this.leaderNemeses.killAfterCommit(fault);
+        return;
+      case 'leaderStorm':
+        world.log(`fault: leader storm for ${fault.durationMs} ms`);
+        this.loseFreshAppends(fault.durationMs, fault.freshDropPermille);
+        this.leaderNemeses.churn(fault);
+        this.leaderNemeses.killAfterCommit({ ...fault, delayMs: 0 });
+        return;
     }
+  }
+
+  private loseFreshAppends(durationMs: number, freshDropPermille: number): void {
+    const world = this.world;
+    world.selectiveLoss.setFreshDropPermille(freshDropPermille);
+    const token = this.nextFaultToken++;
+    this.selectiveLossToken = token;
+    world.log(`fault: Appends carrying the sender's own-term entries lost (${freshDropPermille}‰) for ${durationMs} ms`);
+    world.after(durationMs * 1000, () => {
+      if (this.selectiveLossToken === token && !this.healed) world.selectiveLoss.setFreshDropPermille(0);
+    });
   }
 
   /** The up node a selector chooses, from the up nodes in a stable order. */
@@ -169,7 +218,22 @@ export class FaultInjector {
       return;
     }
     world.log(`fault: crash ${node.id} keeping ${keepUnsyncedPermille}‰ of unsynced writes, down ${downMs} ms`);
-    world.after(downMs * 1000, () => {
+    this.restartLater(node, token, downMs);
+  }
+
+  /** Crashes an up node (disk kept) and restarts it `downMs` later, unless a later fault took it over meanwhile. */
+  private crashForAWhile(node: SimNode, downMs: number, keepUnsyncedPermille: number): void {
+    if (!node.isUp || this.healed) return;
+    this.world.trace.mix(node.number);
+    this.crashNode(node, keepUnsyncedPermille);
+    const token = this.nextFaultToken++;
+    this.faultTokenByNode.set(node, token);
+    this.world.log(`crash ${node.id} keeping ${keepUnsyncedPermille}‰ of unsynced writes, down ${downMs} ms`);
+    this.restartLater(node, token, downMs);
+  }
+
+  private restartLater(node: SimNode, token: number, downMs: number): void {
+    this.world.after(downMs * 1000, () => {
       if (this.faultTokenByNode.get(node) === token) this.restartNode(node);
     });
   }

@@ -32,6 +32,8 @@ export interface NodeHost {
   onSnapshotInstalled(node: SimNode, index: number): void;
   onSnapshotTaken(node: SimNode, index: number): void;
   onRoleChange(node: SimNode, role: Role, term: number, leaderId: string | null): void;
+  /** The node leads and its commit index just went up: a commit decision only it knows of yet. */
+  onLeaderCommitAdvanced?(node: SimNode, commitIndex: number): void;
 }
 
 export interface SimNodeOptions {
@@ -93,6 +95,7 @@ export class SimNode {
   private observedRole: Role | null = null;
   private observedTerm = 0;
   private observedLeader: string | null = null;
+  private observedCommit = 0;
 
   constructor(
     private readonly host: NodeHost,
@@ -127,6 +130,7 @@ export class SimNode {
     this.lastSnapshotIndex = this.machine.appliedIndex;
     this.incarnation++;
     this.outstanding = null;
+    this.observedCommit = 0;
     this.waitingReads = [];
     this.backlog = [];
     this.backlogMessages = 0;
@@ -310,7 +314,12 @@ export class SimNode {
     const role = core.role;
     const term = core.term;
     const leaderId = core.leaderId;
-    this.host.checker.observeNode(this.id, role, term, core.lastIndex, core.commitIndex, this.store);
+    const commitIndex = core.commitIndex;
+    this.host.checker.observeNode(this.id, role, term, core.lastIndex, commitIndex, this.store);
+    if (commitIndex > this.observedCommit) {
+      this.observedCommit = commitIndex;
+      if (role === 'leader') this.host.onLeaderCommitAdvanced?.(this, commitIndex);
+    }
     if (role !== this.observedRole || term !== this.observedTerm || leaderId !== this.observedLeader) {
       this.observedRole = role;
       this.observedTerm = term;

@@ -1,5 +1,6 @@
 import { MessageType, type Message } from '@raftmq/raft';
 import { linkKey, nodeNumbersMax, type Network } from './network.js';
+import type { SelectiveLoss } from './selective-loss.js';
 import type { SimNode } from './sim-node.js';
 import type { SimulationStats } from './stats.js';
 import type { TraceHash } from './trace.js';
@@ -12,6 +13,7 @@ const unreachableReportIntervalUs = 10_000;
 export interface TransportWorld {
   readonly nodes: ReadonlyMap<string, SimNode>;
   readonly network: Network;
+  readonly selectiveLoss: SelectiveLoss;
   readonly trace: TraceHash;
   readonly stats: SimulationStats;
   nowUs(): number;
@@ -43,7 +45,7 @@ export class SimTransport {
         this.connectionRefused(from, target, message);
         continue;
       }
-      const delays = network.plan(from.number, target.number);
+      const delays = this.world.selectiveLoss.drops(message) ? [] : network.plan(from.number, target.number);
       if (delays.length === 0) {
         stats.messagesDropped++;
         if (message.type === MessageType.Snapshot) this.reportSnapshot(from, message.to, false);

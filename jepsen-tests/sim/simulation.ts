@@ -8,6 +8,7 @@ import { checkAcknowledgedValues, InvariantChecker, type Violation } from './inv
 import { Network, nodeNumbersMax } from './network.js';
 import { Operator } from './operator.js';
 import { SeededRandom } from './random.js';
+import { SelectiveLoss } from './selective-loss.js';
 import { SimNode, type NodeHost } from './sim-node.js';
 import { SimTransport } from './sim-transport.js';
 import { emptySimulationStats, type SimulationStats } from './stats.js';
@@ -93,6 +94,8 @@ export class Simulation implements NodeHost {
   readonly nodes = new Map<string, SimNode>();
 
   readonly network: Network;
+  readonly selectiveLoss: SelectiveLoss;
+  readonly nemesisRandom: SeededRandom;
   private readonly queue = new EventQueue();
   private readonly transport: SimTransport;
   private readonly faults: FaultInjector;
@@ -112,6 +115,8 @@ export class Simulation implements NodeHost {
     this.livenessTicksMax = options.livenessTicksMax ?? livenessTicksMaxDefault;
     this.logLine = options.log;
     this.network = new Network(SeededRandom.forLabel(options.seed, 'network'), this.scenario.network, linkInFlightMessagesMax);
+    this.selectiveLoss = new SelectiveLoss(SeededRandom.forLabel(options.seed, 'selective-loss'));
+    this.nemesisRandom = SeededRandom.forLabel(options.seed, 'nemesis');
     this.diskRandom = SeededRandom.forLabel(options.seed, 'disk');
     this.placementRandom = SeededRandom.forLabel(options.seed, 'placement');
     this.stats = emptySimulationStats();
@@ -387,9 +392,15 @@ export class Simulation implements NodeHost {
     this.trace.mix(node.number);
     this.trace.mix(term);
     this.roleListener?.(node, role, term);
-    if (role === Role.Leader) this.log(`${node.id} became leader of term ${term}`);
-    else if (this.logLine !== undefined && role !== Role.Follower) this.log(`${node.id} is ${role} in term ${term}`);
+    if (role === Role.Leader) {
+      this.log(`${node.id} became leader of term ${term}`);
+      this.faults.onBecameLeader(node, term);
+    } else if (this.logLine !== undefined && role !== Role.Follower) this.log(`${node.id} is ${role} in term ${term}`);
     else if (this.logLine !== undefined && leaderId === null) this.log(`${node.id} is a follower in term ${term}, no leader known`);
+  }
+
+  onLeaderCommitAdvanced(node: SimNode): void {
+    this.faults.onLeaderCommitAdvanced(node);
   }
 
   /** Election timing listens here for the moment a node becomes leader. */

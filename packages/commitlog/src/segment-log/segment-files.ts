@@ -1,0 +1,340 @@
+import path from 'node:path';
+import { crc32c } from '@node-rs/crc32';
+import { assert } from '../assert.js';
+import { CorruptionError } from '../errors.js';
+import type { FileSystem } from '../file-system/file-system.js';
+import type { Entry, HardState, SnapshotMeta } from '../types.js';
+import { writeFileAtomically } from './atomic-file.js';
+import { segmentFileName, snapshotFileName, stateFileName } from './file-names.js';
+import { encodeLogState } from './log-state.js';
+import type { LogState } from './log-state.js';
+import { PositionIndex } from './position-index.js';
+import { decodeRecordHeader, encodeRecord, readUint53, recordCrcMatches, recordHeaderSizeBytes } from './record-codec.js';
+import { deleteSegmentFiles, removeIfPresent } from './file-removal.js';
+import type { RecoveredLog } from './recovery.js';
+import { writeCheckpoint } from './segment-loader.js';
+import { encodeSegmentHeader, segmentHeaderSizeBytes } from './segment-header.js';
+import { Segment } from './segment.js';
+
+/** The write buffer starts this small and grows to the largest batch; one per log, reused for every write. */
+const scratchBytesInitial = 64 * 1024;
+/** Snapshot data goes to the kernel in pieces of this size. */
+const snapshotWritePieceBytes = 8 * 1024 * 1024;
+
+export interface SegmentFilesOptions {
+  readonly fileSystem: FileSystem;
+  readonly directory: string;
+  readonly segmentSizeBytes: number;
+  readonly writeBatchSizeBytes: number;
+}
+
+/**
+ * The log's files and what each holds: segments, the state file and the
+ * snapshot file. Every method here is one physical step, called by the log's
+ * writer one at a time in call order, never concurrently; the synchronous
+ * reads may run between any two awaits and see a consistent position index,
+ * because each step updates it only after its write completed.
+ *
+ * Ordering rules that keep a crash from mixing old and new data:
+ * - a segment's header is synced, and its name with a directory fsync, before
+ *   any record goes in; a segment is synced before the next one is created;
+ * - the state file is replaced only after the records it refers to are synced;
+ * - a truncation is synced (names first, then the cut) before anything is
+ *   written after it, so a crash can never bring old records back behind new ones.
+ */
+export class SegmentFiles {
+  readonly segments: Segment[];
+  /** What the state file holds. */
+  state: LogState;
+  /** The last index written to a segment; firstIndex - 1 when none is. */
+  writtenLastIndex: number;
+  /** Records were written to the active segment since its last fdatasync. */
+  dirty = false;
+  private scratch = Buffer.allocUnsafe(scratchBytesInitial);
+  private readonly fileSystem: FileSystem;
+  private readonly directory: string;
+  private readonly segmentSizeBytes: number;
+  private readonly writeBatchSizeBytes: number;
+
+  constructor(options: SegmentFilesOptions, recovered: RecoveredLog) {
+    this.fileSystem = options.fileSystem;
+    this.directory = options.directory;
+    this.segmentSizeBytes = options.segmentSizeBytes;
+    this.writeBatchSizeBytes = options.writeBatchSizeBytes;
+    this.segments = recovered.segments;
+    this.state = recovered.state;
+    this.writtenLastIndex = recovered.lastIndex;
+  }
+
+  // --- writes, one at a time ---
+
+  /**
+   * Writes the entries, which continue the written log, as records: one
+   * buffer and one write per segment touched, then one fdatasync when `sync`.
+   */
+  async append(batches: readonly (readonly Entry[])[], sync: boolean): Promise<void> {
+    let segment = this.activeSegment();
+    let used = 0;
+    let nextIndex = this.writtenLastIndex + 1;
+    for (const entries of batches) {
+      for (const entry of entries) {
+        assert(entry.index === nextIndex, `the writer got index ${entry.index} where ${nextIndex} comes next`);
+        nextIndex++;
+        const recordBytes = recordHeaderSizeBytes + entry.data.byteLength;
+        if (segment === undefined) {
+          segment = await this.createSegment(entry.index);
+        } else if ((segment.recordCount > 0 || used > 0) && segment.endBytes + used + recordBytes > this.segmentSizeBytes) {
+          await this.writeScratch(segment, used);
+          used = 0;
+          await this.seal(segment);
+          segment = await this.createSegment(entry.index);
+        }
+        this.reserveScratch(used, recordBytes);
+        used += encodeRecord(this.scratch, used, entry);
+      }
+    }
+    if (segment !== undefined && used > 0) await this.writeScratch(segment, used);
+    if (this.scratch.byteLength > 2 * this.writeBatchSizeBytes) this.scratch = Buffer.allocUnsafe(scratchBytesInitial);
+    if (sync) await this.syncActive();
+  }
+
+  /**
+   * Removes the records from `fromIndex` on, durably, whatever the flush mode.
+   * Not atomic: a crash in the middle leaves a log that ends somewhere
+   * between `fromIndex - 1` and where it ended, which is a log the caller
+   * could also have reached by truncating less; never a gap, never old
+   * records behind new ones.
+   */
+  async truncate(fromIndex: number): Promise<void> {
+    if (fromIndex > this.writtenLastIndex) {
+      // Nothing on disk to cut; still durable when it resolves, as every non-append mutation is.
+      await this.syncActive();
+      return;
+    }
+    const position = this.segmentPositionOf(fromIndex);
+    const segment = this.segments[position] as Segment;
+    let namesChanged = false;
+    // Newest first: a crash that keeps only some of the deletions then leaves a shorter log, never a gap.
+    for (const later of this.segments.splice(position + 1).reverse()) {
+      await deleteSegmentFiles(this.fileSystem, later);
+      namesChanged = true;
+    }
+    if (segment.sealed) {
+      // It becomes the active segment again; its checkpoint would describe records about to go.
+      await removeIfPresent(this.fileSystem, segment.checkpointPath);
+      segment.sealed = false;
+      namesChanged = true;
+    }
+    if (namesChanged) await this.fileSystem.syncDirectory(this.directory);
+    const recordCrcBefore = fromIndex > segment.firstIndex ? this.readRecordCrc(segment, fromIndex - 1) : 0;
+    await this.fileSystem.ftruncate(segment.descriptor, segment.offsetOf(fromIndex));
+    await this.fileSystem.fdatasync(segment.descriptor);
+    segment.noteTruncated(fromIndex, recordCrcBefore);
+    this.dirty = false;
+    this.writtenLastIndex = fromIndex - 1;
+  }
+
+  /** Moves the log start to `firstIndex`, then deletes the sealed segments wholly below it. */
+  async compact(firstIndex: number, termBeforeFirst: number): Promise<void> {
+    await this.syncActive();
+    await this.writeState({ ...this.state, firstIndex, termBeforeFirst });
+    // No directory fsync: a deletion a crash undoes only brings back a segment recovery deletes again.
+    while (this.segments.length > 1 && (this.segments[0] as Segment).lastIndex < firstIndex) {
+      await deleteSegmentFiles(this.fileSystem, this.segments.shift() as Segment);
+    }
+  }
+
+  async saveHardState(hardState: HardState): Promise<void> {
+    await this.syncActive();
+    const held = this.state.hardState;
+    if (held.term === hardState.term && held.vote === hardState.vote && held.commit === hardState.commit) return;
+    await this.writeState({ ...this.state, hardState });
+  }
+
+  /**
+   * Writes the snapshot's data to a new file, then points the state file at
+   * it. With `reset` the same state file moves the log start past the
+   * snapshot and bumps the generation, which makes every existing segment
+   * stale at once; they are deleted after.
+   */
+  async saveSnapshot(meta: SnapshotMeta, data: Uint8Array, reset: boolean): Promise<void> {
+    await this.syncActive();
+    const sequence = this.state.snapshotSequence + 1;
+    const fileName = snapshotFileName(meta.index, sequence);
+    const crc = await this.writeSnapshotData(fileName, data);
+    const previous = this.state.snapshot;
+    const snapshot = { meta, fileName, sizeBytes: data.byteLength, crc };
+    const restart = reset ? { generation: this.state.generation + 1, firstIndex: meta.index + 1, termBeforeFirst: meta.term } : {};
+    await this.writeState({ ...this.state, ...restart, snapshotSequence: sequence, snapshot });
+    if (previous !== null) await removeIfPresent(this.fileSystem, path.join(this.directory, previous.fileName));
+    if (reset) {
+      for (const segment of this.segments.splice(0)) await deleteSegmentFiles(this.fileSystem, segment);
+      this.dirty = false;
+      this.writtenLastIndex = meta.index;
+    }
+  }
+
+  async syncActive(): Promise<void> {
+    const segment = this.activeSegment();
+    if (!this.dirty || segment === undefined) return;
+    await this.fileSystem.fdatasync(segment.descriptor);
+    this.dirty = false;
+  }
+
+  /** Closes every segment file; the caller synced first if it wanted to. */
+  async closeFiles(): Promise<void> {
+    for (const segment of this.segments) await this.fileSystem.close(segment.descriptor).catch(() => undefined);
+  }
+
+  // --- synchronous reads ---
+
+  /**
+   * Reads entries [lo, hi), all written, into `result`, stopping before the
+   * payload total would pass `maxBytes` once `result` holds one entry; one
+   * positioned read per segment touched, every record's CRC checked.
+   * Returns the payload total, and whether the byte budget stopped it.
+   */
+  readInto(lo: number, hi: number, maxBytes: number, result: Entry[], totalBytesBefore: number): { totalBytes: number; stopped: boolean } {
+    let totalBytes = totalBytesBefore;
+    for (let index = lo; index < hi; ) {
+      const segment = this.segments[this.segmentPositionOf(index)] as Segment;
+      const end = Math.min(hi, segment.lastIndex + 1);
+      let count = 0;
+      let stopped = false;
+      for (; index + count < end; count++) {
+        const payloadBytes = segment.payloadBytesOf(index + count);
+        if (totalBytes + payloadBytes > maxBytes && result.length + count > 0) {
+          stopped = true;
+          break;
+        }
+        totalBytes += payloadBytes;
+      }
+      if (count > 0) this.readRecords(segment, index, count, result);
+      if (stopped) return { totalBytes, stopped };
+      index += count;
+    }
+    return { totalBytes, stopped: false };
+  }
+
+  activeSegment(): Segment | undefined {
+    return this.segments[this.segments.length - 1];
+  }
+
+  /** Bytes of memory the position indexes hold. */
+  positionIndexBytes(): number {
+    return this.segments.reduce((sum, segment) => sum + segment.positions.memoryBytes, 0);
+  }
+
+  // --- internals ---
+
+  private readRecords(segment: Segment, firstIndex: number, count: number, result: Entry[]): void {
+    const start = segment.offsetOf(firstIndex);
+    const length = segment.endOf(firstIndex + count - 1) - start;
+    const bytes = Buffer.allocUnsafe(length);
+    const bytesRead = this.fileSystem.readSync(segment.descriptor, bytes, 0, length, start);
+    if (bytesRead < length) {
+      throw new CorruptionError(segment.filePath, start + bytesRead, 'the file ends before the records its position index holds');
+    }
+    for (let index = firstIndex, at = 0; index < firstIndex + count; index++) {
+      const offset = start + at;
+      const header = decodeRecordHeader(bytes, at);
+      if (header === null) throw new CorruptionError(segment.filePath, offset, `record header CRC mismatch in the record of index ${index}`);
+      const recordBytes = recordHeaderSizeBytes + header.length;
+      if (header.index !== index || offset + recordBytes !== segment.endOf(index)) {
+        throw new CorruptionError(segment.filePath, offset, `record holds index ${header.index} where index ${index} should be`);
+      }
+      if (!recordCrcMatches(bytes, at, header)) {
+        throw new CorruptionError(segment.filePath, offset, `record CRC mismatch in the record of index ${index}`);
+      }
+      const dataAt = at + recordHeaderSizeBytes;
+      result.push({ index, term: header.term, type: header.type, data: bytes.subarray(dataAt, dataAt + header.length) });
+      at += recordBytes;
+    }
+  }
+
+  /** The position in `segments` of the segment holding `index`, which some segment holds. */
+  private segmentPositionOf(index: number): number {
+    let low = 0;
+    let high = this.segments.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >>> 1;
+      if ((this.segments[middle] as Segment).firstIndex <= index) low = middle;
+      else high = middle - 1;
+    }
+    assert(this.segments[low]?.holds(index) === true, `no segment holds index ${index}`);
+    return low;
+  }
+
+  private readRecordCrc(segment: Segment, index: number): number {
+    const bytes = Buffer.alloc(4);
+    this.fileSystem.readSync(segment.descriptor, bytes, 0, 4, segment.offsetOf(index));
+    return bytes.readUInt32LE(0);
+  }
+
+  private reserveScratch(used: number, more: number): void {
+    if (used + more <= this.scratch.byteLength) return;
+    const grown = Buffer.allocUnsafe(Math.max(used + more, this.scratch.byteLength * 2));
+    this.scratch.copy(grown, 0, 0, used);
+    this.scratch = grown;
+  }
+
+  /** Writes the first `used` scratch bytes at the end of `segment` and records their positions. */
+  private async writeScratch(segment: Segment, used: number): Promise<void> {
+    const base = segment.endBytes;
+    await this.fileSystem.writev(segment.descriptor, [this.scratch.subarray(0, used)], base);
+    this.dirty = true;
+    for (let at = 0; at < used; ) {
+      const recordBytes = recordHeaderSizeBytes + this.scratch.readUInt32LE(at + 4);
+      segment.noteAppended(base + at, recordBytes, readUint53(this.scratch, at + 16), this.scratch.readUInt32LE(at));
+      at += recordBytes;
+    }
+    this.writtenLastIndex = segment.lastIndex;
+  }
+
+  /** Syncs a full segment and writes its checkpoint: from now on recovery loads it without a scan. */
+  private async seal(segment: Segment): Promise<void> {
+    await this.fileSystem.fdatasync(segment.descriptor);
+    this.dirty = false;
+    await writeCheckpoint(this.fileSystem, segment);
+    segment.sealed = true;
+    segment.positions.trim();
+  }
+
+  private async createSegment(firstIndex: number): Promise<Segment> {
+    const { generation } = this.state;
+    const descriptor = await this.fileSystem.open(path.join(this.directory, segmentFileName(firstIndex)), 'createExclusive');
+    try {
+      await this.fileSystem.writev(descriptor, [encodeSegmentHeader({ generation, firstIndex })], 0);
+      await this.fileSystem.fdatasync(descriptor);
+      await this.fileSystem.syncDirectory(this.directory);
+    } catch (error) {
+      await this.fileSystem.close(descriptor).catch(() => undefined);
+      throw error;
+    }
+    const segment = new Segment(this.directory, firstIndex, generation, descriptor, new PositionIndex(), segmentHeaderSizeBytes, 0, []);
+    this.segments.push(segment);
+    return segment;
+  }
+
+  /** Writes the data to a new file and syncs it; its name becomes durable with the state file's directory fsync. */
+  private async writeSnapshotData(fileName: string, data: Uint8Array): Promise<number> {
+    const descriptor = await this.fileSystem.open(path.join(this.directory, fileName), 'createExclusive');
+    let crc = 0;
+    try {
+      for (let at = 0; at < data.byteLength; at += snapshotWritePieceBytes) {
+        const piece = data.subarray(at, Math.min(data.byteLength, at + snapshotWritePieceBytes));
+        crc = crc32c(piece, crc);
+        await this.fileSystem.writev(descriptor, [piece], at);
+      }
+      await this.fileSystem.fdatasync(descriptor);
+    } finally {
+      await this.fileSystem.close(descriptor);
+    }
+    return crc;
+  }
+
+  private async writeState(next: LogState): Promise<void> {
+    await writeFileAtomically(this.fileSystem, this.directory, stateFileName, [encodeLogState(next)]);
+    this.state = next;
+  }
+}
