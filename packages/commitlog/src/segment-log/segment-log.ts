@@ -30,6 +30,8 @@ import { PendingEntries } from './pending-entries.js';
 import { entryTypeMax, recordHeaderSizeBytes } from './record-codec.js';
 import { recoverLog } from './recovery.js';
 import { SegmentFiles } from './segment-files.js';
+import { OperationQueue, operationsOf } from './operation-queue.js';
+import type { AppendOperation, HardStateOperation, Operation, Settlement, Step } from './operation-queue.js';
 import { TermRuns } from './term-runs.js';
 
 export interface SegmentLogOptions {
@@ -76,20 +78,6 @@ export interface SegmentLogMemory {
   /** Entries held in memory until they are written (or until a queued truncation runs). */
   readonly pendingEntries: number;
 }
-
-interface Settlement {
-  readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
-}
-
-/** A mutation waiting for the writer; each settles when it is done (durable per the flush mode). */
-type Operation =
-  | { readonly kind: 'append'; readonly entries: readonly Entry[]; readonly sizeBytes: number; readonly settlement: Settlement }
-  | { readonly kind: 'truncate'; readonly fromIndex: number; readonly settlement: Settlement }
-  | { readonly kind: 'compact'; readonly firstIndex: number; readonly termBeforeFirst: number; readonly settlement: Settlement }
-  | { readonly kind: 'hardState'; readonly hardState: HardState; readonly settlement: Settlement }
-  | { readonly kind: 'snapshot'; readonly meta: SnapshotMeta; readonly data: Uint8Array; readonly reset: boolean; readonly settlement: Settlement }
-  | { readonly kind: 'flush'; readonly settlement: Settlement | null };
 
 type Status = 'closed' | 'opening' | 'open' | 'closing';
 
@@ -162,8 +150,7 @@ export class SegmentLog implements LogStore {
   private readonly barriers: number[] = [];
 
   // The writer.
-  private queue: Operation[] = [];
-  private queueHead = 0;
+  private readonly queue: OperationQueue;
   private writerRunning = false;
   private writerDone: Promise<void> = Promise.resolve();
   private flushQueued = false;
@@ -179,6 +166,7 @@ export class SegmentLog implements LogStore {
     this.snapshotSizeBytesMax = options.snapshotSizeBytesMax ?? snapshotSizeBytesMaxDefault;
     this.writeBatchSizeBytes = options.writeBatchSizeBytes ?? writeBatchSizeBytesDefault;
     this.unwrittenBytesMax = options.unwrittenBytesMax ?? unwrittenBytesMaxDefault;
+    this.queue = new OperationQueue(this.writeBatchSizeBytes);
     this.rejectTruncationOfCommitted = options.rejectTruncationOfCommitted ?? true;
     requireWithin('segmentSizeBytes', this.segmentSizeBytes, segmentSizeBytesMin, segmentSizeBytesMax);
     requireWithin('entrySizeBytesMax', this.entrySizeBytesMax, 0, entrySizeBytesMaxLimit);
@@ -462,8 +450,6 @@ export class SegmentLog implements LogStore {
       this.termRuns = recovered.termRuns;
       this.pending.reset(this.last + 1);
       this.barriers.length = 0;
-      this.queue = [];
-      this.queueHead = 0;
       this.failure = null;
       this.status = 'open';
       this.startFlushTimer();
@@ -526,77 +512,56 @@ export class SegmentLog implements LogStore {
 
   private async drain(): Promise<void> {
     const files = this.files as SegmentFiles;
-    let inFlight: Operation[] = [];
+    let step: Step | null = null;
     try {
-      while (this.queueHead < this.queue.length && this.failure === null) {
-        inFlight = this.takeNext();
-        const head = inFlight[0] as Operation;
-        switch (head.kind) {
-          case 'append':
-            await files.append(
-              inFlight.map((operation) => (operation as Extract<Operation, { kind: 'append' }>).entries),
-              this.flushMode.kind === 'sync',
-            );
-            for (const operation of inFlight) this.unwrittenBytes -= (operation as Extract<Operation, { kind: 'append' }>).sizeBytes;
-            this.advancePending(inFlight);
-            break;
-          case 'hardState':
-            await files.saveHardState((inFlight[inFlight.length - 1] as Extract<Operation, { kind: 'hardState' }>).hardState);
-            break;
-          case 'truncate':
-            await files.truncate(head.fromIndex);
-            this.removeBarrier(head.fromIndex);
-            break;
-          case 'compact':
-            await files.compact(head.firstIndex, head.termBeforeFirst);
-            break;
-          case 'snapshot':
-            await files.saveSnapshot(head.meta, head.data, head.reset);
-            if (head.reset) this.removeBarrier(head.meta.index + 1);
-            break;
-          case 'flush':
-            this.flushQueued = false;
-            await files.syncActive();
-            break;
-        }
-        for (const operation of inFlight) operation.settlement?.resolve();
-        inFlight = [];
+      while (!this.queue.isEmpty && this.failure === null) {
+        step = this.queue.takeNext();
+        await this.perform(files, step);
+        for (const operation of operationsOf(step)) operation.settlement?.resolve();
+        step = null;
       }
     } catch (error) {
-      this.fail(error, inFlight);
+      this.fail(error, step === null ? [] : operationsOf(step));
     } finally {
-      if (this.queueHead === this.queue.length) {
-        this.queue = [];
-        this.queueHead = 0;
-      }
       this.writerRunning = false;
     }
   }
 
-  /** The next operation, with the ones that can share its write: consecutive appends up to the batch size, or consecutive hard states. */
-  private takeNext(): Operation[] {
-    const head = this.queue[this.queueHead++] as Operation;
-    const taken = [head];
-    if (head.kind === 'append') {
-      let batchBytes = head.sizeBytes;
-      for (let next = this.queue[this.queueHead]; next?.kind === 'append'; next = this.queue[this.queueHead]) {
-        if (batchBytes + next.sizeBytes > this.writeBatchSizeBytes) break;
-        batchBytes += next.sizeBytes;
-        taken.push(next);
-        this.queueHead++;
-      }
-    } else if (head.kind === 'hardState') {
-      // Only the latest hard state matters: writing it makes every earlier one in the run durable too.
-      for (let next = this.queue[this.queueHead]; next?.kind === 'hardState'; next = this.queue[this.queueHead]) {
-        taken.push(next);
-        this.queueHead++;
-      }
+  private async perform(files: SegmentFiles, step: Step): Promise<void> {
+    switch (step.kind) {
+      case 'appends':
+        await files.append(
+          step.operations.map((operation) => operation.entries),
+          this.flushMode.kind === 'sync',
+        );
+        for (const operation of step.operations) this.unwrittenBytes -= operation.sizeBytes;
+        this.advancePending(step.operations);
+        return;
+      case 'hardStates':
+        // Only the latest matters: writing it makes every earlier one of the run durable too.
+        await files.saveHardState((step.operations[step.operations.length - 1] as HardStateOperation).hardState);
+        return;
+      case 'single':
+        break;
     }
-    if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.queueHead);
-      this.queueHead = 0;
+    const { operation } = step;
+    switch (operation.kind) {
+      case 'truncate':
+        await files.truncate(operation.fromIndex);
+        this.removeBarrier(operation.fromIndex);
+        return;
+      case 'compact':
+        await files.compact(operation.firstIndex, operation.termBeforeFirst);
+        return;
+      case 'snapshot':
+        await files.saveSnapshot(operation.meta, operation.data, operation.reset);
+        if (operation.reset) this.removeBarrier(operation.meta.index + 1);
+        return;
+      case 'flush':
+        this.flushQueued = false;
+        await files.syncActive();
+        return;
     }
-    return taken;
   }
 
   /**
@@ -604,10 +569,10 @@ export class SegmentLog implements LogStore {
    * every entry at its front that the writer just wrote, the very same
    * object, unless a queued truncation will still cut it.
    */
-  private advancePending(written: readonly Operation[]): void {
+  private advancePending(written: readonly AppendOperation[]): void {
     const limit = this.barriers.length === 0 ? Infinity : Math.min(...this.barriers);
     for (const operation of written) {
-      for (const entry of (operation as Extract<Operation, { kind: 'append' }>).entries) {
+      for (const entry of operation.entries) {
         if (entry.index < this.pending.startIndex) continue;
         if (entry.index !== this.pending.startIndex || entry.index >= limit || this.pending.first() !== entry) return;
         this.pending.dropFront(1);
@@ -627,8 +592,7 @@ export class SegmentLog implements LogStore {
     this.stopFlushTimer();
     const failed = new StoreFailedError(error);
     for (const operation of inFlight) operation.settlement?.reject(failed);
-    for (let position = this.queueHead; position < this.queue.length; position++) this.queue[position]?.settlement?.reject(failed);
-    this.queueHead = this.queue.length;
+    this.queue.rejectAll(failed);
   }
 
   private startFlushTimer(): void {
@@ -641,8 +605,7 @@ export class SegmentLog implements LogStore {
   private flushFromTimer(): void {
     const files = this.files;
     if (this.status !== 'open' || this.failure !== null || files === null || this.flushQueued) return;
-    const appendsQueued = this.queueHead < this.queue.length;
-    if (!files.dirty && !appendsQueued) return;
+    if (!files.dirty && this.queue.isEmpty) return;
     this.flushQueued = true;
     this.queue.push({ kind: 'flush', settlement: null });
     this.startWriter();
