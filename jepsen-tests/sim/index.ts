@@ -22,7 +22,15 @@ export type { NodeHost, NodeState, SimNodeOptions } from './sim-node.js';
 export { Workload } from './workload.js';
 export type { WorkloadOptions, WorkloadStats } from './workload.js';
 export { Operator } from './operator.js';
-export { faultEventArbitrary, generateScenario, networkProfileArbitrary, partitionShapes, quietScenario, scenarioArbitrary } from './faults.js';
+export {
+  faultEventArbitrary,
+  generateScenario,
+  leaderFaultEventArbitrary,
+  networkProfileArbitrary,
+  partitionShapes,
+  quietScenario,
+  scenarioArbitrary,
+} from './faults.js';
 export type { FaultEvent, NodeSelector, PartitionShape, Scenario } from './faults.js';
 export { Simulation, bootstrapStore, runSimulation, tickUs } from './simulation.js';
 export type { SimulationOptions, SimulationResult } from './simulation.js';
@@ -31,6 +39,9 @@ export type { SimulationStats } from './stats.js';
 export { SimTransport } from './sim-transport.js';
 export type { TransportWorld } from './sim-transport.js';
 export { FaultInjector } from './fault-injector.js';
+export { SelectiveLoss } from './selective-loss.js';
+export { LeaderNemeses } from './leader-nemeses.js';
+export type { ChurnWindow, CrashForAWhile, KillAfterCommitWindow, LeaderNemesisWorld } from './leader-nemeses.js';
 export type { FaultWorld } from './fault-injector.js';
 export { measureElectionTimes } from './election-stats.js';
 export type { ElectionStats } from './election-stats.js';

@@ -60,8 +60,10 @@ const bugs: readonly Bug[] = [
       { seed: 226, nodes: 5, failsWithoutFix: true },
       { seed: 1901, nodes: 5, failsWithoutFix: true },
       { seed: 2437, nodes: 3, failsWithoutFix: true },
-      // The shrunk counterexample of the fast-check property run with seed 450077081.
+      // The shrunk counterexamples of the 5-node property run with fast-check seed 450077081, and with
+      // SIM_FAST_CHECK_SEED=450077081 (fast-check seed 450077086), recovered by rerunning both on the unfixed core.
       { seed: 629_130_168, nodes: 5, failsWithoutFix: true },
+      { seed: 858_776_704, nodes: 5, failsWithoutFix: true },
       // Found with an earlier generator.
       { seed: 934, nodes: 5, failsWithoutFix: false },
       { seed: 1426, nodes: 5, failsWithoutFix: false },
