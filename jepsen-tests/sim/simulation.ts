@@ -14,12 +14,12 @@ import { SimTransport } from './sim-transport.js';
 import { emptySimulationStats, type SimulationStats } from './stats.js';
 import { TraceHash } from './trace.js';
 import { Workload } from './workload.js';
+import { backlogMessagesMax, coreTiming, linkInFlightMessagesMax, tickUs } from './world-settings.js';
+
+export { tickUs };
 
 export type { SimulationStats } from './stats.js';
 
-/** The simulated clock's tick, as a real driver would tick the core. */
-export const tickUs = 10_000;
-const coreTiming = { heartbeatIntervalTicks: 5, electionTimeoutTicksMin: 15, electionTimeoutTicksMax: 30 } as const;
 
 /** Everything after the faults heal must be done within this many ticks, or liveness failed. */
 const livenessTicksMaxDefault = 1_000;
@@ -27,8 +27,6 @@ const livenessTicksMaxDefault = 1_000;
 const simulatedDurationUsMax = 30_000_000;
 /** A run that handles this many events is stopped as a failure (a message storm). */
 const eventsMax = 5_000_000;
-const linkInFlightMessagesMax = 2_000;
-const backlogMessagesMax = 2_000;
 /** A client gives up on an operation after this long. */
 const requestTimeoutUs = 500_000;
 /** Trace event kinds of the simulation's own events (message kinds use their type numbers). */

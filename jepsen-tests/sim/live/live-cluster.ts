@@ -5,7 +5,8 @@ import { InvariantChecker, type Violation } from '../invariants.js';
 import { cleanNetworkProfile, isolatePartition, Network } from '../network.js';
 import { SeededRandom } from '../random.js';
 import { SimNode, type NodeHost } from '../sim-node.js';
-import { bootstrapStore, tickUs } from '../simulation.js';
+import { bootstrapStore } from '../simulation.js';
+import { backlogMessagesMax, coreTiming, linkInFlightMessagesMax, tickUs } from '../world-settings.js';
 import { EventLog, type LiveEvent, type LiveEventKind } from './event-log.js';
 import { formatCount, formatMilliseconds } from './format.js';
 import { LeaderChangeTimer } from './leader-change-timer.js';
@@ -13,8 +14,6 @@ import { RateMeter } from './rate-meter.js';
 import { LiveTransport } from './live-transport.js';
 import { SteadyClient } from './steady-client.js';
 
-/** The core's timing as a real deployment would run it: heartbeats every 50 ms, elections after 150–300 ms of silence. */
-export const liveCoreTiming = { heartbeatIntervalTicks: 5, electionTimeoutTicksMin: 15, electionTimeoutTicksMax: 30 } as const;
 
 /** An fsync on a healthy SSD. */
 const diskLatencyMinUs = 500;
@@ -22,8 +21,6 @@ const diskLatencyMaxUs = 3_000;
 /** Snapshot every 5 s of writes at the default rate, so a node restarted after a long outage gets InstallSnapshot. */
 const snapshotEveryEntries = 1_000;
 const snapshotKeepEntries = 100;
-const linkInFlightMessagesMax = 2_000;
-const backlogMessagesMax = 2_000;
 /**
  * One advance handles at most this many events; the rest wait for the next
  * one, so a message storm slows the simulated clock instead of freezing the
@@ -91,7 +88,7 @@ export class LiveCluster implements NodeHost {
         id: `n${number}`,
         number,
         seed: options.seed,
-        coreConfig: liveCoreTiming,
+        coreConfig: coreTiming,
         snapshotEveryEntries,
         snapshotKeepEntries,
         backlogMessagesMax,

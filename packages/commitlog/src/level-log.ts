@@ -1,5 +1,6 @@
+import { requireInteger, requireReadRange } from './argument-checks.js';
 import { ClassicLevel } from 'classic-level';
-import { CompactedError, InvalidArgumentError, LogContinuityError, StoreClosedError, UnavailableError } from './errors.js';
+import { InvalidArgumentError, LogContinuityError, StoreClosedError } from './errors.js';
 import { entryKey, META_KEYS, runKey } from './level-log/keys.js';
 import type { MetaName } from './level-log/keys.js';
 import {
@@ -200,7 +201,7 @@ export class LevelLog implements LogStore {
 
   readEntries(lo: number, hi: number, maxBytes: number): Entry[] {
     const state = this.requireOpen();
-    requireReadRange(state, lo, hi, maxBytes);
+    requireReadRange(lo, hi, maxBytes, state.firstIndex, state.lastIndex);
     const result: Entry[] = [];
     let totalBytes = 0;
     for (let index = lo; index < hi; index++) {
@@ -243,7 +244,7 @@ export class LevelLog implements LogStore {
 
   async entries(lo: number, hi: number, maxBytes = Infinity): Promise<Entry[]> {
     const state = this.requireOpen();
-    requireReadRange(state, lo, hi, maxBytes);
+    requireReadRange(lo, hi, maxBytes, state.firstIndex, state.lastIndex);
     // Taken now, with the iterator below: both see the log as it is at this call.
     const cacheStart = Math.max(lo, state.cache.startIndex);
     const cached: Entry[] = [];
@@ -485,18 +486,7 @@ async function shutDown(state: OpenState): Promise<void> {
   await state.database.close();
 }
 
-function requireInteger(name: string, value: number): void {
-  if (!Number.isSafeInteger(value)) throw new InvalidArgumentError(`${name} must be an integer, got ${value}`);
-}
 
-function requireReadRange(state: OpenState, lo: number, hi: number, maxBytes: number): void {
-  requireInteger('lo', lo);
-  requireInteger('hi', hi);
-  if (lo > hi) throw new InvalidArgumentError(`reversed range [${lo}, ${hi})`);
-  if (!(maxBytes >= 0)) throw new InvalidArgumentError(`maxBytes must be a number >= 0, got ${maxBytes}`);
-  if (lo < state.firstIndex) throw new CompactedError(lo, state.firstIndex);
-  if (hi > state.lastIndex + 1) throw new UnavailableError(hi - 1, state.lastIndex);
-}
 
 /** What LevelLog's record format can hold; MemoryLog takes any number, a disk format cannot. */
 function requireStorable(entry: Entry): void {

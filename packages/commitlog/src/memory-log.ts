@@ -1,4 +1,5 @@
-import { CompactedError, InvalidArgumentError, LogContinuityError, StoreClosedError, UnavailableError } from './errors.js';
+import { requireInteger, requireReadRange } from './argument-checks.js';
+import { InvalidArgumentError, LogContinuityError, StoreClosedError } from './errors.js';
 import type {
   Entry,
   FlushMode,
@@ -309,14 +310,8 @@ export class MemoryLog implements LogStore {
 
   readEntries(lo: number, hi: number, maxBytes: number): Entry[] {
     this.requireOpen();
-    requireInteger('lo', lo);
-    requireInteger('hi', hi);
-    if (lo > hi) throw new InvalidArgumentError(`reversed range [${lo}, ${hi})`);
-    if (!(maxBytes >= 0)) throw new InvalidArgumentError(`maxBytes must be a number >= 0, got ${maxBytes}`);
     const { firstIndex } = this.current;
-    const lastIndex = this.current.lastIndex();
-    if (lo < firstIndex) throw new CompactedError(lo, firstIndex);
-    if (hi > lastIndex + 1) throw new UnavailableError(hi - 1, lastIndex);
+    requireReadRange(lo, hi, maxBytes, firstIndex, this.current.lastIndex());
 
     const result: Entry[] = [];
     let totalBytes = 0;
@@ -402,6 +397,3 @@ export class MemoryLog implements LogStore {
   }
 }
 
-function requireInteger(name: string, value: number): void {
-  if (!Number.isSafeInteger(value)) throw new InvalidArgumentError(`${name} must be an integer, got ${value}`);
-}

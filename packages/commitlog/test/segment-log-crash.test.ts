@@ -6,6 +6,7 @@ import { entry, meta, payload } from './compliance/fixtures.js';
 import { applyMutation, EMPTY_MODEL, modelLastIndex, modelTerm } from './compliance/model.js';
 import type { LogModel, Mutation } from './compliance/model.js';
 import { observeModel, observeStore } from './compliance/observe.js';
+import { performMutation } from './compliance/perform.js';
 
 /**
  * Crash recovery, as a property: random mutations on a SegmentLog over a
@@ -132,20 +133,6 @@ function mutationsFor(model: LogModel, command: Exclude<Command, { kind: 'flush'
   }
 }
 
-function perform(store: LogStore, mutation: Mutation): Promise<void> {
-  switch (mutation.kind) {
-    case 'append':
-      return store.append(mutation.entries);
-    case 'truncateSuffix':
-      return store.truncateSuffix(mutation.fromIndex);
-    case 'compact':
-      return store.compact(mutation.uptoIndex);
-    case 'saveHardState':
-      return store.saveHardState(mutation.hardState);
-    case 'saveSnapshot':
-      return store.saveSnapshot(mutation.snapshot.meta, mutation.snapshot.data);
-  }
-}
 
 /** What the run did: every state the log went through, and how far it is known durable. */
 interface History {
@@ -176,7 +163,7 @@ async function drive(store: SegmentLog, flushMode: FlushMode, commands: readonly
     const pending = mutations.map((mutation) => {
       history.mutations.push(mutation);
       history.states.push(applyMutation(history.states[history.states.length - 1] as LogModel, mutation));
-      const promise = perform(store, mutation);
+      const promise = performMutation(store, mutation);
       // The run stops at the first failure; the ones behind it fail too and are not awaited.
       promise.catch(() => undefined);
       return { promise, mutation, state: history.states.length - 1 };

@@ -1,17 +1,7 @@
+import { requireInteger, requireReadRange } from '../argument-checks.js';
 import path from 'node:path';
 import { assert } from '../assert.js';
-import {
-  CompactedError,
-  EntryTooLargeError,
-  InvalidArgumentError,
-  LogContinuityError,
-  SnapshotTooLargeError,
-  StoreClosedError,
-  StoreFailedError,
-  TruncateCommittedError,
-  UnavailableError,
-  WriteQueueFullError,
-} from '../errors.js';
+import { EntryTooLargeError, InvalidArgumentError, LogContinuityError, SnapshotTooLargeError, StoreClosedError, StoreFailedError, TruncateCommittedError, WriteQueueFullError } from '../errors.js';
 import type { FileSystem } from '../file-system/file-system.js';
 import { NodeFileSystem } from '../file-system/node-file-system.js';
 import type { Entry, FlushMode, HardState, LogStore, RecoveredState, Snapshot, SnapshotMeta } from '../types.js';
@@ -237,12 +227,7 @@ export class SegmentLog implements LogStore {
 
   readEntries(lo: number, hi: number, maxBytes: number): Entry[] {
     this.requireOpen();
-    requireInteger('lo', lo);
-    requireInteger('hi', hi);
-    if (lo > hi) throw new InvalidArgumentError(`reversed range [${lo}, ${hi})`);
-    if (!(maxBytes >= 0)) throw new InvalidArgumentError(`maxBytes must be a number >= 0, got ${maxBytes}`);
-    if (lo < this.first) throw new CompactedError(lo, this.first);
-    if (hi > this.last + 1) throw new UnavailableError(hi - 1, this.last);
+    requireReadRange(lo, hi, maxBytes, this.first, this.last);
 
     const result: Entry[] = [];
     let totalBytes = 0;
@@ -629,9 +614,6 @@ export class SegmentLog implements LogStore {
   }
 }
 
-function requireInteger(name: string, value: number): void {
-  if (!Number.isSafeInteger(value)) throw new InvalidArgumentError(`${name} must be an integer, got ${value}`);
-}
 
 function requireWithin(name: string, value: number, min: number, max: number): void {
   if (!Number.isSafeInteger(value) || value < min || value > max) {

@@ -15,31 +15,17 @@ import {
 } from './observe.js';
 import { StoreUnderTest } from './subject.js';
 import type { LogStoreComplianceOptions } from './subject.js';
+import { performMutation } from './perform.js';
 
 const MIN_RUNS = 100;
 const MAX_COMMANDS = 40;
 /** Generous: a durable store syncs a few thousand times over the runs, on a slow shared disk. */
 const PROPERTY_TIMEOUT_MS = 120_000;
 
-/** Through the async LogStore API, as real drivers mutate a store. */
-function perform(store: LogStore, mutation: Mutation): Promise<void> {
-  switch (mutation.kind) {
-    case 'append':
-      return store.append(mutation.entries);
-    case 'truncateSuffix':
-      return store.truncateSuffix(mutation.fromIndex);
-    case 'compact':
-      return store.compact(mutation.uptoIndex);
-    case 'saveHardState':
-      return store.saveHardState(mutation.hardState);
-    case 'saveSnapshot':
-      return store.saveSnapshot(mutation.snapshot.meta, mutation.snapshot.data);
-  }
-}
 
 async function performChecked(store: LogStore, model: LogModel, mutation: Mutation): Promise<LogModel> {
   const expected = expectedOutcome(model, mutation);
-  expect(await asyncOutcomeOf(() => perform(store, mutation))).toBe(callerOutcome(expected));
+  expect(await asyncOutcomeOf(() => performMutation(store, mutation))).toBe(callerOutcome(expected));
   return expected === 'written' ? applyMutation(model, mutation) : model;
 }
 
@@ -53,7 +39,7 @@ async function pipelinedAppends(store: LogStore, model: LogModel, command: Extra
   let next = model;
   for (const shape of command.batches) {
     const mutation = batchAt(modelLastIndex(next) + 1, shape);
-    pending.push(perform(store, mutation));
+    pending.push(performMutation(store, mutation));
     next = applyMutation(next, mutation);
     expect(store.lastIndex()).toBe(modelLastIndex(next));
     expect(store.term(modelLastIndex(next))).toBe(shape.term);
