@@ -1,6 +1,7 @@
-import { requireInteger, requireReadRange } from './argument-checks.js';
+import { requireInteger, requireReadRange, requireUncommittedSuffix } from './argument-checks.js';
 import { ClassicLevel } from 'classic-level';
 import { InvalidArgumentError, LogContinuityError, StoreClosedError } from './errors.js';
+import { NodeFileSystem } from './file-system/node-file-system.js';
 import { entryKey, META_KEYS, runKey } from './level-log/keys.js';
 import type { MetaName } from './level-log/keys.js';
 import {
@@ -18,6 +19,7 @@ import type { Bounds, LevelDatabase } from './level-log/recovery.js';
 import { TailCache } from './level-log/tail-cache.js';
 import type { TermRuns } from './level-log/term-runs.js';
 import { GroupCommitQueue } from './level-log/write-queue.js';
+import { DirectoryLock } from './segment-log/directory-lock.js';
 import type { LatestRecord, WriteOperation } from './level-log/write-queue.js';
 import type { Entry, FlushMode, HardState, LogStore, RecoveredState, Snapshot, SnapshotMeta } from './types.js';
 
@@ -52,9 +54,18 @@ const WRITE_BUFFER_BYTES = 16 * 1024 * 1024;
 const TABLE_FILE_BYTES = 16 * 1024 * 1024;
 const MAX_ENTRY_TYPE = 0xffff_ffff;
 const FLUSH_MARKER_VALUE = new Uint8Array(0);
+/**
+ * Our lock beside LevelDB's: LevelDB refuses a second opener with a generic
+ * open error naming no holder, where SegmentLog's lock throws
+ * DirectoryLockedError with the holder's pid; taking the same lock makes both
+ * stores refuse a second broker alike. Not `LOCK`, which LevelDB owns; LevelDB
+ * leaves alone the names it does not parse as its own.
+ */
+const LOCK_FILE_NAME = 'raftmq.lock';
 
 /** Everything a LevelLog holds while it is open; a reopen builds a new one from disk. */
 interface OpenState {
+  readonly lock: DirectoryLock;
   readonly database: LevelDatabase;
   readonly queue: GroupCommitQueue;
   readonly cache: TailCache;
@@ -113,6 +124,10 @@ interface OpenState {
  * the background once its new bounds are written; an interrupted or failed
  * deletion is finished by the next open.
  *
+ * The directory is locked while open (DirectoryLock, as SegmentLog does): a
+ * second store on it, in this process or another, fails with
+ * DirectoryLockedError naming the holder's pid.
+ *
  * After a failed write the in-memory state has run ahead of the disk, so the
  * store refuses every call with that StoreFailedError until it is closed and
  * opened again, which reloads what the disk really holds.
@@ -142,7 +157,7 @@ export class LevelLog implements LogStore {
 
   /** Opens the database and loads what the sync reads need; on an open store, reports its state. */
   async open(): Promise<RecoveredState> {
-    // LevelDB holds its directory's lock until the close finishes.
+    // The directory stays locked until the close finishes.
     if (this.closing !== null) await this.closing.catch(() => undefined);
     if (this.opening !== null) return this.opening;
     if (this.state !== null) return recoveredStateOf(this.state);
@@ -267,6 +282,7 @@ export class LevelLog implements LogStore {
     if (fromIndex < state.firstIndex || fromIndex > state.lastIndex + 1) {
       throw new LogContinuityError(`cannot truncate from index ${fromIndex}: the log holds ${state.firstIndex}..${state.lastIndex}`);
     }
+    requireUncommittedSuffix(fromIndex, state.lastIndex, state.hardState.commit);
     const operations = runDeletes(state.runs.truncateFrom(fromIndex));
     state.lastIndex = fromIndex - 1;
     state.cache.truncateFrom(fromIndex);
@@ -332,6 +348,18 @@ export class LevelLog implements LogStore {
   // --- internals ---
 
   private async load(): Promise<RecoveredState> {
+    const fileSystem = new NodeFileSystem();
+    await fileSystem.mkdir(this.directory);
+    const lock = await DirectoryLock.acquire(fileSystem, this.directory, LOCK_FILE_NAME);
+    try {
+      return await this.loadLocked(lock);
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
+  }
+
+  private async loadLocked(lock: DirectoryLock): Promise<RecoveredState> {
     const database: LevelDatabase = new ClassicLevel<Uint8Array, Uint8Array>(this.directory, {
       keyEncoding: 'view',
       valueEncoding: 'view',
@@ -344,6 +372,7 @@ export class LevelLog implements LogStore {
       const { firstIndex, lastIndex, termBeforeFirst } = persisted.bounds;
       const sync = this.flushMode.kind === 'sync';
       state = {
+        lock,
         database,
         queue: new GroupCommitQueue((operations, syncBatch) => database.batch(operations, { sync: syncBatch }), {
           sync,
@@ -483,7 +512,11 @@ async function shutDown(state: OpenState): Promise<void> {
     await state.queue.enqueue([], 0, [flushMarkerWrite()], true).written.catch(() => undefined);
   }
   await state.clearing;
-  await state.database.close();
+  try {
+    await state.database.close();
+  } finally {
+    await state.lock.release();
+  }
 }
 
 

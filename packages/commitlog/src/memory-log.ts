@@ -1,4 +1,4 @@
-import { requireInteger, requireReadRange } from './argument-checks.js';
+import { requireInteger, requireReadRange, requireUncommittedSuffix } from './argument-checks.js';
 import { InvalidArgumentError, LogContinuityError, StoreClosedError } from './errors.js';
 import type {
   Entry,
@@ -194,6 +194,7 @@ export class MemoryLog implements LogStore {
     if (fromIndex < firstIndex || fromIndex > lastIndex + 1) {
       throw new LogContinuityError(`cannot truncate from index ${fromIndex}: the log holds ${firstIndex}..${lastIndex}`);
     }
+    requireUncommittedSuffix(fromIndex, lastIndex, this.current.hardState.commit);
     this.write({ kind: 'truncateSuffix', fromIndex });
   }
 

@@ -73,7 +73,12 @@ export interface LogStore extends LogReader {
   append(entries: readonly Entry[]): Promise<void>;
   /** Entries [lo, hi), at most `maxBytes` of payload (at least one entry). */
   entries(lo: number, hi: number, maxBytes?: number): Promise<Entry[]>;
-  /** Removes entries from `fromIndex` on (a conflicting suffix on a follower). */
+  /**
+   * Removes entries from `fromIndex` on (a conflicting suffix on a follower).
+   * Never a committed one: when `fromIndex` is at or below the saved hard
+   * state's commit index and not past the end, it fails with
+   * TruncateCommittedError and changes nothing.
+   */
   truncateSuffix(fromIndex: number): Promise<void>;
   /** Drops entries up to and including `uptoIndex`, which a saved snapshot covers. */
   compact(uptoIndex: number): Promise<void>;

@@ -7,6 +7,7 @@ import {
   LogStoreError,
   MemoryLog,
   StoreClosedError,
+  TruncateCommittedError,
   UnavailableError,
 } from '../src/index.js';
 import type { Entry, HardState, Snapshot, SnapshotMeta } from '../src/index.js';
@@ -179,6 +180,17 @@ describe('MemoryLog truncateSuffix', () => {
     expect(() => log.truncateSuffixSync(5)).toThrow(LogContinuityError);
     expect(() => log.truncateSuffixSync(2.5)).toThrow(InvalidArgumentError);
     expect(log.lastIndex()).toBe(3);
+  });
+
+  it('refuses synchronously to remove a committed entry, writing nothing to the simulated disk', () => {
+    const log = logWith([1, 1, 1]);
+    log.saveHardStateSync({ term: 1, vote: 'a', commit: 2 });
+    const written = log.operationsWritten();
+    expect(() => log.truncateSuffixSync(2)).toThrow(TruncateCommittedError);
+    expect(log.operationsWritten()).toBe(written);
+    expect(log.lastIndex()).toBe(3);
+    log.truncateSuffixSync(3);
+    expect(log.lastIndex()).toBe(2);
   });
 });
 
@@ -545,9 +557,9 @@ function expectedOutcome(state: ModelState, operation: ModelOperation): string {
         ? 'written'
         : 'LogContinuityError';
     case 'truncateSuffix':
-      return operation.fromIndex >= state.firstIndex && operation.fromIndex <= lastIndex + 1
-        ? 'written'
-        : 'LogContinuityError';
+      if (operation.fromIndex < state.firstIndex || operation.fromIndex > lastIndex + 1) return 'LogContinuityError';
+      // Raft never removes a committed entry; truncating from lastIndex + 1 removes nothing.
+      return operation.fromIndex <= lastIndex && operation.fromIndex <= state.hardState.commit ? 'TruncateCommittedError' : 'written';
     case 'compact': {
       const covered = state.snapshot !== null && state.snapshot.meta.index >= operation.uptoIndex;
       if (!covered || operation.uptoIndex > lastIndex) return 'LogContinuityError';
@@ -647,7 +659,8 @@ const commandArbitrary: fc.Arbitrary<Command> = fc.oneof(
       hardState: fc.record({
         term: fc.nat(MAX_TERM),
         vote: fc.option(fc.constantFrom('a', 'b', 'c'), { nil: null }),
-        commit: fc.nat(20),
+        // Often 0: any higher commit forbids truncating below it, and truncation must stay well covered.
+        commit: fc.oneof(fc.constant(0), fc.nat(20)),
       }),
     }),
   },

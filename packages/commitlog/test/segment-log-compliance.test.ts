@@ -5,14 +5,6 @@ import { FaultyFs, SegmentLog } from '../src/index.js';
 import type { LogStore, SegmentLogOptions } from '../src/index.js';
 import { logStoreCompliance } from './compliance.js';
 
-/**
- * The compliance suite replays MemoryLog's contract, which lets a caller
- * truncate below its saved commit index; SegmentLog refuses that by default
- * (TruncateCommittedError, tested in segment-log.test.ts), so the suite runs
- * it with the check off.
- */
-const compatible: SegmentLogOptions = { rejectTruncationOfCommitted: false };
-
 /** Where each store under test keeps its files, to reopen and remove them. */
 const directories = new WeakMap<LogStore, { directory: string; options: SegmentLogOptions }>();
 
@@ -59,7 +51,7 @@ function reopened(closed: LogStore): LogStore {
   return store;
 }
 
-onDisk('SegmentLog (sync, disk)', { ...compatible, segmentSizeBytes: 64 * 1024 });
-onDisk('SegmentLog (async, disk)', { ...compatible, segmentSizeBytes: 64 * 1024, flushMode: { kind: 'async', intervalMs: 5 } });
-inMemory('SegmentLog (sync, FaultyFs, tiny segments)', { ...compatible, segmentSizeBytes: 256 }, 300);
-inMemory('SegmentLog (async, FaultyFs, tiny segments)', { ...compatible, segmentSizeBytes: 200, flushMode: { kind: 'async', intervalMs: 1 } }, 200);
+onDisk('SegmentLog (sync, disk)', { segmentSizeBytes: 64 * 1024 });
+onDisk('SegmentLog (async, disk)', { segmentSizeBytes: 64 * 1024, flushMode: { kind: 'async', intervalMs: 5 } });
+inMemory('SegmentLog (sync, FaultyFs, tiny segments)', { segmentSizeBytes: 256 }, 300);
+inMemory('SegmentLog (async, FaultyFs, tiny segments)', { segmentSizeBytes: 200, flushMode: { kind: 'async', intervalMs: 1 } }, 200);

@@ -9,8 +9,9 @@ import { lockFileName, temporarySuffix } from './file-names.js';
 const acquireAttemptsMax = 5;
 
 /**
- * Exclusive use of a log directory by one store, across processes: a `LOCK`
- * file holding the owner's pid and a random token. It is created whole and
+ * Exclusive use of a log directory by one store, across processes: a lock
+ * file (`LOCK` unless the store names another) holding the owner's pid and a
+ * random token. It is created whole and
  * atomically by writing a private file and hard-linking it to `LOCK` (link
  * fails when the name exists), so a reader never sees a half-written lock. A
  * lock whose pid no longer runs (kill -9, power loss) is stale and replaced,
@@ -29,9 +30,13 @@ export class DirectoryLock {
     private readonly content: string,
   ) {}
 
-  /** Takes the lock on `directory`, which must exist; DirectoryLockedError names a live holder. */
-  static async acquire(fileSystem: FileSystem, directory: string): Promise<DirectoryLock> {
-    const lockPath = path.join(directory, lockFileName);
+  /**
+   * Takes the lock on `directory`, which must exist; DirectoryLockedError
+   * names a live holder. `fileName` is for a directory whose `LOCK` belongs to
+   * someone else (LevelDB's own lock file).
+   */
+  static async acquire(fileSystem: FileSystem, directory: string, fileName: string = lockFileName): Promise<DirectoryLock> {
+    const lockPath = path.join(directory, fileName);
     const ownPid = fileSystem.processId();
     const content = `${ownPid} ${randomBytes(8).toString('hex')}\n`;
     const privatePath = `${lockPath}.${ownPid}.${randomBytes(4).toString('hex')}${temporarySuffix}`;

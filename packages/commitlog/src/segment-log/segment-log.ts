@@ -1,7 +1,7 @@
-import { requireInteger, requireReadRange } from '../argument-checks.js';
+import { requireInteger, requireReadRange, requireUncommittedSuffix } from '../argument-checks.js';
 import path from 'node:path';
 import { assert } from '../assert.js';
-import { EntryTooLargeError, InvalidArgumentError, LogContinuityError, SnapshotTooLargeError, StoreClosedError, StoreFailedError, TruncateCommittedError, WriteQueueFullError } from '../errors.js';
+import { EntryTooLargeError, InvalidArgumentError, LogContinuityError, SnapshotTooLargeError, StoreClosedError, StoreFailedError, WriteQueueFullError } from '../errors.js';
 import type { FileSystem } from '../file-system/file-system.js';
 import { NodeFileSystem } from '../file-system/node-file-system.js';
 import type { Entry, FlushMode, HardState, LogStore, RecoveredState, Snapshot, SnapshotMeta } from '../types.js';
@@ -39,13 +39,6 @@ export interface SegmentLogOptions {
   readonly writeBatchSizeBytes?: number;
   /** Appends beyond this many bytes queued for writing fail with WriteQueueFullError; default 256 MiB. */
   readonly unwrittenBytesMax?: number;
-  /**
-   * Whether truncateSuffix below the saved commit index fails with
-   * TruncateCommittedError (the default, true): Raft never removes a
-   * committed entry, so such a call is a bug upstream and must not destroy
-   * data. False only for suites that replay MemoryLog's laxer contract.
-   */
-  readonly rejectTruncationOfCommitted?: boolean;
 }
 
 /** One segment as retention sees it: delete whole segments older than a cut-off by compacting through their last index. */
@@ -112,7 +105,6 @@ export class SegmentLog implements LogStore {
   private readonly snapshotSizeBytesMax: number;
   private readonly writeBatchSizeBytes: number;
   private readonly unwrittenBytesMax: number;
-  private readonly rejectTruncationOfCommitted: boolean;
 
   private status: Status = 'closed';
   /** The disk error that stopped the store; every call fails with it until close. */
@@ -157,7 +149,6 @@ export class SegmentLog implements LogStore {
     this.writeBatchSizeBytes = options.writeBatchSizeBytes ?? writeBatchSizeBytesDefault;
     this.unwrittenBytesMax = options.unwrittenBytesMax ?? unwrittenBytesMaxDefault;
     this.queue = new OperationQueue(this.writeBatchSizeBytes);
-    this.rejectTruncationOfCommitted = options.rejectTruncationOfCommitted ?? true;
     requireWithin('segmentSizeBytes', this.segmentSizeBytes, segmentSizeBytesMin, segmentSizeBytesMax);
     requireWithin('entrySizeBytesMax', this.entrySizeBytesMax, 0, entrySizeBytesMaxLimit);
     requireWithin('snapshotSizeBytesMax', this.snapshotSizeBytesMax, 0, Number.MAX_SAFE_INTEGER);
@@ -294,10 +285,7 @@ export class SegmentLog implements LogStore {
     if (fromIndex < this.first || fromIndex > this.last + 1) {
       throw new LogContinuityError(`cannot truncate from index ${fromIndex}: the log holds ${this.first}..${this.last}`);
     }
-    const { commit } = this.currentHardState;
-    if (this.rejectTruncationOfCommitted && fromIndex <= this.last && fromIndex <= commit) {
-      throw new TruncateCommittedError(fromIndex, commit);
-    }
+    requireUncommittedSuffix(fromIndex, this.last, this.currentHardState.commit);
     this.last = fromIndex - 1;
     this.termRuns.truncateFrom(fromIndex);
     if (fromIndex < this.pending.endIndex) this.pending.truncateFrom(fromIndex);

@@ -4,6 +4,7 @@ import {
   InvalidArgumentError,
   LogContinuityError,
   StoreClosedError,
+  TruncateCommittedError,
   UnavailableError,
 } from '../../src/index.js';
 import type { LogStore } from '../../src/index.js';
@@ -235,6 +236,27 @@ export function defineExampleTests(options: LogStoreComplianceOptions): void {
         await expect(store.truncateSuffix(5)).rejects.toThrow(LogContinuityError);
         await expect(store.truncateSuffix(2.5)).rejects.toThrow(InvalidArgumentError);
         expect(store.lastIndex()).toBe(3);
+      }));
+
+    it('refuses to remove a committed entry with TruncateCommittedError, changing nothing, but truncates above the commit index', () =>
+      withStore(options, async (subject) => {
+        await appendTerms(subject.store, [1, 1, 1, 1, 1]);
+        await subject.store.saveHardState({ term: 1, vote: 'a', commit: 3 });
+        const before = plainEntries(allEntries(subject.store));
+        const refused = subject.store.truncateSuffix(3);
+        await expect(refused).rejects.toThrow(TruncateCommittedError);
+        await expect(refused).rejects.toMatchObject({ code: 'ERR_TRUNCATE_COMMITTED', fromIndex: 3, commit: 3 });
+        await expect(refused).rejects.toThrow('cannot truncate from index 3: entries up to the commit index 3 are committed');
+        await expect(subject.store.truncateSuffix(1)).rejects.toThrow(TruncateCommittedError);
+        expect(plainEntries(allEntries(subject.store))).toEqual(before);
+        expect(await subject.reopen()).toMatchObject({ firstIndex: 1, lastIndex: 5 });
+        expect(plainEntries(allEntries(subject.store))).toEqual(before);
+        await subject.store.truncateSuffix(4);
+        expect(subject.store.lastIndex()).toBe(3);
+        // From lastIndex + 1 nothing is removed, even at or below the commit index.
+        await subject.store.saveHardState({ term: 1, vote: 'a', commit: 5 });
+        await subject.store.truncateSuffix(4);
+        expect(subject.store.lastIndex()).toBe(3);
       }));
 
     it('stays truncated over a reopen, also after the truncated indexes were written again', () =>

@@ -27,6 +27,7 @@ export type ErrorName =
   | 'UnavailableError'
   | 'LogContinuityError'
   | 'InvalidArgumentError'
+  | 'TruncateCommittedError'
   | 'StoreClosedError';
 
 /** What a mutation does: changes the log, is accepted without changing it, or fails with the named error. */
@@ -59,9 +60,9 @@ export function expectedOutcome(model: LogModel, mutation: Mutation): Outcome {
         : 'LogContinuityError';
     case 'truncateSuffix':
       if (!Number.isSafeInteger(mutation.fromIndex)) return 'InvalidArgumentError';
-      return mutation.fromIndex >= model.firstIndex && mutation.fromIndex <= lastIndex + 1
-        ? 'written'
-        : 'LogContinuityError';
+      if (mutation.fromIndex < model.firstIndex || mutation.fromIndex > lastIndex + 1) return 'LogContinuityError';
+      // Raft never removes a committed entry; truncating from lastIndex + 1 removes nothing.
+      return mutation.fromIndex <= lastIndex && mutation.fromIndex <= model.hardState.commit ? 'TruncateCommittedError' : 'written';
     case 'compact': {
       if (!Number.isSafeInteger(mutation.uptoIndex)) return 'InvalidArgumentError';
       const covered = model.snapshot !== null && model.snapshot.meta.index >= mutation.uptoIndex;
