@@ -134,7 +134,8 @@ export async function runCommitlogBench(config: CommitlogBenchConfig): Promise<C
       cpuCount: cpus().length,
       memoryBytes: totalmem(),
       node: process.version,
-      directory: parentDirectory,
+      // Named, not spelled out: a report says where it ran without recording this machine's paths.
+      directory: config.parentDirectory ?? 'the system temp directory',
     },
     config: { ...config },
     anchors,
