@@ -50,6 +50,13 @@ export class SegmentFiles {
   writtenLastIndex: number;
   /** Records were written to the active segment since its last fdatasync. */
   dirty = false;
+  /**
+   * Counts completed record writes. syncActive may run while the next write
+   * is in flight (the log's pipelined group commit): it clears `dirty` only
+   * when no write completed while its fdatasync ran, since such a write is
+   * not known to be covered by it.
+   */
+  private writeCount = 0;
   private scratch = Buffer.allocUnsafe(scratchBytesInitial);
   private readonly fileSystem: FileSystem;
   private readonly directory: string;
@@ -177,8 +184,9 @@ export class SegmentFiles {
   async syncActive(): Promise<void> {
     const segment = this.activeSegment();
     if (!this.dirty || segment === undefined) return;
+    const writeCountBefore = this.writeCount;
     await this.fileSystem.fdatasync(segment.descriptor);
-    this.dirty = false;
+    if (this.writeCount === writeCountBefore) this.dirty = false;
   }
 
   /** Closes every segment file; the caller synced first if it wanted to. */
@@ -283,6 +291,7 @@ export class SegmentFiles {
     const base = segment.endBytes;
     await this.fileSystem.writev(segment.descriptor, [this.scratch.subarray(0, used)], base);
     this.dirty = true;
+    this.writeCount++;
     for (let at = 0; at < used; ) {
       const recordBytes = recordHeaderSizeBytes + this.scratch.readUInt32LE(at + 4);
       segment.noteAppended(base + at, recordBytes, readUint53(this.scratch, at + 16), this.scratch.readUInt32LE(at));

@@ -138,6 +138,13 @@ export class SegmentLog implements LogStore {
   private flushQueued = false;
   /** Bytes of the append operations queued and not yet written. */
   private unwrittenBytes = 0;
+  /**
+   * Sync mode: appends whose write completed and that no fdatasync started
+   * since covers yet. The next sync takes them all.
+   */
+  private unsynced: AppendOperation[] = [];
+  /** Sync mode: the pipelined group commit's fdatasync in flight (it never rejects), or null. */
+  private syncing: Promise<void> | null = null;
 
   constructor(directory: string, options: SegmentLogOptions = {}) {
     this.directory = path.resolve(directory);
@@ -438,6 +445,7 @@ export class SegmentLog implements LogStore {
   private async shutDown(): Promise<void> {
     this.stopFlushTimer();
     await this.writerDone;
+    if (this.files !== null) await this.syncWritten(this.files);
     const files = this.files;
     let syncFailure: unknown = null;
     if (files !== null) {
@@ -450,6 +458,7 @@ export class SegmentLog implements LogStore {
     this.failure = null;
     this.pending.reset(this.last + 1);
     this.unwrittenBytes = 0;
+    this.unsynced = [];
     this.status = 'closed';
     if (syncFailure !== null) throw new StoreFailedError(syncFailure);
   }
@@ -483,12 +492,34 @@ export class SegmentLog implements LogStore {
     this.writerDone = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.drain());
   }
 
+  /**
+   * Performs the queued operations in call order. In `sync` mode appends are
+   * pipelined: the writer writes a batch, hands it to the syncer (startSync)
+   * and goes on to the next batch at once, so the next write overlaps the
+   * fdatasync in flight; appends that arrive meanwhile still make up one
+   * write (group commit). Every other operation first waits until every
+   * written append is synced (syncWritten), and then runs alone as before.
+   */
   private async drain(): Promise<void> {
     const files = this.files as SegmentFiles;
+    const pipelined = this.flushMode.kind === 'sync';
     let step: Step | null = null;
     try {
       while (!this.queue.isEmpty && this.failure === null) {
         step = this.queue.takeNext();
+        if (pipelined && step.kind === 'appends') {
+          await this.writeAppends(files, step.operations, false);
+          // A sync that failed meanwhile stopped the store: these were written, never synced.
+          if (this.failure !== null) throw this.failure;
+          for (const operation of step.operations) this.unsynced.push(operation);
+          step = null;
+          this.startSync(files);
+          continue;
+        }
+        if (pipelined) {
+          await this.syncWritten(files);
+          if (this.failure !== null) throw this.failure;
+        }
         await this.perform(files, step);
         for (const operation of operationsOf(step)) operation.settlement?.resolve();
         step = null;
@@ -503,12 +534,7 @@ export class SegmentLog implements LogStore {
   private async perform(files: SegmentFiles, step: Step): Promise<void> {
     switch (step.kind) {
       case 'appends':
-        await files.append(
-          step.operations.map((operation) => operation.entries),
-          this.flushMode.kind === 'sync',
-        );
-        for (const operation of step.operations) this.unwrittenBytes -= operation.sizeBytes;
-        this.advancePending(step.operations);
+        await this.writeAppends(files, step.operations, this.flushMode.kind === 'sync');
         return;
       case 'hardStates':
         // Only the latest matters: writing it makes every earlier one of the run durable too.
@@ -537,6 +563,62 @@ export class SegmentLog implements LogStore {
     }
   }
 
+  private async writeAppends(files: SegmentFiles, operations: readonly AppendOperation[], sync: boolean): Promise<void> {
+    await files.append(
+      operations.map((operation) => operation.entries),
+      sync,
+    );
+    for (const operation of operations) this.unwrittenBytes -= operation.sizeBytes;
+    this.advancePending(operations);
+  }
+
+  /**
+   * Sync mode: starts an fdatasync of the active segment covering every
+   * append in `unsynced`, unless one is in flight; when it completes it
+   * resolves them and starts the next one for whatever was written meanwhile.
+   *
+   * Why an append resolves only when durable: an operation enters `unsynced`
+   * only after files.append returned, that is after its write(s) completed
+   * (the writer writes one batch at a time, never two writes at once). The
+   * sync started here takes exactly the operations in `unsynced` at its
+   * start, so every one of them was written before its fdatasync began, and
+   * POSIX makes data written before fdatasync starts durable when it returns.
+   * A write that completes while this fdatasync is in flight is not in the
+   * taken set: it waits in `unsynced` for the next fdatasync, which starts
+   * only after this one returned, hence after that write completed. Records a
+   * batch put into an earlier segment were synced when that segment was
+   * sealed (before files.append returned), so syncing the segment active at
+   * the start covers the rest. SegmentFiles.syncActive leaves `dirty` set
+   * when a write completed during its fdatasync, so it never skips a needed
+   * one. A failed fdatasync rejects what it covered and stops the store.
+   */
+  private startSync(files: SegmentFiles): void {
+    if (this.syncing !== null || this.unsynced.length === 0 || this.failure !== null) return;
+    const covered = this.unsynced;
+    this.unsynced = [];
+    this.syncing = files.syncActive().then(
+      () => {
+        this.syncing = null;
+        for (const operation of covered) operation.settlement.resolve();
+        this.startSync(files);
+      },
+      (error: unknown) => {
+        this.syncing = null;
+        this.fail(error, covered);
+      },
+    );
+  }
+
+  /** Sync mode: waits until every written append is synced and settled (or the store failed). */
+  private async syncWritten(files: SegmentFiles): Promise<void> {
+    for (;;) {
+      this.startSync(files);
+      const syncing = this.syncing;
+      if (syncing === null) return;
+      await syncing;
+    }
+  }
+
   /**
    * Written entries become readable from disk: the pending window gives up
    * every entry at its front that the writer just wrote, the very same
@@ -561,10 +643,13 @@ export class SegmentLog implements LogStore {
 
   /** A disk operation failed: fail it and everything queued behind it, and refuse every call until close. */
   private fail(error: unknown, inFlight: readonly Operation[]): void {
-    this.failure = error;
+    // The first error stops the store; a later one (the other of a write and a sync in flight together) only fails its operations.
+    if (this.failure === null) this.failure = error;
     this.stopFlushTimer();
-    const failed = new StoreFailedError(error);
+    const failed = new StoreFailedError(this.failure);
     for (const operation of inFlight) operation.settlement?.reject(failed);
+    for (const operation of this.unsynced) operation.settlement.reject(failed);
+    this.unsynced = [];
     this.queue.rejectAll(failed);
   }
 
