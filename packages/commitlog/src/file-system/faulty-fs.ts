@@ -274,6 +274,11 @@ export class FaultyFs implements FileSystem {
     return this.file(descriptor).inode.current.read(buffer, offset, length, position);
   }
 
+  /**
+   * FileSystem's `writevSync`, and the body of `writev`: both record the very
+   * same unsynced write operations, which a crash drops or tears until an
+   * fdatasync of the file makes them durable.
+   */
   writevSync(descriptor: FileDescriptor, buffers: readonly Uint8Array[], position: number): void {
     const { inode } = this.writableFile(descriptor);
     this.beforeMutation();

@@ -32,6 +32,13 @@ export interface FileSystem {
   readSync(descriptor: FileDescriptor, buffer: Uint8Array, offset: number, length: number, position: number): number;
   /** Writes every byte of `buffers`, in order, from `position`. */
   writev(descriptor: FileDescriptor, buffers: readonly Uint8Array[], position: number): Promise<void>;
+  /**
+   * The synchronous twin of `writev`: every byte written when it returns,
+   * with no trip through a thread pool. For small writes into the page cache
+   * that the caller may block its thread for; durable, like `writev`, only
+   * after a later `fdatasync`.
+   */
+  writevSync(descriptor: FileDescriptor, buffers: readonly Uint8Array[], position: number): void;
   fdatasync(descriptor: FileDescriptor): Promise<void>;
   ftruncate(descriptor: FileDescriptor, sizeBytes: number): Promise<void>;
   fileSize(descriptor: FileDescriptor): Promise<number>;

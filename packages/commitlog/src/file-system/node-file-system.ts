@@ -53,6 +53,16 @@ export class NodeFileSystem implements FileSystem {
     }
   }
 
+  writevSync(descriptor: FileDescriptor, buffers: readonly Uint8Array[], position: number): void {
+    let remaining = buffers.filter((buffer) => buffer.byteLength > 0);
+    let at = position;
+    while (remaining.length > 0) {
+      const written = fs.writevSync(descriptor, remaining, at);
+      at += written;
+      remaining = dropWritten(remaining, written);
+    }
+  }
+
   fdatasync(descriptor: FileDescriptor): Promise<void> {
     return new Promise((resolve, reject) => fs.fdatasync(descriptor, (error) => (error ? reject(error) : resolve())));
   }

@@ -579,7 +579,11 @@ export class SegmentLog implements LogStore {
    *
    * Why an append resolves only when durable: an operation enters `unsynced`
    * only after files.append returned, that is after its write(s) completed
-   * (the writer writes one batch at a time, never two writes at once). The
+   * (the writer writes one batch at a time, never two writes at once). A
+   * small batch is written synchronously (SegmentFiles.writeScratch): its
+   * write has completed when that call returns, before any await, so it
+   * holds all the more; one that runs while an fdatasync is in flight is the
+   * case of a write completing during it, below. The
    * sync started here takes exactly the operations in `unsynced` at its
    * start, so every one of them was written before its fdatasync began, and
    * POSIX makes data written before fdatasync starts durable when it returns.

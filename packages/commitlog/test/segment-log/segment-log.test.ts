@@ -336,7 +336,7 @@ describe('SegmentLog durability', () => {
       }),
     );
     const syncs = (calls.get('fdatasync') ?? 0) - syncsBefore;
-    const writes = calls.get('writev') ?? 0;
+    const writes = (calls.get('writev') ?? 0) + (calls.get('writevSync') ?? 0);
     expect(log.lastIndex()).toBe(appenders * perAppender);
     // One sync per round of the 64 appenders, give or take a split round; never one per append.
     expect(syncs).toBeLessThanOrEqual(3 * perAppender);
@@ -401,6 +401,39 @@ describe('SegmentLog durability', () => {
     await log.close();
     expect((await log.open()).lastIndex).toBeGreaterThanOrEqual(2);
     expect(readAll(log).slice(0, 2)).toEqual(plainEntries(entries(1, 2)));
+    await log.close();
+  });
+
+  it('writes a small batch synchronously and a large one through the async write, both synced before they resolve', async () => {
+    const faulty = new FaultyFs();
+    const disk = instrumented(faulty);
+    const segmentSizeBytes = 1024 * 1024;
+    const log = await openLog('/log', { fileSystem: disk.fileSystem, segmentSizeBytes });
+    // The first append also creates the segment, whose header goes through the async write.
+    await log.append(entries(1, 1));
+    const before = (method: string) => disk.calls.get(method) ?? 0;
+    const [syncWritesBefore, asyncWritesBefore] = [before('writevSync'), before('writev')];
+    await log.append(entries(2, 1, 1, 1024));
+    expect(before('writevSync') - syncWritesBefore).toBe(1);
+    expect(before('writev') - asyncWritesBefore).toBe(0);
+    await log.append(entries(3, 1, 1, 128 * 1024));
+    expect(before('writevSync') - syncWritesBefore).toBe(1);
+    expect(before('writev') - asyncWritesBefore).toBe(1);
+    faulty.crash('drop');
+    const recovered = await openLog('/log', { fileSystem: faulty.restart(), segmentSizeBytes });
+    expect(readAll(recovered)).toEqual(plainEntries([...entries(1, 1), ...entries(2, 1, 1, 1024), ...entries(3, 1, 1, 128 * 1024)]));
+    await recovered.close();
+  });
+
+  it('stops with StoreFailedError when a synchronous write fails', async () => {
+    const disk = instrumented(new FaultyFs());
+    const log = await openLog('/log', { fileSystem: disk.fileSystem });
+    await log.append(entries(1, 2));
+    disk.failNext('writevSync', ioError('ENOSPC'));
+    await expect(log.append(entries(3, 1))).rejects.toThrow('stopped after a disk failure (ENOSPC: simulated)');
+    await expect(log.append(entries(4, 1))).rejects.toThrow(StoreFailedError);
+    await log.close();
+    expect((await log.open()).lastIndex).toBe(2);
     await log.close();
   });
 
