@@ -25,7 +25,6 @@ import {
   type ReadIndexResponseMessage,
   type SnapshotMessage,
   type VoteMessage,
-  type VoteResponseMessage,
 } from './messages.js';
 import { Progress } from './progress.js';
 import { RaftLog } from './raft-log.js';
@@ -1120,4 +1119,3 @@ function isLeaderTraffic(message: Message): boolean {
   }
 }
 
-export type { VoteResponseMessage };
