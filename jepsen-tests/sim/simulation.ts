@@ -20,7 +20,6 @@ export { tickUs };
 
 export type { SimulationStats } from './stats.js';
 
-
 /** Everything after the faults heal must be done within this many ticks, or liveness failed. */
 const livenessTicksMaxDefault = 1_000;
 /** A run that reaches this much simulated time is stopped as a failure: something never settles. */

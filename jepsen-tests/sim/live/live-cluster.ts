@@ -14,7 +14,6 @@ import { RateMeter } from './rate-meter.js';
 import { LiveTransport } from './live-transport.js';
 import { SteadyClient } from './steady-client.js';
 
-
 /** An fsync on a healthy SSD. */
 const diskLatencyMinUs = 500;
 const diskLatencyMaxUs = 3_000;

@@ -1,15 +1,12 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DirectoryLockedError, LevelLog } from '../../src/index.js';
+import { exited, startAppender } from '../child-appender.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const repositoryRoot = path.resolve(here, '../../../..');
 const appenderScript = path.join(here, 'fixtures', 'appender.ts');
 const CHILD_TEST_TIMEOUT_MS = 60_000;
 
@@ -23,29 +20,6 @@ afterEach(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
-/** The appender child, and each line it prints as it comes. */
-function startAppender(logDirectory: string): { child: ChildProcess; nextLine: () => Promise<string> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', appenderScript, logDirectory], {
-    cwd: repositoryRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })[Symbol.asyncIterator]();
-  const nextLine = async () => {
-    const { value, done } = await lines.next();
-    if (done === true) throw new Error(`the appender exited: ${stderr}`);
-    return value as string;
-  };
-  return { child, nextLine };
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once('exit', () => resolve());
-  });
-}
 
 describe('LevelLog directory lock', () => {
   it('refuses a second store on the same directory in this process, naming the holder, until the first closes', async () => {
@@ -65,7 +39,7 @@ describe('LevelLog directory lock', () => {
   });
 
   it('refuses a broker in another process, and takes over the lock once that process was killed with SIGKILL, losing no acknowledged append', async () => {
-    const { child, nextLine } = startAppender(directory);
+    const { child, nextLine } = startAppender(appenderScript, directory);
     try {
       expect(await nextLine()).toBe('open');
       let acknowledged = 0;

@@ -1,40 +1,14 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DirectoryLockedError, FaultyFs, SegmentLog } from '../../src/index.js';
 import { temporaryDirectory } from './helpers.js';
+import { exited, startAppender } from '../child-appender.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const repositoryRoot = path.resolve(here, '../../../..');
 const appenderScript = path.join(here, 'fixtures', 'appender.ts');
 const CHILD_TEST_TIMEOUT_MS = 60_000;
 
-/** The appender child, and each line it prints as it comes. */
-function startAppender(directory: string): { child: ChildProcess; nextLine: () => Promise<string> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', appenderScript, directory], {
-    cwd: repositoryRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })[Symbol.asyncIterator]();
-  const nextLine = async () => {
-    const { value, done } = await lines.next();
-    if (done === true) throw new Error(`the appender exited: ${stderr}`);
-    return value as string;
-  };
-  return { child, nextLine };
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once('exit', () => resolve());
-  });
-}
 
 describe('SegmentLog directory lock', () => {
   it('refuses a second store on the same directory in this process, naming the holder, until the first closes', async () => {
@@ -53,7 +27,7 @@ describe('SegmentLog directory lock', () => {
 
   it('refuses a broker in another process, and takes over the lock once that process was killed with SIGKILL, losing no acknowledged append', async () => {
     const directory = temporaryDirectory();
-    const { child, nextLine } = startAppender(directory);
+    const { child, nextLine } = startAppender(appenderScript, directory);
     try {
       expect(await nextLine()).toBe('open');
       let acknowledged = 0;
