@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from './errors.js';
+import { configErrorFrom } from './config-error.js';
 
 const positiveInt = () => z.number().int().positive();
 
@@ -67,14 +67,7 @@ export type Config = Readonly<Omit<z.output<typeof configSchema>, 'preferredLead
 /** Validates a configuration; a bad one throws ConfigError naming the first offending field. */
 export function parseConfig(input: ConfigInput): Config {
   const result = configSchema.safeParse(input);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    if (issue?.code === 'unrecognized_keys') {
-      throw new ConfigError(issue.keys.join(', '), 'is not a known setting', { cause: result.error });
-    }
-    const field = issue === undefined || issue.path.length === 0 ? '(root)' : issue.path.join('.');
-    throw new ConfigError(field, issue?.message ?? 'invalid', { cause: result.error });
-  }
+  if (!result.success) throw configErrorFrom(result.error);
   const config = result.data;
   return {
     ...config,

@@ -24,7 +24,8 @@ export type ProposalDroppedReason =
   | 'no-entry-of-current-term-committed'
   | 'not-a-voter'
   | 'entry-too-large'
-  | 'read-queue-full';
+  | 'read-queue-full'
+  | 'pending-proposals-limit';
 
 /** The leader refused a proposal; nothing of it reached the log. */
 export class ProposalDroppedError extends RaftError {
@@ -55,6 +56,37 @@ export class InvalidConfChangeError extends RaftError {
 export class TransferError extends RaftError {
   constructor(message: string) {
     super('ERR_TRANSFER', message);
+  }
+}
+
+/** The node is not running (not started yet, stopped, or failed); `cause` holds the failure when there was one. */
+export class NodeStoppedError extends RaftError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_NODE_STOPPED', message, options);
+  }
+}
+
+/**
+ * A proposal was appended but another leader's entry took its index: it was
+ * never committed and never will be. Safe to retry.
+ */
+export class ProposalLostError extends RaftError {
+  readonly index: number;
+  constructor(index: number, proposedTerm: number, committedTerm: number) {
+    super('ERR_PROPOSAL_LOST', `the entry at ${index} proposed in term ${proposedTerm} was replaced by one of term ${committedTerm}`);
+    this.index = index;
+  }
+}
+
+/**
+ * The node could not learn in time (or before it stopped) whether a proposal
+ * committed: it may or may not be in the log. A retry may duplicate it.
+ */
+export class ProposalOutcomeUnknownError extends RaftError {
+  readonly index: number;
+  constructor(index: number, why: string) {
+    super('ERR_PROPOSAL_OUTCOME_UNKNOWN', `the outcome of the proposal at ${index} is unknown: ${why}`);
+    this.index = index;
   }
 }
 

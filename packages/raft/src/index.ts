@@ -31,3 +31,12 @@ export type {
 export { encodeConfChange, decodeConfChange } from './conf-change.js';
 export { AssertionError, ConfigError, InvalidConfChangeError, NotLeaderError, ProposalDroppedError, RaftError, TransferError } from './errors.js';
 export type { ProposalDroppedReason } from './errors.js';
+export { RaftNode } from './node/raft-node.js';
+export type { NodeLogger, NodeStatus, RaftNodeOptions } from './node/raft-node.js';
+export type { StateMachine } from './node/state-machine.js';
+export { nodeSettingsSchema, parseNodeSettings } from './node/node-options.js';
+export type { NodeSettings, NodeSettingsInput } from './node/node-options.js';
+export { bootstrapEntries, bootstrapStore } from './bootstrap.js';
+export type { Transport, TransportHandlers, TransportLogger } from './transport/transport.js';
+export { MemoryNetwork, MemoryTransport } from './transport/memory-transport.js';
+export { NodeStoppedError, ProposalLostError, ProposalOutcomeUnknownError } from './errors.js';
