@@ -9,6 +9,9 @@ export default defineConfig({
     projects: [
       { ...sourceCondition, test: { name: 'commitlog', root: 'packages/commitlog', include: ['test/**/*.test.ts'] } },
       { ...sourceCondition, test: { name: 'raft', root: 'packages/raft', include: ['test/**/*.test.ts'] } },
+      { ...sourceCondition, test: { name: 'protocol', root: 'packages/protocol', include: ['test/**/*.test.ts'] } },
+      { ...sourceCondition, test: { name: 'ledger', root: 'packages/ledger', include: ['test/**/*.test.ts'], testTimeout: 120_000 } },
+      { ...sourceCondition, test: { name: 'cli', root: 'packages/cli', include: ['test/**/*.test.ts'], testTimeout: 120_000 } },
       { ...sourceCondition, test: { name: 'bench', root: 'bench', include: ['test/**/*.test.ts'] } },
       { ...sourceCondition, test: { name: 'jepsen-tests', root: 'jepsen-tests', include: ['test/**/*.test.ts'], testTimeout: 600_000 } },
     ],

@@ -40,3 +40,8 @@ export { bootstrapEntries, bootstrapStore } from './bootstrap.js';
 export type { Transport, TransportHandlers, TransportLogger } from './transport/transport.js';
 export { MemoryNetwork, MemoryTransport } from './transport/memory-transport.js';
 export { NodeStoppedError, ProposalLostError, ProposalOutcomeUnknownError } from './errors.js';
+export { WsTransport } from './transport/ws-transport.js';
+export type { ListenAddress } from './transport/ws-transport.js';
+export { parsePeerUrl, parseTransportOptions } from './transport/transport-options.js';
+export type { WsTransportOptions, WsTransportOptionsInput } from './transport/transport-options.js';
+export type { TransportStats } from './transport/transport-stats.js';

@@ -1,0 +1,3 @@
+export { LocalGroup } from './local-group.js';
+export type { LocalGroupOptions, ReplicaView } from './local-group.js';
+export { renderStatusTable } from './status-table.js';

@@ -1,0 +1,42 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { runDev } from './dev-command.js';
+import { runReplica } from './replica-command.js';
+
+function port(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1 || number > 65_000) throw new InvalidArgumentError('must be a port number');
+  return number;
+}
+
+function milliseconds(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError('must be a positive whole number of milliseconds');
+  return number;
+}
+
+const program = new Command('raftmq').description('RaftMQ: a message store whose CommitLog is a Raft log');
+
+program
+  .command('replica')
+  .description('run one replica of a group in the foreground')
+  .requiredOption('--config <file>', 'the replica config (JSON)')
+  .action(async (options: { config: string }) => runReplica(options.config));
+
+program
+  .command('dev')
+  .description('start a local 3-replica group with a live status view')
+  .option('--dir <path>', 'keep data here (default: a temporary directory, removed on exit)')
+  .option('--base-port <port>', 'peer ports are base+1.., client ports base+101..', port, 7100)
+  .option('--flush <mode>', 'sync (fsync before ack) or async', 'sync')
+  .option('--exit-after-ms <ms>', 'stop by itself after this long', milliseconds)
+  .action(async (options: { dir?: string; basePort: number; flush: string; exitAfterMs?: number }) => {
+    if (options.flush !== 'sync' && options.flush !== 'async') throw new InvalidArgumentError('--flush must be sync or async');
+    await runDev({
+      basePort: options.basePort,
+      flush: options.flush,
+      ...(options.dir === undefined ? {} : { dir: options.dir }),
+      ...(options.exitAfterMs === undefined ? {} : { exitAfterMs: options.exitAfterMs }),
+    });
+  });
+
+await program.parseAsync(process.argv);
