@@ -21,7 +21,7 @@ export async function runReplica(configPath: string): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'stopping');
     replica.stop().then(
-      () => process.exit(0),
+      () => process.exit(process.exitCode ?? 0),
       (error: unknown) => {
         logger.error({ error: String(error) }, 'stopping failed');
         process.exit(1);
@@ -30,6 +30,12 @@ export async function runReplica(configPath: string): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // Fail-stop: a replica whose disk failed must not linger half alive; a supervisor restarts it and it recovers from disk.
+  replica.node.onFailure((error) => {
+    logger.error({ error: String(error) }, 'the replica failed; exiting');
+    process.exitCode = 1;
+    stop('failure');
+  });
   replica.node.onStateChange((state) => {
     if (state.role === 'leader') logger.info({ term: state.term }, 'leading');
   });

@@ -1,4 +1,4 @@
-import { FrameKind, MalformedFrameError, decodeFrame, encodeFrame, frameBytesMax, frameIdMax, type Frame } from '@raftmq/protocol';
+import { FrameKind, MalformedFrameError, OutgoingFrames, decodeFrames, frameBytesMax, frameIdMax, type Frame } from '@raftmq/protocol';
 import WebSocket from 'ws';
 import { LedgerError } from './errors.js';
 
@@ -33,6 +33,7 @@ interface Pending {
 /** One client connection to one replica: requests go out as frames and are answered by id. */
 export class FrameConnection {
   private socket: WebSocket | null = null;
+  private outgoing: OutgoingFrames | null = null;
   private opening: Promise<WebSocket> | null = null;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
@@ -55,7 +56,7 @@ export class FrameConnection {
         reject(new NoAnswerError(`no answer from ${this.address} within ${timeoutMs} ms`));
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
-      socket.send(encodeFrame({ id, kind: FrameKind.Request, code, headers, body }));
+      (this.outgoing as OutgoingFrames).push({ id, kind: FrameKind.Request, code, headers, body });
     });
   }
 
@@ -83,8 +84,13 @@ export class FrameConnection {
         socket.off('error', fail);
         this.opening = null;
         this.socket = socket;
+        const outgoing = new OutgoingFrames((bytes) => {
+          if (socket.readyState === WebSocket.OPEN) socket.send(bytes);
+        });
+        this.outgoing = outgoing;
         socket.on('error', () => socket.terminate());
         socket.on('close', () => {
+          outgoing.clear();
           if (this.socket === socket) this.socket = null;
           this.failPending(new NoAnswerError(`the connection to ${this.address} closed`));
         });
@@ -96,20 +102,22 @@ export class FrameConnection {
   }
 
   private receive(data: Buffer): void {
-    let frame: Frame;
+    let frames: Frame[];
     try {
-      frame = decodeFrame(data);
+      frames = decodeFrames(data);
     } catch (error) {
       // A server that sends garbage cannot be trusted with the rest of this connection.
       this.socket?.terminate();
       this.failPending(new NoAnswerError(`${this.address} sent a malformed frame`, { cause: error instanceof MalformedFrameError ? error : undefined }));
       return;
     }
-    const pending = this.pending.get(frame.id);
-    if (frame.kind !== FrameKind.Response || pending === undefined) return;
-    this.pending.delete(frame.id);
-    clearTimeout(pending.timer);
-    pending.resolve(frame);
+    for (const frame of frames) {
+      const pending = this.pending.get(frame.id);
+      if (frame.kind !== FrameKind.Response || pending === undefined) continue;
+      this.pending.delete(frame.id);
+      clearTimeout(pending.timer);
+      pending.resolve(frame);
+    }
   }
 
   private failPending(error: Error): void {

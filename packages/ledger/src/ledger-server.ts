@@ -3,10 +3,10 @@ import {
   BadRequestError,
   FrameKind,
   MalformedFrameError,
+  OutgoingFrames,
   RequestCode,
   ResponseCode,
-  decodeFrame,
-  encodeFrame,
+  decodeFrames,
   frameBytesMax,
   ledger,
   parseHeaders,
@@ -86,28 +86,34 @@ export class LedgerServer {
 
   private accept(socket: WebSocket): void {
     socket.binaryType = 'nodebuffer';
+    const outgoing = new OutgoingFrames((bytes) => {
+      if (socket.readyState === socket.OPEN) socket.send(bytes);
+    });
     socket.on('error', () => socket.terminate());
+    socket.on('close', () => outgoing.clear());
     socket.on('message', (data, isBinary) => {
       if (!isBinary) {
         this.malformed(socket, new MalformedFrameError('a text frame; frames are binary msgpack'));
         return;
       }
-      let frame: Frame;
+      let frames: Frame[];
       try {
-        frame = decodeFrame(data as Buffer);
+        frames = decodeFrames(data as Buffer);
       } catch (error) {
         this.malformed(socket, error);
         return;
       }
-      if (frame.kind !== FrameKind.Request) {
-        this.malformed(socket, new MalformedFrameError('a response frame sent to the server'));
-        return;
+      for (const frame of frames) {
+        if (frame.kind !== FrameKind.Request) {
+          this.malformed(socket, new MalformedFrameError('a response frame sent to the server'));
+          return;
+        }
       }
-      this.stats.requests++;
-      const reply: Reply = (code, headers, body = null) => {
-        if (socket.readyState === socket.OPEN) socket.send(encodeFrame({ id: frame.id, kind: FrameKind.Response, code, headers, body }));
-      };
-      this.handle(frame, reply).catch((error: unknown) => this.replyError(reply, error));
+      for (const frame of frames) {
+        this.stats.requests++;
+        const reply: Reply = (code, headers, body = null) => outgoing.push({ id: frame.id, kind: FrameKind.Response, code, headers, body });
+        this.handle(frame, reply).catch((error: unknown) => this.replyError(reply, error));
+      }
     });
   }
 

@@ -1,4 +1,4 @@
-import { decode, encode } from '@msgpack/msgpack';
+import { Decoder, Encoder } from '@msgpack/msgpack';
 import { z } from 'zod';
 import { BadRequestError, MalformedFrameError } from './errors.js';
 
@@ -33,23 +33,50 @@ const wireSchema = z.tuple([
   z.union([z.instanceof(Uint8Array), z.null()]),
 ]);
 
+/** One encoder and one decoder for the process: msgpack's are reusable, so frames do not each allocate a codec. */
+const encoder = new Encoder();
+const decoder = new Decoder();
+
 export function encodeFrame(frame: Frame): Uint8Array {
-  return encode([frame.id, frame.kind, frame.code, frame.headers, frame.body]);
+  return encoder.encode([frame.id, frame.kind, frame.code, frame.headers, frame.body]);
 }
 
-/** Decodes one frame; anything else is a MalformedFrameError, never another exception. */
-export function decodeFrame(bytes: Uint8Array): Frame {
-  if (bytes.byteLength > frameBytesMax) throw new MalformedFrameError(`a frame of ${bytes.byteLength} bytes is over frameBytesMax ${frameBytesMax}`);
-  let value: unknown;
-  try {
-    value = decode(bytes);
-  } catch (error) {
-    throw new MalformedFrameError('not msgpack', { cause: error });
-  }
+/**
+ * One WebSocket message may carry several frames, back to back: whatever a
+ * connection has to send in one turn of the event loop goes out in a single
+ * write, not one system call per request or response.
+ */
+export function encodeFrames(frames: readonly Frame[]): Uint8Array {
+  if (frames.length === 1) return encodeFrame(frames[0] as Frame);
+  return Buffer.concat(frames.map(encodeFrame));
+}
+
+function checkFrame(value: unknown): Frame {
   const result = wireSchema.safeParse(value);
   if (!result.success) throw new MalformedFrameError(`not a frame: ${result.error.issues[0]?.message ?? 'invalid'}`, { cause: result.error });
   const [id, kind, code, headers, body] = result.data;
   return { id, kind, code, headers, body };
+}
+
+/** Decodes one frame; anything else is a MalformedFrameError, never another exception. */
+export function decodeFrame(bytes: Uint8Array): Frame {
+  const frames = decodeFrames(bytes);
+  if (frames.length !== 1) throw new MalformedFrameError(`expected one frame, found ${frames.length}`);
+  return frames[0] as Frame;
+}
+
+/** Decodes the frames of one message; any bad byte makes the whole message a MalformedFrameError. */
+export function decodeFrames(bytes: Uint8Array): Frame[] {
+  if (bytes.byteLength > frameBytesMax) throw new MalformedFrameError(`a message of ${bytes.byteLength} bytes is over frameBytesMax ${frameBytesMax}`);
+  const frames: Frame[] = [];
+  try {
+    for (const value of decoder.decodeMulti(bytes)) frames.push(checkFrame(value));
+  } catch (error) {
+    if (error instanceof MalformedFrameError) throw error;
+    throw new MalformedFrameError('not msgpack', { cause: error });
+  }
+  if (frames.length === 0) throw new MalformedFrameError('an empty message');
+  return frames;
 }
 
 /** Checks a frame's headers against `schema`; a failure names the field. */

@@ -1,7 +1,7 @@
 import { encode } from '@msgpack/msgpack';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BadRequestError, FrameKind, MalformedFrameError, decodeFrame, encodeFrame, frameBytesMax, ledger, parseHeaders, type Frame } from '../src/index.js';
+import { BadRequestError, FrameKind, MalformedFrameError, OutgoingFrames, decodeFrame, decodeFrames, encodeFrame, encodeFrames, frameBytesMax, ledger, parseHeaders, type Frame } from '../src/index.js';
 
 const frameArbitrary: fc.Arbitrary<Frame> = fc.record({
   id: fc.integer({ min: 0, max: 0xffff_ffff }),
@@ -54,5 +54,40 @@ describe('frames', () => {
     expect(error).toBeInstanceOf(BadRequestError);
     expect((error as BadRequestError).field).toBe('headers.index');
     expect(() => parseHeaders(ledger.getRequestHeaders, { index: 1, extra: true })).toThrow('extra');
+  });
+});
+
+describe('several frames in one message', () => {
+  it('decode in order, and one bad frame condemns the whole message', () => {
+    fc.assert(
+      fc.property(fc.array(frameArbitrary, { minLength: 1, maxLength: 8 }), (frames) => {
+        // Bodies come back as views of the message (a Buffer when the message is one): compare their bytes.
+        const plain = (frame: Frame) => ({ ...frame, body: frame.body === null ? null : Array.from(frame.body) });
+        expect(decodeFrames(encodeFrames(frames)).map(plain)).toEqual(frames.map(plain));
+      }),
+    );
+    const good = encodeFrame({ id: 1, kind: FrameKind.Request, code: 100, headers: {}, body: null });
+    const bad = encode([2, 9, 100, {}, null]);
+    expect(() => decodeFrames(Buffer.concat([good, bad]))).toThrow(MalformedFrameError);
+    expect(() => decodeFrame(Buffer.concat([good, good]))).toThrow('expected one frame');
+  });
+
+  it('go out as one message per turn of the event loop', async () => {
+    const sent: Uint8Array[] = [];
+    const outgoing = new OutgoingFrames((bytes) => sent.push(bytes));
+    for (let id = 1; id <= 64; id++) outgoing.push({ id, kind: FrameKind.Response, code: 0, headers: { index: id }, body: null });
+    expect(sent).toHaveLength(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent).toHaveLength(1);
+    expect(decodeFrames(sent[0]!).map((frame) => frame.id)).toEqual(Array.from({ length: 64 }, (_, position) => position + 1));
+  });
+
+  it('flush early once a turn has queued a megabyte of bodies', () => {
+    const sent: Uint8Array[] = [];
+    const outgoing = new OutgoingFrames((bytes) => sent.push(bytes));
+    for (let id = 1; id <= 3; id++) outgoing.push({ id, kind: FrameKind.Request, code: 100, headers: {}, body: new Uint8Array(512 * 1024) });
+    expect(sent).toHaveLength(1);
+    expect(decodeFrames(sent[0]!)).toHaveLength(2);
+    outgoing.clear();
   });
 });

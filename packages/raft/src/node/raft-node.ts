@@ -81,6 +81,7 @@ export class RaftNode {
   private readonly readStatesWaiting: ReadState[] = [];
   private readonly stateListeners = new Set<(state: SoftState) => void>();
   private readonly appliedListeners = new Set<(entries: readonly Entry[]) => void>();
+  private readonly failureListeners = new Set<(error: unknown) => void>();
   private core: RaftCore | null = null;
   private ticker: Ticker | null = null;
   private state: NodeState = 'new';
@@ -241,6 +242,12 @@ export class RaftNode {
   onApplied(listener: (entries: readonly Entry[]) => void): () => void {
     this.appliedListeners.add(listener);
     return () => this.appliedListeners.delete(listener);
+  }
+
+  /** Called once if the node fails (a store error, a broken invariant) and stops itself. */
+  onFailure(listener: (error: unknown) => void): () => void {
+    this.failureListeners.add(listener);
+    return () => this.failureListeners.delete(listener);
   }
 
   // ------------------------------------------------------------ inputs
@@ -430,6 +437,7 @@ export class RaftNode {
     this.logger.error({ node: this.id, during: what, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }, 'node failed and stopped');
     this.rejectEverything(new NodeStoppedError(`node ${this.id} failed`, { cause: error }));
     void this.options.transport.stop();
+    for (const listener of this.failureListeners) listener(error);
   }
 
   private rejectEverything(error: NodeStoppedError): void {

@@ -141,11 +141,14 @@ describe('RaftNode', () => {
     });
     await harness.startAll();
     const leader = await harness.waitForLeader();
+    const failures: unknown[] = [];
+    leader.node.onFailure((error) => failures.push(error));
     failAppends = true;
     const outcome = await leader.node.propose([payload('doomed')]).catch((error: unknown) => error);
     // The followers may commit it before the leader notices its own disk failed; either way the leader stops.
     await until(() => !leader.node.running, 5_000, 'the leader to stop');
     expect(leader.node.failedWith).toBeInstanceOf(Error);
+    expect(failures).toEqual([leader.node.failedWith]);
     if (outcome instanceof Error) expect(outcome).toBeInstanceOf(NodeStoppedError);
     await expect(leader.node.propose([payload('later')])).rejects.toBeInstanceOf(NodeStoppedError);
   });
