@@ -2,11 +2,18 @@ import { Command, CommanderError } from 'commander';
 import { parseCommitlogFlags } from './commitlog/options.js';
 import type { CommitlogFlags } from './commitlog/options.js';
 import { runCommitlogBench } from './commitlog/run.js';
+import { DEFAULT_RESULTS_DIRECTORY } from './commitlog/results.js';
+import { parseElectionFlags } from './election/options.js';
+import type { ElectionFlags } from './election/options.js';
+import { runElectionBench } from './election/run.js';
+import type { ClusterBenchOutcome } from './election/run.js';
+import { launchClusterBench } from './shared/launch.js';
+import { parseThroughputFlags } from './throughput/options.js';
+import type { ThroughputFlags } from './throughput/options.js';
+import { runThroughputBench } from './throughput/run.js';
 
-/** Usage errors and benchmarks that do not exist yet. */
+/** Usage errors. */
 const EXIT_USAGE = 2;
-const AVAILABLE = ['commitlog'];
-const PLANNED = ['election', 'throughput'];
 
 const program = new Command('npm run bench --')
   .description('RaftMQ benchmarks: every figure beside the machine limit measured in the same run')
@@ -33,17 +40,44 @@ program
     if (outcome.failed) process.exitCode = 1;
   });
 
-for (const name of PLANNED) {
-  program
-    .command(name)
-    .description('not yet implemented')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => {
-      process.stderr.write(`bench ${name} is not implemented yet. Available: ${AVAILABLE.join(', ')}.\n`);
-      process.exitCode = EXIT_USAGE;
-    });
+function finish(outcome: ClusterBenchOutcome): void {
+  process.stdout.write(outcome.markdown);
+  process.stderr.write(`results: ${outcome.written.files.join(', ')}\n`);
+  if (outcome.failed) process.exitCode = 1;
 }
+
+program
+  .command('election')
+  .description('failover time, kill -9 of the leader to the first committed write: RaftMQ (default timing) beside etcd at comparable timings, same run')
+  .option('--trials <n>', 'leader kills per configuration (default: 30, --quick: 3)')
+  .option('--etcd-timings <list>', 'etcd heartbeat/election-timeout pairs in ms (default: 50/300,30/150,100/1000; etcd wants election >= 5 x heartbeat)')
+  .option('--no-etcd', 'RaftMQ only')
+  .option('--attempt-pause-ms <n>', 'between the starts of two write attempts after a kill, at most 5 (default: 5)')
+  .option('--attempt-timeout-ms <n>', 'one write attempt gives up after this long (default: 1000)')
+  .option('--dir <path>', 'where to make the scratch directory, removed after (default: the OS temp directory)')
+  .option('--keep', 'keep the scratch directory (each member\'s replica.log / etcd.log); kept anyway when something failed')
+  .option('--results <path>', 'results directory (default: bench/results)')
+  .option('--quick', 'a short run: 3 trials per configuration')
+  .action(async (flags: ElectionFlags) => {
+    const config = { ...parseElectionFlags(flags), resultsDirectory: flags.results ?? DEFAULT_RESULTS_DIRECTORY };
+    finish(await launchClusterBench('election', config, runElectionBench));
+  });
+
+program
+  .command('throughput')
+  .description('1 KiB committed writes under sync flush: RaftMQ beside etcd, entries/s, MB/s, latency, and peak RSS per process, same run')
+  .option('--concurrency <n>', 'concurrent appenders; a row for 1 always comes along, the targets are read at the largest (default: 64)')
+  .option('--seconds <n>', 'measured seconds per case (default: 10, --quick: 2)')
+  .option('--warmup-seconds <n>', 'warm-up before each case (default: 2, --quick: 0.5)')
+  .option('--no-etcd', 'RaftMQ only')
+  .option('--dir <path>', 'where to make the scratch directory, removed after (default: the OS temp directory)')
+  .option('--keep', 'keep the scratch directory (each member\'s replica.log / etcd.log); kept anyway when something failed')
+  .option('--results <path>', 'results directory (default: bench/results)')
+  .option('--quick', 'a short run: 2 s per case')
+  .action(async (flags: ThroughputFlags) => {
+    const config = { ...parseThroughputFlags(flags), resultsDirectory: flags.results ?? DEFAULT_RESULTS_DIRECTORY };
+    finish(await launchClusterBench('throughput', config, runThroughputBench));
+  });
 
 try {
   await program.parseAsync(process.argv);

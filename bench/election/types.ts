@@ -1,0 +1,107 @@
+/** The shapes an election benchmark run produces; pure data, written to JSON as they are. */
+import type { Distribution } from '../shared/stats.js';
+import type { MachineDescription } from '../shared/environment.js';
+
+export type SystemName = 'RaftMQ' | 'etcd';
+
+/** What the trial loop needs of a replicated store; one adaptor per system (raftmq/systems.ts, etcd/systems.ts). */
+export interface FailoverSystem {
+  readonly system: SystemName;
+  /** Every member up, one agreed leader, a write applied by all; resolves to the leader. */
+  waitHealthy(timeoutMs: number): Promise<string>;
+  leader(): Promise<string | undefined>;
+  /** One write; resolves once it is committed, rejects on any failure. `attempt` numbers the tries of a trial. */
+  write(attempt: number, timeoutMs: number): Promise<void>;
+  /** kill -9; resolves once the process is gone. */
+  kill(member: string): Promise<void>;
+  /** Starts a killed member again on its data. */
+  restart(member: string): Promise<void>;
+}
+
+export interface TrialLimits {
+  /** Between the start of one write attempt and the next (≤ 5 ms). */
+  readonly attemptPauseMs: number;
+  /** One attempt gives up after this long. */
+  readonly attemptTimeoutMs: number;
+  /** A trial with no successful write this long after the kill fails. */
+  readonly giveUpMs: number;
+  /** Waiting for the group to be healthy again, after a restart. */
+  readonly healthTimeoutMs: number;
+  /** Quiet time after the group is healthy, before the next kill. */
+  readonly settleMs: number;
+}
+
+export interface ErrorCounts {
+  readonly [name: string]: { readonly count: number; readonly example: string };
+}
+
+export interface TrialResult {
+  readonly trial: number;
+  /** The leader killed. */
+  readonly killed: string;
+  /** kill -9 to the first committed write; null when no write succeeded before the give-up time. */
+  readonly failoverMs: number | null;
+  /** How long the kill itself took (until the process was reported gone); part of failoverMs. */
+  readonly killMs: number;
+  readonly attempts: number;
+  /** Failed attempts by error name. */
+  readonly errors: ErrorCounts;
+  /** The leader once the group was healthy again. */
+  readonly nextLeader: string | null;
+  /** Restart of the killed member until the group was healthy again. */
+  readonly recoveryMs: number | null;
+  readonly problem: string | null;
+}
+
+/** One system at one timing. */
+export interface ElectionConfiguration {
+  readonly system: SystemName;
+  /** 'RaftMQ default', 'etcd 50/300'... */
+  readonly label: string;
+  readonly heartbeatMs: number;
+  /** RaftMQ: 150–300 (randomized in that range); etcd: its one --election-timeout (randomized in [1, 2) × it). */
+  readonly electionTimeoutMs: string;
+  /** A reference row (etcd's defaults): shown, and compared, but not what the targets are set against. */
+  readonly reference: boolean;
+}
+
+export interface ConfigurationResult extends ElectionConfiguration {
+  readonly trials: readonly TrialResult[];
+  /** Over the trials that succeeded. */
+  readonly failover: Distribution;
+  readonly failedTrials: number;
+  readonly errors: ErrorCounts;
+  /** Why the configuration did not run, or stopped early. */
+  readonly problem: string | null;
+}
+
+export interface Target {
+  readonly figure: 'p50' | 'p99';
+  readonly atMostMs: number;
+}
+
+export interface TargetVerdict extends Target {
+  readonly measuredMs: number;
+  readonly met: boolean | null;
+}
+
+/** RaftMQ's figures divided by one etcd configuration's. */
+export interface ElectionRatio {
+  readonly versus: string;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+export interface ElectionReport {
+  readonly benchmark: 'election';
+  readonly startedAt: string;
+  readonly machine: MachineDescription;
+  readonly etcd: { readonly version: string | null; readonly problem: string | null };
+  readonly config: Record<string, unknown>;
+  readonly configurations: readonly ConfigurationResult[];
+  readonly ratios: readonly ElectionRatio[];
+  readonly targets: readonly TargetVerdict[];
+  readonly notes: readonly string[];
+}
