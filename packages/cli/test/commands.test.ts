@@ -1,0 +1,70 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { nextBasePort } from './group-harness.js';
+
+const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+const directories: string[] = [];
+
+afterEach(() => {
+  for (const directory of directories.splice(0)) rmSync(directory, { recursive: true, force: true });
+});
+
+/** Runs the raftmq command to its end; bounded by `timeoutMs`. */
+function raftmq(args: readonly string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--conditions=@raftmq/source', '--import', tsx, main, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`raftmq ${args.join(' ')} did not finish within ${timeoutMs} ms:\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+function temporaryDirectory(): string {
+  const directory = mkdtempSync(join(tmpdir(), 'raftmq-cli-'));
+  directories.push(directory);
+  return directory;
+}
+
+describe('the raftmq command', () => {
+  it('refuses a replica config with a wrong field, naming it, and exits 2', async () => {
+    const directory = temporaryDirectory();
+    const path = join(directory, 'replica.json');
+    writeFileSync(
+      path,
+      JSON.stringify({
+        id: 'n1',
+        dataDir: join(directory, 'data'),
+        peerListen: { host: '127.0.0.1', port: 7101 },
+        clientListen: { host: '127.0.0.1', port: 7201 },
+        peers: { n1: { peerUrl: 'ws://127.0.0.1:7101', clientUrl: 'ws://127.0.0.1:7201' } },
+        secret: 'short',
+      }),
+    );
+    const result = await raftmq(['replica', '--config', path], 30_000);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('config.secret');
+  });
+
+  it('dev starts a group that elects a leader, shows it, and stops every replica', async () => {
+    const directory = temporaryDirectory();
+    const result = await raftmq(['dev', '--dir', directory, '--base-port', String(nextBasePort()), '--exit-after-ms', '4000'], 60_000);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/n[123]\s+leader\s+\d+\s+n[123]/);
+    expect(result.stdout).toContain('stopped.');
+  });
+});
