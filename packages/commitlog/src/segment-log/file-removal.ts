@@ -13,9 +13,18 @@ export async function removeIfPresent(fileSystem: FileSystem, filePath: string):
   }
 }
 
-/** Closes a segment and deletes its file and its checkpoint. */
+/** Closes a sealed segment's checkpoint, if open. */
+export async function closeCheckpoint(fileSystem: FileSystem, segment: Segment): Promise<void> {
+  const descriptor = segment.checkpointDescriptor;
+  if (descriptor === null) return;
+  segment.checkpointDescriptor = null;
+  await fileSystem.close(descriptor);
+}
+
+/** Closes a segment and its checkpoint and deletes both files. */
 export async function deleteSegmentFiles(fileSystem: FileSystem, segment: Segment): Promise<void> {
   await fileSystem.close(segment.descriptor);
+  await closeCheckpoint(fileSystem, segment);
   await removeIfPresent(fileSystem, segment.filePath);
   await removeIfPresent(fileSystem, segment.checkpointPath);
 }

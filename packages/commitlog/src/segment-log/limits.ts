@@ -5,6 +5,15 @@ export const segmentSizeBytesMax = 2 * 1024 * 1024 * 1024;
 /** Room for the segment header and one empty record; tests use segments this small. */
 export const segmentSizeBytesMin = 64;
 
+/**
+ * Sealed segments whose position index (4 bytes per record) stays in memory
+ * at once, besides the active segment's: a reader moving through the log in
+ * order needs one at a time, so two let it cross into the next segment while
+ * another reader works elsewhere. The others are read back from their
+ * checkpoints on demand.
+ */
+export const positionIndexCacheSegmentsMax = 2;
+
 /** The largest entry payload an append accepts unless configured otherwise. */
 export const entrySizeBytesMaxDefault = 8 * 1024 * 1024;
 /** The highest entrySizeBytesMax may be set: the writer holds a whole record in one buffer. */

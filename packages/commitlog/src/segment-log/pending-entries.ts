@@ -1,4 +1,4 @@
-import { assert } from '../assert.js';
+import { AssertionError } from '../assert.js';
 import type { Entry } from '../types.js';
 
 /**
@@ -37,7 +37,8 @@ export class PendingEntries {
   }
 
   dropFront(count: number): void {
-    assert(count >= 0 && count <= this.length, `cannot drop ${count} of ${this.length} pending entries`);
+    // Once per entry written: the message is formatted only on failure.
+    if (count < 0 || count > this.length) throw new AssertionError(`cannot drop ${count} of ${this.length} pending entries`);
     this.head += count;
     this.startIndex += count;
     if (this.head * 2 >= this.items.length) {

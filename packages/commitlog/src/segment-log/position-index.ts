@@ -1,4 +1,4 @@
-import { assert } from '../assert.js';
+import { assert, AssertionError } from '../assert.js';
 
 /**
  * Byte offsets of a segment's records in index order: 4 bytes per record, so
@@ -13,9 +13,10 @@ export class PositionIndex {
     this.offsets = new Uint32Array(Math.max(1, initialCapacity));
   }
 
+  /** An index over `offsets`, which it takes over: a freshly decoded checkpoint, not copied again. */
   static from(offsets: Uint32Array): PositionIndex {
-    const index = new PositionIndex(offsets.length);
-    index.offsets.set(offsets);
+    const index = new PositionIndex(0);
+    index.offsets = offsets;
     index.size = offsets.length;
     return index;
   }
@@ -30,7 +31,8 @@ export class PositionIndex {
   }
 
   push(offset: number): void {
-    assert(this.size === 0 || offset > (this.offsets[this.size - 1] as number), `record offsets must ascend, got ${offset}`);
+    // Runs once per record written: the message is formatted only on failure.
+    if (this.size > 0 && offset <= (this.offsets[this.size - 1] as number)) throw new AssertionError(`record offsets must ascend, got ${offset}`);
     if (this.size === this.offsets.length) {
       const grown = new Uint32Array(this.offsets.length * 2);
       grown.set(this.offsets);

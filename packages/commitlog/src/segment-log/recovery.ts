@@ -4,7 +4,7 @@ import { CorruptionError } from '../errors.js';
 import { isNotFound } from '../file-system/file-system.js';
 import type { FileSystem } from '../file-system/file-system.js';
 import { readWholeFile, writeFileAtomically } from './atomic-file.js';
-import { deleteSegmentFiles, removeIfPresent } from './file-removal.js';
+import { closeCheckpoint, deleteSegmentFiles, removeIfPresent } from './file-removal.js';
 import { isSnapshotFileName, parseSegmentFileName, parseSegmentIndexFileName, stateFileName, temporarySuffix } from './file-names.js';
 import { decodeLogState, encodeLogState, initialLogState } from './log-state.js';
 import type { LogState } from './log-state.js';
@@ -83,6 +83,7 @@ export async function recoverLog(fileSystem: FileSystem, directory: string): Pro
     checkContinuity(segments, state.firstIndex);
   } catch (error) {
     for (const file of files) await fileSystem.close(file.descriptor).catch(() => undefined);
+    for (const segment of segments) await closeCheckpoint(fileSystem, segment).catch(() => undefined);
     throw error;
   }
 

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { crc32c } from '@node-rs/crc32';
-import { assert } from '../assert.js';
-import { CorruptionError } from '../errors.js';
+import { AssertionError } from '../assert.js';
 import type { FileSystem } from '../file-system/file-system.js';
 import type { Entry, HardState, SnapshotMeta } from '../types.js';
 import { writeFileAtomically } from './atomic-file.js';
@@ -9,15 +8,23 @@ import { segmentFileName, snapshotFileName, stateFileName } from './file-names.j
 import { encodeLogState } from './log-state.js';
 import type { LogState } from './log-state.js';
 import { PositionIndex } from './position-index.js';
-import { decodeRecordHeader, encodeRecord, readUint53, recordCrcMatches, recordHeaderSizeBytes } from './record-codec.js';
-import { deleteSegmentFiles, removeIfPresent } from './file-removal.js';
+import { PositionIndexCache } from './position-index-cache.js';
+import { encodeRecord, readUint53, recordHeaderSizeBytes } from './record-codec.js';
+import { RecordReader } from './record-reader.js';
+import { closeCheckpoint, deleteSegmentFiles, removeIfPresent } from './file-removal.js';
 import type { RecoveredLog } from './recovery.js';
 import { writeCheckpoint } from './segment-loader.js';
 import { encodeSegmentHeader, segmentHeaderSizeBytes } from './segment-header.js';
 import { Segment } from './segment.js';
 
-/** The write buffer starts this small and grows to the largest batch; one per log, reused for every write. */
+/** The write buffer starts this small; one per log, reused for every write. */
 const scratchBytesInitial = 64 * 1024;
+/**
+ * The write buffer grows to the batch it must hold rounded up to this, not
+ * by doubling: a batch just over a power of two would otherwise leave
+ * nearly as much again unused for as long as the log is open.
+ */
+const scratchGrowthBytes = 64 * 1024;
 /**
  * Record writes go to the kernel synchronously, on the event loop, while the
  * bytes written that way since the log last waited on real I/O stay within
@@ -40,6 +47,8 @@ export interface SegmentFilesOptions {
   readonly directory: string;
   readonly segmentSizeBytes: number;
   readonly writeBatchSizeBytes: number;
+  /** Sealed segments whose position index stays in memory at once. */
+  readonly positionIndexCacheSegmentsMax: number;
 }
 
 /**
@@ -79,6 +88,8 @@ export class SegmentFiles {
   private synchronousBytesSinceIo = 0;
   private lastWriteWasSynchronous = false;
   private scratch = Buffer.allocUnsafe(scratchBytesInitial);
+  private readonly positionIndexes: PositionIndexCache;
+  private readonly reader: RecordReader;
   private readonly fileSystem: FileSystem;
   private readonly directory: string;
   private readonly segmentSizeBytes: number;
@@ -92,6 +103,8 @@ export class SegmentFiles {
     this.segments = recovered.segments;
     this.state = recovered.state;
     this.writtenLastIndex = recovered.lastIndex;
+    this.positionIndexes = new PositionIndexCache(this.fileSystem, options.positionIndexCacheSegmentsMax);
+    this.reader = new RecordReader(this.fileSystem);
   }
 
   // --- writes, one at a time ---
@@ -104,9 +117,11 @@ export class SegmentFiles {
     let segment = this.activeSegment();
     let used = 0;
     let nextIndex = this.writtenLastIndex + 1;
+    this.reserveScratch(batchSizeBytes(batches));
     for (const entries of batches) {
       for (const entry of entries) {
-        assert(entry.index === nextIndex, `the writer got index ${entry.index} where ${nextIndex} comes next`);
+        // Once per record: the message is formatted only on failure.
+        if (entry.index !== nextIndex) throw new AssertionError(`the writer got index ${entry.index} where ${nextIndex} comes next`);
         nextIndex++;
         const recordBytes = recordHeaderSizeBytes + entry.data.byteLength;
         if (segment === undefined) {
@@ -117,7 +132,6 @@ export class SegmentFiles {
           await this.seal(segment);
           segment = await this.createSegment(entry.index);
         }
-        this.reserveScratch(used, recordBytes);
         used += encodeRecord(this.scratch, used, entry);
       }
     }
@@ -141,16 +155,24 @@ export class SegmentFiles {
     }
     const position = this.segmentPositionOf(fromIndex);
     const segment = this.segments[position] as Segment;
+    const wasSealed = segment.sealed;
+    if (wasSealed) {
+      // It becomes the active segment again, whose index stays in memory: unsealed before the first
+      // await, so that no read in between evicts the index this truncation needs.
+      this.positionIndexes.load(segment);
+      this.positionIndexes.forget(segment);
+      segment.sealed = false;
+    }
     let namesChanged = false;
     // Newest first: a crash that keeps only some of the deletions then leaves a shorter log, never a gap.
     for (const later of this.segments.splice(position + 1).reverse()) {
-      await deleteSegmentFiles(this.fileSystem, later);
+      await this.deleteSegment(later);
       namesChanged = true;
     }
-    if (segment.sealed) {
-      // It becomes the active segment again; its checkpoint would describe records about to go.
+    if (wasSealed) {
+      // Its checkpoint would describe records about to go.
+      await closeCheckpoint(this.fileSystem, segment);
       await removeIfPresent(this.fileSystem, segment.checkpointPath);
-      segment.sealed = false;
       namesChanged = true;
     }
     if (namesChanged) await this.fileSystem.syncDirectory(this.directory);
@@ -168,7 +190,7 @@ export class SegmentFiles {
     await this.writeState({ ...this.state, firstIndex, termBeforeFirst });
     // No directory fsync: a deletion a crash undoes only brings back a segment recovery deletes again.
     while (this.segments.length > 1 && (this.segments[0] as Segment).lastIndex < firstIndex) {
-      await deleteSegmentFiles(this.fileSystem, this.segments.shift() as Segment);
+      await this.deleteSegment(this.segments.shift() as Segment);
     }
   }
 
@@ -196,7 +218,7 @@ export class SegmentFiles {
     await this.writeState({ ...this.state, ...restart, snapshotSequence: sequence, snapshot });
     if (previous !== null) await removeIfPresent(this.fileSystem, path.join(this.directory, previous.fileName));
     if (reset) {
-      for (const segment of this.segments.splice(0)) await deleteSegmentFiles(this.fileSystem, segment);
+      for (const segment of this.segments.splice(0)) await this.deleteSegment(segment);
       this.dirty = false;
       this.writtenLastIndex = meta.index;
     }
@@ -233,23 +255,29 @@ export class SegmentFiles {
     this.synchronousBytesSinceIo = 0;
   }
 
-  /** Closes every segment file; the caller synced first if it wanted to. */
+  /** Closes every segment file and checkpoint; the caller synced first if it wanted to. */
   async closeFiles(): Promise<void> {
-    for (const segment of this.segments) await this.fileSystem.close(segment.descriptor).catch(() => undefined);
+    for (const segment of this.segments) {
+      await this.fileSystem.close(segment.descriptor).catch(() => undefined);
+      await closeCheckpoint(this.fileSystem, segment).catch(() => undefined);
+    }
   }
 
   // --- synchronous reads ---
 
   /**
    * Reads entries [lo, hi), all written, into `result`, stopping before the
-   * payload total would pass `maxBytes` once `result` holds one entry; one
-   * positioned read per segment touched, every record's CRC checked.
-   * Returns the payload total, and whether the byte budget stopped it.
+   * payload total would pass `maxBytes` once `result` holds one entry;
+   * positioned reads of up to readPieceBytesMax each, every record's CRC
+   * checked (RecordReader). A sealed segment's position index is loaded
+   * first if it was dropped. Returns the payload total, and whether the
+   * byte budget stopped it.
    */
   readInto(lo: number, hi: number, maxBytes: number, result: Entry[], totalBytesBefore: number): { totalBytes: number; stopped: boolean } {
     let totalBytes = totalBytesBefore;
     for (let index = lo; index < hi; ) {
       const segment = this.segments[this.segmentPositionOf(index)] as Segment;
+      this.positionIndexes.load(segment);
       const end = Math.min(hi, segment.lastIndex + 1);
       let count = 0;
       let stopped = false;
@@ -261,7 +289,7 @@ export class SegmentFiles {
         }
         totalBytes += payloadBytes;
       }
-      if (count > 0) this.readRecords(segment, index, count, result);
+      if (count > 0) this.reader.read(segment, index, count, result);
       if (stopped) return { totalBytes, stopped };
       index += count;
     }
@@ -272,37 +300,17 @@ export class SegmentFiles {
     return this.segments[this.segments.length - 1];
   }
 
-  /** Bytes of memory the position indexes hold. */
+  /** Bytes of memory the position indexes hold: the active segment's and the sealed ones' cached. */
   positionIndexBytes(): number {
-    return this.segments.reduce((sum, segment) => sum + segment.positions.memoryBytes, 0);
+    return this.segments.reduce((sum, segment) => sum + (segment.positions?.memoryBytes ?? 0), 0);
+  }
+
+  /** How many sealed segments hold their position index in memory. */
+  get sealedPositionIndexes(): number {
+    return this.positionIndexes.count;
   }
 
   // --- internals ---
-
-  private readRecords(segment: Segment, firstIndex: number, count: number, result: Entry[]): void {
-    const start = segment.offsetOf(firstIndex);
-    const length = segment.endOf(firstIndex + count - 1) - start;
-    const bytes = Buffer.allocUnsafe(length);
-    const bytesRead = this.fileSystem.readSync(segment.descriptor, bytes, 0, length, start);
-    if (bytesRead < length) {
-      throw new CorruptionError(segment.filePath, start + bytesRead, 'the file ends before the records its position index holds');
-    }
-    for (let index = firstIndex, at = 0; index < firstIndex + count; index++) {
-      const offset = start + at;
-      const header = decodeRecordHeader(bytes, at);
-      if (header === null) throw new CorruptionError(segment.filePath, offset, `record header CRC mismatch in the record of index ${index}`);
-      const recordBytes = recordHeaderSizeBytes + header.length;
-      if (header.index !== index || offset + recordBytes !== segment.endOf(index)) {
-        throw new CorruptionError(segment.filePath, offset, `record holds index ${header.index} where index ${index} should be`);
-      }
-      if (!recordCrcMatches(bytes, at, header)) {
-        throw new CorruptionError(segment.filePath, offset, `record CRC mismatch in the record of index ${index}`);
-      }
-      const dataAt = at + recordHeaderSizeBytes;
-      result.push({ index, term: header.term, type: header.type, data: bytes.subarray(dataAt, dataAt + header.length) });
-      at += recordBytes;
-    }
-  }
 
   /** The position in `segments` of the segment holding `index`, which some segment holds. */
   private segmentPositionOf(index: number): number {
@@ -313,7 +321,8 @@ export class SegmentFiles {
       if ((this.segments[middle] as Segment).firstIndex <= index) low = middle;
       else high = middle - 1;
     }
-    assert(this.segments[low]?.holds(index) === true, `no segment holds index ${index}`);
+    // Once per segment a read touches: the message is formatted only on failure.
+    if (this.segments[low]?.holds(index) !== true) throw new AssertionError(`no segment holds index ${index}`);
     return low;
   }
 
@@ -323,11 +332,16 @@ export class SegmentFiles {
     return bytes.readUInt32LE(0);
   }
 
-  private reserveScratch(used: number, more: number): void {
-    if (used + more <= this.scratch.byteLength) return;
-    const grown = Buffer.allocUnsafe(Math.max(used + more, this.scratch.byteLength * 2));
-    this.scratch.copy(grown, 0, 0, used);
-    this.scratch = grown;
+  /** Makes the write buffer hold `sizeBytes`, before anything is encoded into it. */
+  private reserveScratch(sizeBytes: number): void {
+    if (sizeBytes <= this.scratch.byteLength) return;
+    this.scratch = Buffer.allocUnsafe(Math.ceil(sizeBytes / scratchGrowthBytes) * scratchGrowthBytes);
+  }
+
+  /** Closes and deletes a segment's files; its index leaves the cache. */
+  private async deleteSegment(segment: Segment): Promise<void> {
+    this.positionIndexes.forget(segment);
+    await deleteSegmentFiles(this.fileSystem, segment);
   }
 
   /**
@@ -362,9 +376,10 @@ export class SegmentFiles {
     await this.fileSystem.fdatasync(segment.descriptor);
     this.synchronousBytesSinceIo = 0;
     this.dirty = false;
+    (segment.positions as PositionIndex).trim();
     await writeCheckpoint(this.fileSystem, segment);
     segment.sealed = true;
-    segment.positions.trim();
+    this.positionIndexes.admit(segment);
   }
 
   private async createSegment(firstIndex: number): Promise<Segment> {
@@ -378,7 +393,7 @@ export class SegmentFiles {
       await this.fileSystem.close(descriptor).catch(() => undefined);
       throw error;
     }
-    const segment = new Segment(this.directory, firstIndex, generation, descriptor, new PositionIndex(), segmentHeaderSizeBytes, 0, []);
+    const segment = new Segment(this.directory, firstIndex, generation, descriptor, new PositionIndex(), 0, segmentHeaderSizeBytes, 0, []);
     this.segments.push(segment);
     return segment;
   }
@@ -404,4 +419,13 @@ export class SegmentFiles {
     await writeFileAtomically(this.fileSystem, this.directory, stateFileName, [encodeLogState(next)]);
     this.state = next;
   }
+}
+
+/** The bytes of records the batches make up. */
+function batchSizeBytes(batches: readonly (readonly Entry[])[]): number {
+  let sizeBytes = 0;
+  for (const entries of batches) {
+    for (const entry of entries) sizeBytes += recordHeaderSizeBytes + entry.data.byteLength;
+  }
+  return sizeBytes;
 }

@@ -1,11 +1,10 @@
 import path from 'node:path';
 import { CorruptionError } from '../errors.js';
+import { AssertionError } from '../assert.js';
 import { isNotFound } from '../file-system/file-system.js';
-import type { FileSystem } from '../file-system/file-system.js';
-import { readWholeFile } from './atomic-file.js';
+import type { FileDescriptor, FileSystem } from '../file-system/file-system.js';
 import { removeIfPresent } from './file-removal.js';
 import { segmentFileName, segmentIndexFileName } from './file-names.js';
-import { PositionIndex } from './position-index.js';
 import { decodeRecordHeader, recordHeaderSizeBytes } from './record-codec.js';
 import { decodeSegmentCheckpoint, encodeSegmentCheckpoint } from './segment-checkpoint.js';
 import type { SegmentCheckpoint } from './segment-checkpoint.js';
@@ -60,7 +59,12 @@ export async function openSegmentFile(
   }
 }
 
-/** Loads a sealed segment from its checkpoint or by a strict scan, or the active one by a scan that cuts a torn tail. */
+/**
+ * Loads a sealed segment from its checkpoint or by a strict scan, or the
+ * active one by a scan that cuts a torn tail. A sealed segment comes back
+ * with its checkpoint open and its position index not in memory: the first
+ * read that needs it loads it (PositionIndexCache).
+ */
 export async function loadSegment(
   fileSystem: FileSystem,
   directory: string,
@@ -72,18 +76,21 @@ export async function loadSegment(
   const segmentPath = path.join(directory, segmentFileName(firstIndex));
   const checkpointPath = path.join(directory, segmentIndexFileName(firstIndex));
   if (!isActive) {
-    const checkpoint = await loadCheckpoint(fileSystem, descriptor, checkpointPath, firstIndex, generation, fileSizeBytes);
-    if (checkpoint !== null) {
-      const positions = PositionIndex.from(checkpoint.offsets);
-      const segment = new Segment(directory, firstIndex, generation, descriptor, positions, checkpoint.dataEndBytes, checkpoint.lastRecordCrc, [
+    const loaded = await loadCheckpoint(fileSystem, descriptor, checkpointPath, firstIndex, generation, fileSizeBytes);
+    if (loaded !== null) {
+      const { checkpoint } = loaded;
+      const recordCount = checkpoint.offsets.length;
+      const segment = new Segment(directory, firstIndex, generation, descriptor, null, recordCount, checkpoint.dataEndBytes, checkpoint.lastRecordCrc, [
         ...checkpoint.termRuns,
       ]);
       segment.sealed = true;
+      segment.checkpointDescriptor = loaded.descriptor;
       return segment;
     }
   }
   const scan = await scanSegment(fileSystem, descriptor, segmentPath, firstIndex, fileSizeBytes, isActive ? 'cut' : 'strict');
-  const segment = new Segment(directory, firstIndex, generation, descriptor, scan.positions, scan.dataEndBytes, scan.lastRecordCrc, scan.termRuns);
+  const { positions } = scan;
+  const segment = new Segment(directory, firstIndex, generation, descriptor, positions, positions.count, scan.dataEndBytes, scan.lastRecordCrc, scan.termRuns);
   if (isActive) {
     if (scan.dataEndBytes < fileSizeBytes) {
       await fileSystem.ftruncate(descriptor, scan.dataEndBytes);
@@ -96,26 +103,51 @@ export async function loadSegment(
   if (segment.recordCount === 0) throw new CorruptionError(segmentPath, segmentHeaderSizeBytes, 'a sealed segment holds no records');
   segment.sealed = true;
   await writeCheckpoint(fileSystem, segment);
+  segment.positions = null;
   return segment;
 }
 
-/** The segment's checkpoint when it is present, intact and matches the segment; null means scan instead. */
+/**
+ * The segment's checkpoint, and the checkpoint file open for reading, when it
+ * is present, intact and matches the segment; null means scan instead.
+ */
 async function loadCheckpoint(
   fileSystem: FileSystem,
-  descriptor: number,
+  descriptor: FileDescriptor,
   checkpointPath: string,
   firstIndex: number,
   generation: number,
   fileSizeBytes: number,
-): Promise<SegmentCheckpoint | null> {
-  let bytes: Buffer;
+): Promise<{ checkpoint: SegmentCheckpoint; descriptor: FileDescriptor } | null> {
+  let checkpointDescriptor: FileDescriptor;
   try {
-    bytes = await readWholeFile(fileSystem, checkpointPath);
+    checkpointDescriptor = await fileSystem.open(checkpointPath, 'read');
   } catch (error) {
     if (isNotFound(error)) return null;
     throw error;
   }
-  const checkpoint = decodeSegmentCheckpoint(bytes);
+  let checkpoint: SegmentCheckpoint | null = null;
+  try {
+    checkpoint = await checkCheckpoint(fileSystem, descriptor, checkpointDescriptor, firstIndex, generation, fileSizeBytes);
+  } finally {
+    if (checkpoint === null) await fileSystem.close(checkpointDescriptor);
+  }
+  return checkpoint === null ? null : { checkpoint, descriptor: checkpointDescriptor };
+}
+
+/** The checkpoint in the open file if it matches the segment, by the quick check of its first and last record; null otherwise. */
+async function checkCheckpoint(
+  fileSystem: FileSystem,
+  descriptor: FileDescriptor,
+  checkpointDescriptor: FileDescriptor,
+  firstIndex: number,
+  generation: number,
+  fileSizeBytes: number,
+): Promise<SegmentCheckpoint | null> {
+  const sizeBytes = await fileSystem.fileSize(checkpointDescriptor);
+  const bytes = Buffer.allocUnsafe(sizeBytes);
+  const bytesRead = await fileSystem.read(checkpointDescriptor, bytes, 0, sizeBytes, 0);
+  const checkpoint = decodeSegmentCheckpoint(bytes.subarray(0, bytesRead));
   if (typeof checkpoint === 'string') return null;
   const { offsets } = checkpoint;
   const recordCount = offsets.length;
@@ -138,10 +170,14 @@ async function readRecordHeaderAt(fileSystem: FileSystem, descriptor: number, of
 }
 
 /**
- * Writes a sealed segment's checkpoint. No fsync: it is derived data, and a
- * lost or torn one is rebuilt by a scan.
+ * Writes a sealed segment's checkpoint and leaves it open, for reading its
+ * position index back once dropped from memory. No fsync: it is derived
+ * data, and a lost or torn one is rebuilt by a scan.
  */
 export async function writeCheckpoint(fileSystem: FileSystem, segment: Segment): Promise<void> {
+  if (segment.positions === null || segment.checkpointDescriptor !== null) {
+    throw new AssertionError(`segment ${segment.filePath} cannot be checkpointed: index loaded ${segment.positions !== null}, checkpoint open ${segment.checkpointDescriptor !== null}`);
+  }
   const bytes = encodeSegmentCheckpoint({
     generation: segment.generation,
     firstIndex: segment.firstIndex,
@@ -153,8 +189,10 @@ export async function writeCheckpoint(fileSystem: FileSystem, segment: Segment):
   const descriptor = await fileSystem.open(segment.checkpointPath, 'createTruncate');
   try {
     await fileSystem.writev(descriptor, [bytes], 0);
-  } finally {
-    await fileSystem.close(descriptor);
+  } catch (error) {
+    await fileSystem.close(descriptor).catch(() => undefined);
+    throw error;
   }
+  segment.checkpointDescriptor = descriptor;
 }
 

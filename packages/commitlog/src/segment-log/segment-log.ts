@@ -1,7 +1,7 @@
 import { requireInteger, requireReadRange, requireUncommittedSuffix } from '../argument-checks.js';
 import path from 'node:path';
 import { assert } from '../assert.js';
-import { EntryTooLargeError, InvalidArgumentError, LogContinuityError, SnapshotTooLargeError, StoreClosedError, StoreFailedError, WriteQueueFullError } from '../errors.js';
+import { InvalidArgumentError, LogContinuityError, SnapshotTooLargeError, StoreClosedError, StoreFailedError, WriteQueueFullError } from '../errors.js';
 import type { FileSystem } from '../file-system/file-system.js';
 import { NodeFileSystem } from '../file-system/node-file-system.js';
 import type { Entry, FlushMode, HardState, LogStore, RecoveredState, Snapshot, SnapshotMeta } from '../types.js';
@@ -9,6 +9,7 @@ import { DirectoryLock } from './directory-lock.js';
 import {
   entrySizeBytesMaxDefault,
   entrySizeBytesMaxLimit,
+  positionIndexCacheSegmentsMax,
   segmentSizeBytesDefault,
   segmentSizeBytesMax,
   segmentSizeBytesMin,
@@ -16,8 +17,9 @@ import {
   unwrittenBytesMaxDefault,
   writeBatchSizeBytesDefault,
 } from './limits.js';
+import { checkAppendedEntry } from './appended-entry.js';
 import { PendingEntries } from './pending-entries.js';
-import { entryTypeMax, recordHeaderSizeBytes } from './record-codec.js';
+import { recordHeaderSizeBytes } from './record-codec.js';
 import { recoverLog } from './recovery.js';
 import { SegmentFiles } from './segment-files.js';
 import { OperationQueue, operationsOf } from './operation-queue.js';
@@ -39,6 +41,8 @@ export interface SegmentLogOptions {
   readonly writeBatchSizeBytes?: number;
   /** Appends beyond this many bytes queued for writing fail with WriteQueueFullError; default 256 MiB. */
   readonly unwrittenBytesMax?: number;
+  /** Sealed segments whose position index stays in memory at once; default 2 (see limits.ts). */
+  readonly positionIndexCacheSegmentsMax?: number;
 }
 
 /** One segment as retention sees it: delete whole segments older than a cut-off by compacting through their last index. */
@@ -55,8 +59,10 @@ export interface SegmentInfo {
 }
 
 export interface SegmentLogMemory {
-  /** Record offsets of every segment: 4 bytes per record held. */
+  /** Record offsets of the active segment and of the sealed ones in memory: 4 bytes per record. */
   readonly positionIndexBytes: number;
+  /** Sealed segments whose position index is in memory, at most positionIndexCacheSegmentsMax. */
+  readonly sealedPositionIndexes: number;
   readonly termRuns: number;
   /** Entries held in memory until they are written (or until a queued truncation runs). */
   readonly pendingEntries: number;
@@ -84,13 +90,16 @@ type Status = 'closed' | 'opening' | 'open' | 'closing';
  * Reads are synchronous. Entries not yet written (and entries that replace a
  * suffix a queued truncation will cut) are served from memory; older ones by
  * positioned reads of the segment through the per-segment position index,
- * checking every record's CRC. Terms come from term runs in memory.
+ * checking every record's CRC; the entries of one piece read share its
+ * buffer (at most readPieceBytesMax). Terms come from term runs in memory.
  *
- * Memory: 4 bytes per record for the position index (about 16 MB for a 4 GiB
- * log of 1 KiB entries), two numbers per term change, the entries not yet
- * written, one write buffer (the largest batch, 4 MiB by default), and the
- * latest snapshot (at most snapshotSizeBytesMax). No entry payload stays in
- * memory once written, and entries() reads the same way as readEntries().
+ * Memory: 4 bytes per record of the active segment for its position index,
+ * and of at most positionIndexCacheSegmentsMax sealed segments (the others'
+ * are read back from their checkpoints when a read needs them); two numbers
+ * per term change; the entries not yet written; one write buffer (the
+ * largest batch, 4 MiB by default); and the latest snapshot (at most
+ * snapshotSizeBytesMax). No entry payload stays in memory once written, and
+ * entries() reads the same way as readEntries().
  *
  * The directory is locked while open (DirectoryLock): a second store on it,
  * in this process or another, fails with DirectoryLockedError. A disk error
@@ -105,6 +114,7 @@ export class SegmentLog implements LogStore {
   private readonly snapshotSizeBytesMax: number;
   private readonly writeBatchSizeBytes: number;
   private readonly unwrittenBytesMax: number;
+  private readonly positionIndexCacheSegmentsMax: number;
 
   private status: Status = 'closed';
   /** The disk error that stopped the store; every call fails with it until close. */
@@ -155,12 +165,14 @@ export class SegmentLog implements LogStore {
     this.snapshotSizeBytesMax = options.snapshotSizeBytesMax ?? snapshotSizeBytesMaxDefault;
     this.writeBatchSizeBytes = options.writeBatchSizeBytes ?? writeBatchSizeBytesDefault;
     this.unwrittenBytesMax = options.unwrittenBytesMax ?? unwrittenBytesMaxDefault;
+    this.positionIndexCacheSegmentsMax = options.positionIndexCacheSegmentsMax ?? positionIndexCacheSegmentsMax;
     this.queue = new OperationQueue(this.writeBatchSizeBytes);
     requireWithin('segmentSizeBytes', this.segmentSizeBytes, segmentSizeBytesMin, segmentSizeBytesMax);
     requireWithin('entrySizeBytesMax', this.entrySizeBytesMax, 0, entrySizeBytesMaxLimit);
     requireWithin('snapshotSizeBytesMax', this.snapshotSizeBytesMax, 0, Number.MAX_SAFE_INTEGER);
     requireWithin('writeBatchSizeBytes', this.writeBatchSizeBytes, 1, entrySizeBytesMaxLimit);
     requireWithin('unwrittenBytesMax', this.unwrittenBytesMax, 1, Number.MAX_SAFE_INTEGER);
+    requireWithin('positionIndexCacheSegmentsMax', this.positionIndexCacheSegmentsMax, 1, Number.MAX_SAFE_INTEGER);
     if (this.flushMode.kind === 'async') requireWithin('flushMode.intervalMs', this.flushMode.intervalMs, 1, 2 ** 31 - 1);
   }
 
@@ -250,23 +262,11 @@ export class SegmentLog implements LogStore {
     this.requireOpen();
     if (entries.length === 0) return;
     let sizeBytes = 0;
-    entries.forEach((entry, position) => {
-      const expectedIndex = this.last + 1 + position;
-      if (entry.index !== expectedIndex) {
-        throw new LogContinuityError(`append must continue the log at index ${expectedIndex}, got an entry with index ${entry.index}`);
-      }
-      if (!Number.isSafeInteger(entry.term) || entry.term < 0) {
-        throw new InvalidArgumentError(`entry ${entry.index} has term ${entry.term}, not an integer >= 0`);
-      }
-      if (!Number.isInteger(entry.type) || entry.type < 0 || entry.type > entryTypeMax) {
-        throw new InvalidArgumentError(`entry ${entry.index} has type ${entry.type}, not an integer in [0, ${entryTypeMax}]`);
-      }
-      if (!(entry.data instanceof Uint8Array)) throw new InvalidArgumentError(`entry ${entry.index} has no Uint8Array data`);
-      if (entry.data.byteLength > this.entrySizeBytesMax) {
-        throw new EntryTooLargeError(entry.index, entry.data.byteLength, this.entrySizeBytesMax);
-      }
+    for (let position = 0; position < entries.length; position++) {
+      const entry = entries[position] as Entry;
+      checkAppendedEntry(entry, this.last + 1 + position, this.entrySizeBytesMax);
       sizeBytes += recordHeaderSizeBytes + entry.data.byteLength;
-    });
+    }
     // One batch alone always goes through, however large, so a caller that waits is never refused.
     if (this.unwrittenBytes > 0 && this.unwrittenBytes + sizeBytes > this.unwrittenBytesMax) {
       throw new WriteQueueFullError(this.unwrittenBytes, this.unwrittenBytesMax);
@@ -397,6 +397,7 @@ export class SegmentLog implements LogStore {
     this.requireOpen();
     return {
       positionIndexBytes: (this.files as SegmentFiles).positionIndexBytes(),
+      sealedPositionIndexes: (this.files as SegmentFiles).sealedPositionIndexes,
       termRuns: this.termRuns.count,
       pendingEntries: this.pending.length,
     };
@@ -418,6 +419,7 @@ export class SegmentLog implements LogStore {
           directory: this.directory,
           segmentSizeBytes: this.segmentSizeBytes,
           writeBatchSizeBytes: this.writeBatchSizeBytes,
+          positionIndexCacheSegmentsMax: this.positionIndexCacheSegmentsMax,
         },
         recovered,
       );
@@ -701,7 +703,6 @@ export class SegmentLog implements LogStore {
     if (this.status !== 'open') throw new StoreClosedError();
   }
 }
-
 
 function requireWithin(name: string, value: number, min: number, max: number): void {
   if (!Number.isSafeInteger(value) || value < min || value > max) {

@@ -1,4 +1,4 @@
-import { assert } from '../assert.js';
+import { AssertionError } from '../assert.js';
 
 /**
  * The term of every index the log holds, as runs of consecutive entries of
@@ -35,7 +35,8 @@ export class TermRuns {
   append(index: number, term: number): void {
     const last = this.starts.length - 1;
     if (last >= this.head) {
-      assert(index > (this.starts[last] as number), `term runs must ascend: ${index} after a run from ${this.starts[last]}`);
+      // Once per entry appended: the message is formatted only on failure.
+      if (index <= (this.starts[last] as number)) throw new AssertionError(`term runs must ascend: ${index} after a run from ${this.starts[last]}`);
       if (this.terms[last] === term) return;
     }
     this.starts.push(index);

@@ -3,6 +3,7 @@ import {
   decodeRecordHeader,
   encodeRecord,
   recordCrcMatches,
+  recordCrcMatchesPayload,
   recordHeaderSizeBytes,
 } from '../../src/segment-log/record-codec.js';
 
@@ -35,6 +36,27 @@ describe('record codec', () => {
       const damaged = Buffer.from(bytes);
       damaged[bit >> 3] = (damaged[bit >> 3] as number) ^ (1 << (bit & 7));
       expect(accepted(damaged), `bit ${bit}`).toBe(false);
+    }
+  });
+
+  it('checks a record at any offset against a copy of its payload, and detects every flipped bit of header or copy', () => {
+    const data = Uint8Array.from({ length: 40 }, (_, position) => position * 5);
+    const record = encoded(99, 3, 1, data);
+    const at = 7;
+    const bytes = Buffer.concat([Buffer.alloc(at, 0xaa), record]);
+    const header = decodeRecordHeader(bytes, at);
+    expect(header).toMatchObject({ index: 99, term: 3, type: 1, length: 40 });
+    const copy = Buffer.from(data);
+    expect(recordCrcMatchesPayload(bytes, at, header as NonNullable<typeof header>, copy)).toBe(true);
+    for (let bit = 4 * 8; bit < recordHeaderSizeBytes * 8; bit++) {
+      const damaged = Buffer.from(bytes);
+      damaged[at + (bit >> 3)] = (damaged[at + (bit >> 3)] as number) ^ (1 << (bit & 7));
+      expect(recordCrcMatchesPayload(damaged, at, header as NonNullable<typeof header>, copy), `header bit ${bit}`).toBe(false);
+    }
+    for (let bit = 0; bit < copy.byteLength * 8; bit++) {
+      const damaged = Buffer.from(copy);
+      damaged[bit >> 3] = (damaged[bit >> 3] as number) ^ (1 << (bit & 7));
+      expect(recordCrcMatchesPayload(bytes, at, header as NonNullable<typeof header>, damaged), `payload bit ${bit}`).toBe(false);
     }
   });
 
