@@ -4,6 +4,19 @@ export const RequestCode = {
   LedgerGet: 101,
   LedgerStatus: 102,
   LedgerTransferLeadership: 103,
+  /** RocketMQ's REGISTER_BROKER; sent again every heartbeat interval, so it is the heartbeat too (as in RocketMQ 4). */
+  RegisterBroker: 200,
+  /** RocketMQ's UNREGISTER_BROKER: a replica leaving on purpose, so it need not wait out the expiry. */
+  UnregisterBroker: 201,
+  /** RocketMQ's GET_ROUTEINFO_BY_TOPIC. */
+  GetRouteInfoByTopic: 202,
+  /** RocketMQ's GET_BROKER_CLUSTER_INFO. */
+  GetBrokerClusterInfo: 203,
+  /** Ours: the NameServer pushes RouteChanged for these topics until the connection closes or they are unsubscribed. */
+  SubscribeRoutes: 204,
+  UnsubscribeRoutes: 205,
+  /** Ours, sent by the NameServer in a Push frame: a subscribed topic's new route, so no client waits for a poll after a failover. */
+  RouteChanged: 206,
 } as const;
 export type RequestCode = (typeof RequestCode)[keyof typeof RequestCode];
 
@@ -24,6 +37,10 @@ export const ResponseCode = {
   Compacted: 7,
   /** The write reached the log but its commit could not be confirmed: it may or may not be there. */
   OutcomeUnknown: 8,
+  /** No broker group serves the topic (RocketMQ's TOPIC_NOT_EXIST). */
+  TopicNotExist: 9,
+  /** A request would cross one of the server's named limits; headers.limit names it. Nothing was done. */
+  LimitExceeded: 10,
 } as const;
 export type ResponseCode = (typeof ResponseCode)[keyof typeof ResponseCode];
 
@@ -37,4 +54,6 @@ export const responseCodeName: Readonly<Record<ResponseCode, string>> = {
   6: 'NOT_FOUND',
   7: 'COMPACTED',
   8: 'OUTCOME_UNKNOWN',
+  9: 'TOPIC_NOT_EXIST',
+  10: 'LIMIT_EXCEEDED',
 };

@@ -2,7 +2,8 @@ import { Decoder, Encoder } from '@msgpack/msgpack';
 import { z } from 'zod';
 import { BadRequestError, MalformedFrameError } from './errors.js';
 
-export const FrameKind = { Request: 0, Response: 1 } as const;
+/** Push: a frame the server sends unasked (a subscribed route changed); it answers no request and is never answered. */
+export const FrameKind = { Request: 0, Response: 1, Push: 2 } as const;
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 
 /**
@@ -27,7 +28,7 @@ export const frameIdMax = 0xffff_ffff;
 /** On the wire a frame is a msgpack array, so field names are not repeated in every frame. */
 const wireSchema = z.tuple([
   z.number().int().min(0).max(frameIdMax),
-  z.union([z.literal(FrameKind.Request), z.literal(FrameKind.Response)]),
+  z.union([z.literal(FrameKind.Request), z.literal(FrameKind.Response), z.literal(FrameKind.Push)]),
   z.number().int().min(0).max(0xffff),
   z.record(z.string(), z.unknown()),
   z.union([z.instanceof(Uint8Array), z.null()]),

@@ -5,3 +5,18 @@ export { OutgoingFrames } from './outgoing-frames.js';
 export { BadRequestError, MalformedFrameError, ProtocolError } from './errors.js';
 export * as ledger from './ledger.js';
 export type { ErrorResponseHeaders, LedgerStatus } from './ledger.js';
+export * as namesrv from './namesrv.js';
+export type {
+  BrokerRegistration,
+  ClusterInfo,
+  GroupInfo,
+  GroupRoute,
+  LeaderRoute,
+  NameServerErrorHeaders,
+  RegisterBrokerResult,
+  ReplicaInfo,
+  ReplicaRole,
+  ReplicaStatus,
+  TopicQueues,
+  TopicRoute,
+} from './namesrv.js';
