@@ -12,6 +12,7 @@ export default defineConfig({
       { ...sourceCondition, test: { name: 'protocol', root: 'packages/protocol', include: ['test/**/*.test.ts'] } },
       { ...sourceCondition, test: { name: 'namesrv', root: 'packages/namesrv', include: ['test/**/*.test.ts'] } },
       { ...sourceCondition, test: { name: 'ledger', root: 'packages/ledger', include: ['test/**/*.test.ts'], testTimeout: 120_000 } },
+      { ...sourceCondition, test: { name: 'broker', root: 'packages/broker', include: ['test/**/*.test.ts'] } },
       { ...sourceCondition, test: { name: 'cli', root: 'packages/cli', include: ['test/**/*.test.ts'], testTimeout: 120_000 } },
       { ...sourceCondition, test: { name: 'bench', root: 'bench', include: ['test/**/*.test.ts'] } },
       { ...sourceCondition, test: { name: 'jepsen-tests', root: 'jepsen-tests', include: ['test/**/*.test.ts'], testTimeout: 600_000 } },

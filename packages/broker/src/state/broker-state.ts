@@ -1,0 +1,218 @@
+import { Decoder, Encoder } from '@msgpack/msgpack';
+import type { Entry, Snapshot } from '@raftmq/commitlog';
+import { EntryType, type StateMachine } from '@raftmq/raft';
+import { ConsumeQueue, type MessagePosition } from './consume-queue.js';
+import { decodeCommand, type LogCommand, type OffsetCommand, type SendCommand, type TopicCommand } from './log-command.js';
+import { ProducerSessions, type SendOutcome } from './producer-sessions.js';
+
+/** Idempotent producers remembered at once (each with its last producerWindowSendsMax sends); the least recently seen is forgotten first. */
+export const producerSessionsMaxDefault = 10_000;
+/** Outcomes of recent sends kept for the requests waiting on them, by log index. */
+const recentOutcomesMax = 65_536;
+
+export interface TopicConfig {
+  readonly topic: string;
+  readonly readQueues: number;
+  readonly writeQueues: number;
+  readonly perm: number;
+}
+
+const permWrite = 2;
+
+/** A send answered from an earlier commit of the same (producer id, sequence). */
+export interface DuplicateOutcome extends SendOutcome {
+  readonly duplicate: true;
+}
+
+function queueKey(topic: string, queueId: number): string {
+  return `${topic}\u0000${queueId}`;
+}
+
+/**
+ * The broker's state, derived from the committed log only and identical on
+ * every replica: topics, one ConsumeQueue per topic queue, consumer offsets,
+ * and idempotent producers' sessions. Deterministic (no clock, no I/O), so
+ * the simulator runs it as it is.
+ */
+export class BrokerState implements StateMachine {
+  appliedIndex = 0;
+  /** Entries that held no command this version can read: applied as no-ops, counted. */
+  unreadableEntries = 0;
+  private readonly topics = new Map<string, TopicConfig>();
+  private readonly queues = new Map<string, ConsumeQueue>();
+  private readonly offsets = new Map<string, Map<string, number>>();
+  private readonly producers: ProducerSessions;
+  private readonly outcomes = new Map<number, SendOutcome | DuplicateOutcome>();
+
+  constructor(options: { readonly producerSessionsMax?: number } = {}) {
+    this.producers = new ProducerSessions(options.producerSessionsMax ?? producerSessionsMaxDefault);
+  }
+
+  // ------------------------------------------------------------ StateMachine
+
+  apply(entries: readonly Entry[]): void {
+    for (const entry of entries) {
+      this.appliedIndex = entry.index;
+      if (entry.type !== EntryType.Normal || entry.data.byteLength === 0) continue;
+      const command = decodeCommand(entry.data);
+      if (typeof command === 'string') {
+        this.unreadableEntries++;
+        continue;
+      }
+      this.applyCommand(entry.index, command);
+    }
+  }
+
+  snapshot(): Uint8Array {
+    return new Encoder().encode({
+      appliedIndex: this.appliedIndex,
+      unreadableEntries: this.unreadableEntries,
+      topics: [...this.topics.values()],
+      queues: [...this.queues].map(([key, queue]) => {
+        const { minOffset, logIndexes, positions } = queue.toSnapshot();
+        return [key, minOffset, new Uint8Array(logIndexes.buffer, 0, logIndexes.byteLength), new Uint8Array(positions.buffer, 0, positions.byteLength)];
+      }),
+      offsets: [...this.offsets].map(([group, queues]) => [group, [...queues]]),
+      producers: this.producers.toSnapshot(),
+    });
+  }
+
+  restore(snapshot: Snapshot): void {
+    const value = new Decoder().decode(snapshot.data) as {
+      appliedIndex: number;
+      unreadableEntries: number;
+      topics: TopicConfig[];
+      queues: [string, number, Uint8Array, Uint8Array][];
+      offsets: [string, [string, number][]][];
+      producers: [string, number, [number, SendOutcome][]][];
+    };
+    this.appliedIndex = value.appliedIndex;
+    this.unreadableEntries = value.unreadableEntries;
+    this.topics.clear();
+    for (const topic of value.topics) this.topics.set(topic.topic, topic);
+    this.queues.clear();
+    for (const [key, minOffset, logIndexBytes, positionBytes] of value.queues) {
+      // Copies: the decoded bytes may sit at any alignment inside the snapshot.
+      const logIndexes = new Float64Array(logIndexBytes.slice().buffer);
+      const positions = new Uint16Array(positionBytes.slice().buffer);
+      this.queues.set(key, ConsumeQueue.fromSnapshot({ minOffset, logIndexes, positions }));
+    }
+    this.offsets.clear();
+    for (const [group, queues] of value.offsets) this.offsets.set(group, new Map(queues));
+    this.producers.restore(value.producers);
+    this.outcomes.clear();
+  }
+
+  // ------------------------------------------------------------ queries
+
+  topic(name: string): TopicConfig | undefined {
+    return this.topics.get(name);
+  }
+
+  topicList(): TopicConfig[] {
+    return [...this.topics.values()];
+  }
+
+  /** The queue's [minOffset, maxOffset); both 0 for a queue nothing was sent to. */
+  queueRange(topic: string, queueId: number): { readonly minOffset: number; readonly maxOffset: number } {
+    const queue = this.queues.get(queueKey(topic, queueId));
+    return queue === undefined ? { minOffset: 0, maxOffset: 0 } : { minOffset: queue.minOffset, maxOffset: queue.maxOffset };
+  }
+
+  position(topic: string, queueId: number, offset: number): MessagePosition | undefined {
+    return this.queues.get(queueKey(topic, queueId))?.at(offset);
+  }
+
+  consumerOffset(group: string, topic: string, queueId: number): number | undefined {
+    return this.offsets.get(group)?.get(queueKey(topic, queueId));
+  }
+
+  /** The groups with a committed offset, each with its queues. */
+  consumerGroups(): string[] {
+    return [...this.offsets.keys()];
+  }
+
+  /** What the send committed at `logIndex` produced; taken once by the request that waits for it. */
+  takeOutcome(logIndex: number): SendOutcome | DuplicateOutcome | undefined {
+    const outcome = this.outcomes.get(logIndex);
+    this.outcomes.delete(logIndex);
+    return outcome;
+  }
+
+  /** The log was compacted below `firstLogIndex`: messages held before it can no longer be read. */
+  dropBefore(firstLogIndex: number): void {
+    for (const queue of this.queues.values()) queue.dropBefore(firstLogIndex);
+  }
+
+  // ------------------------------------------------------------ apply
+
+  private applyCommand(logIndex: number, command: LogCommand): void {
+    switch (command.kind) {
+      case 'send':
+        this.applySend(logIndex, command);
+        return;
+      case 'offset':
+        this.applyOffset(command);
+        return;
+      case 'topic':
+        this.applyTopic(command);
+        return;
+    }
+  }
+
+  private applySend(logIndex: number, command: SendCommand): void {
+    if (command.producerId !== '') {
+      const earlier = this.producers.duplicateOf(command.producerId, command.sequence);
+      if (earlier !== undefined) {
+        if (earlier === 'too-old') {
+          this.remember(logIndex, this.refusal(command, logIndex, 'SEQUENCE_TOO_OLD'));
+          return;
+        }
+        // A retry of a committed send: the first outcome stands and no message is added twice.
+        this.remember(logIndex, { ...earlier, duplicate: true });
+        return;
+      }
+    }
+    const outcome = this.appendToQueue(logIndex, command);
+    // Only what was stored is remembered: a send refused for a missing topic may be retried once the topic exists.
+    if (command.producerId !== '' && outcome.status === 'SEND_OK') this.producers.record(command.producerId, command.sequence, outcome);
+    this.remember(logIndex, outcome);
+  }
+
+  private appendToQueue(logIndex: number, command: SendCommand): SendOutcome {
+    const topic = this.topics.get(command.topic);
+    if (topic === undefined) return this.refusal(command, logIndex, 'TOPIC_NOT_EXIST');
+    if ((topic.perm & permWrite) === 0) return this.refusal(command, logIndex, 'NOT_WRITABLE');
+    if (command.queueId >= topic.writeQueues) return this.refusal(command, logIndex, 'QUEUE_NOT_EXIST');
+    const key = queueKey(command.topic, command.queueId);
+    let queue = this.queues.get(key);
+    if (queue === undefined) {
+      queue = new ConsumeQueue();
+      this.queues.set(key, queue);
+    }
+    const queueOffset = queue.append(logIndex, command.messageCount);
+    return { status: 'SEND_OK', topic: command.topic, queueId: command.queueId, queueOffset, logIndex, messageCount: command.messageCount };
+  }
+
+  private refusal(command: SendCommand, logIndex: number, status: SendOutcome['status']): SendOutcome {
+    return { status, topic: command.topic, queueId: command.queueId, queueOffset: -1, logIndex, messageCount: command.messageCount };
+  }
+
+  private applyOffset(command: OffsetCommand): void {
+    let queues = this.offsets.get(command.group);
+    if (queues === undefined) {
+      queues = new Map();
+      this.offsets.set(command.group, queues);
+    }
+    queues.set(queueKey(command.topic, command.queueId), command.offset);
+  }
+
+  private applyTopic(command: TopicCommand): void {
+    this.topics.set(command.topic, { topic: command.topic, readQueues: command.readQueues, writeQueues: command.writeQueues, perm: command.perm });
+  }
+
+  private remember(logIndex: number, outcome: SendOutcome | DuplicateOutcome): void {
+    this.outcomes.set(logIndex, outcome);
+    if (this.outcomes.size > recentOutcomesMax) this.outcomes.delete(this.outcomes.keys().next().value as number);
+  }
+}

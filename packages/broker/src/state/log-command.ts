@@ -1,0 +1,92 @@
+import { Decoder, Encoder } from '@msgpack/msgpack';
+import { z } from 'zod';
+
+/**
+ * What the broker writes into its group's Raft log: every change of broker
+ * state is one of these, so a new master has exactly the old one's topics,
+ * messages, consumer offsets and producer sessions (DESIGN.md §0.1).
+ *
+ * A send stores the client's encoded message batch verbatim: the leader
+ * never re-encodes a message, and the state machine only needs the count to
+ * assign queue offsets.
+ */
+export type LogCommand = SendCommand | OffsetCommand | TopicCommand;
+
+export interface SendCommand {
+  readonly kind: 'send';
+  readonly topic: string;
+  readonly queueId: number;
+  /** Empty when the producer is not idempotent. */
+  readonly producerId: string;
+  /** The producer's sequence number of this send; a retry reuses it. */
+  readonly sequence: number;
+  /** Stamped by the leader when it proposed the send. */
+  readonly storeTimestampMs: number;
+  readonly messageCount: number;
+  /** The messages as the client encoded them (protocol's message codec). */
+  readonly batch: Uint8Array;
+}
+
+export interface OffsetCommand {
+  readonly kind: 'offset';
+  readonly group: string;
+  readonly topic: string;
+  readonly queueId: number;
+  readonly offset: number;
+}
+
+export interface TopicCommand {
+  readonly kind: 'topic';
+  readonly topic: string;
+  readonly readQueues: number;
+  readonly writeQueues: number;
+  /** RocketMQ's permission bits: 2 write, 4 read. */
+  readonly perm: number;
+}
+
+const kindSend = 1;
+const kindOffset = 2;
+const kindTopic = 3;
+
+const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const name = z.string().min(1).max(255);
+
+const sendSchema = z.tuple([z.literal(kindSend), name, count, z.string().max(255), count, count, z.number().int().min(1).max(65_535), z.instanceof(Uint8Array)]);
+const offsetSchema = z.tuple([z.literal(kindOffset), name, name, count, count]);
+const topicSchema = z.tuple([z.literal(kindTopic), name, z.number().int().min(0).max(1024), z.number().int().min(0).max(1024), z.number().int().min(0).max(7)]);
+const commandSchema = z.union([sendSchema, offsetSchema, topicSchema]);
+
+const encoder = new Encoder();
+const decoder = new Decoder();
+
+export function encodeCommand(command: LogCommand): Uint8Array {
+  switch (command.kind) {
+    case 'send':
+      return encoder.encode([kindSend, command.topic, command.queueId, command.producerId, command.sequence, command.storeTimestampMs, command.messageCount, command.batch]);
+    case 'offset':
+      return encoder.encode([kindOffset, command.group, command.topic, command.queueId, command.offset]);
+    case 'topic':
+      return encoder.encode([kindTopic, command.topic, command.readQueues, command.writeQueues, command.perm]);
+  }
+}
+
+/** The command an entry holds, or a string saying why it holds none. */
+export function decodeCommand(data: Uint8Array): LogCommand | string {
+  let value: unknown;
+  try {
+    value = decoder.decode(data);
+  } catch (error) {
+    return `not msgpack: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  const result = commandSchema.safeParse(value);
+  if (!result.success) return `not a broker command: ${result.error.issues[0]?.message ?? 'invalid'}`;
+  const tuple = result.data;
+  switch (tuple[0]) {
+    case kindSend:
+      return { kind: 'send', topic: tuple[1], queueId: tuple[2], producerId: tuple[3], sequence: tuple[4], storeTimestampMs: tuple[5], messageCount: tuple[6], batch: tuple[7] };
+    case kindOffset:
+      return { kind: 'offset', group: tuple[1], topic: tuple[2], queueId: tuple[3], offset: tuple[4] };
+    case kindTopic:
+      return { kind: 'topic', topic: tuple[1], readQueues: tuple[2], writeQueues: tuple[3], perm: tuple[4] };
+  }
+}
