@@ -1,6 +1,5 @@
-import { RequestCode, ResponseCode, ledger, parseHeaders, responseCodeName, type Frame, type LedgerStatus } from '@raftmq/protocol';
+import { FrameConnection, NoAnswerError, NotSentError, RequestCode, ResponseCode, ledger, parseHeaders, responseCodeName, type Frame, type LedgerStatus } from '@raftmq/protocol';
 import { ClientClosedError, LedgerRequestError, NoLeaderError, OutcomeUnknownError } from './errors.js';
-import { FrameConnection, NoAnswerError, NotSentError } from './frame-connection.js';
 
 export interface LedgerClientOptions {
   /** Client addresses of the group's replicas (ws://host:port); any of them will do to start. */
@@ -103,7 +102,7 @@ export class LedgerClient {
       const address = this.leaderGuess;
       let frame: Frame | null = null;
       try {
-        frame = await this.connection(address).request(code, headers, body, this.requestTimeoutMs);
+        frame = await this.connection(address).request(code, headers, this.requestTimeoutMs, body);
       } catch (error) {
         if (error instanceof NoAnswerError) throw new OutcomeUnknownError(`${error.message}; the request may or may not have taken effect`, { cause: error });
         if (!(error instanceof NotSentError)) throw error;
@@ -137,7 +136,7 @@ export class LedgerClient {
 
   private async once(address: string, code: number, headers: Record<string, unknown>, body: Uint8Array | null): Promise<Frame> {
     if (this.closed) throw new ClientClosedError();
-    const frame = await this.connection(address).request(code, headers, body, this.requestTimeoutMs);
+    const frame = await this.connection(address).request(code, headers, this.requestTimeoutMs, body);
     if (frame.code !== ResponseCode.Success) throw requestError(frame);
     return frame;
   }

@@ -44,20 +44,6 @@ export class ClusterMismatchError extends NameServerError {
   }
 }
 
-/** The request never left: connecting failed, or the connection was gone before the send. Safe to retry anywhere. */
-export class NotSentError extends NameServerError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('ERR_NOT_SENT', message, options);
-  }
-}
-
-/** The request left but no answer came (the connection closed, or the time ran out). */
-export class NoAnswerError extends NameServerError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('ERR_NO_ANSWER', message, options);
-  }
-}
-
 /** None of the NameServers tried answered. */
 export class NoNameServerError extends NameServerError {
   constructor(message: string, options?: { cause?: unknown }) {

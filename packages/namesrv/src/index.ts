@@ -23,8 +23,6 @@ export {
   NameServerConfigError,
   NameServerError,
   NameServerRequestError,
-  NoAnswerError,
   NoNameServerError,
-  NotSentError,
   TopicNotExistError,
 } from './errors.js';

@@ -1,4 +1,7 @@
 import {
+  FrameConnection,
+  NoAnswerError,
+  NotSentError,
   RequestCode,
   ResponseCode,
   namesrv,
@@ -9,8 +12,7 @@ import {
   type RegisterBrokerResult,
   type TopicRoute,
 } from '@raftmq/protocol';
-import { ClientClosedError, NoAnswerError, NoNameServerError, NotSentError, TopicNotExistError } from './errors.js';
-import { FrameConnection } from './frame-connection.js';
+import { ClientClosedError, NoNameServerError, TopicNotExistError } from './errors.js';
 import type { ReplicaName } from './route-registry.js';
 import { RouteSubscription, type RouteListener, type RouteSubscriptionOptions } from './route-subscription.js';
 import { responseError } from './responses.js';

@@ -1,6 +1,5 @@
-import { RequestCode, ResponseCode, namesrv, parseHeaders, type Frame, type TopicRoute } from '@raftmq/protocol';
-import { NameServerError, NoAnswerError, NoNameServerError, NotSentError } from './errors.js';
-import { FrameConnection } from './frame-connection.js';
+import { FrameConnection, NoAnswerError, NotSentError, RequestCode, ResponseCode, namesrv, parseHeaders, type Frame, type TopicRoute } from '@raftmq/protocol';
+import { NameServerError, NoNameServerError } from './errors.js';
 import { responseError } from './responses.js';
 
 export type RouteListener = (route: TopicRoute) => void;

@@ -23,3 +23,17 @@ export class BadRequestError extends ProtocolError {
     this.field = field;
   }
 }
+
+/** The request never left: connecting failed, or the connection was gone before the send. Safe to retry anywhere. */
+export class NotSentError extends ProtocolError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_NOT_SENT', message, options);
+  }
+}
+
+/** The request left but no answer came (the connection closed, or the time ran out): it may or may not have taken effect. */
+export class NoAnswerError extends ProtocolError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_NO_ANSWER', message, options);
+  }
+}

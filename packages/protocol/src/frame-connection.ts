@@ -1,25 +1,12 @@
-import { FrameKind, MalformedFrameError, OutgoingFrames, decodeFrames, frameBytesMax, frameIdMax, type Frame } from '@raftmq/protocol';
 import WebSocket from 'ws';
-import { LedgerError } from './errors.js';
+import { NoAnswerError, NotSentError } from './errors.js';
+import { FrameKind, decodeFrames, frameBytesMax, frameIdMax, type Frame } from './frame.js';
+import { OutgoingFrames } from './outgoing-frames.js';
 
-/** The request never left: connecting failed, or the connection was gone before the send. Safe to retry anywhere. */
-export class NotSentError extends LedgerError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('ERR_NOT_SENT', message, options);
-  }
-}
-
-/** The request left but no answer came (the connection closed, or the time ran out). */
-export class NoAnswerError extends LedgerError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('ERR_NO_ANSWER', message, options);
-  }
-}
-
-/** Requests in flight on one connection at once; more wait for the caller to retry. */
+/** Requests in flight on one connection at once; more are refused until answers come back. */
 const inFlightRequestsMax = 65_536;
 
-/** ws leaves an all-zero key unapplied: client frames are not masked in JavaScript (our server, no intermediary to confuse). */
+/** ws leaves an all-zero key unapplied, so client frames are not masked in JavaScript (see ANCHORS.md). */
 function zeroMask(mask: Buffer): void {
   mask.fill(0);
 }
@@ -30,21 +17,38 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
-/** One client connection to one replica: requests go out as frames and are answered by id. */
+export interface FrameConnectionHandlers {
+  /** A Push frame arrived; throwing condemns the connection (the server sent what the client cannot use). */
+  readonly push?: (frame: Frame) => void;
+  /** The connection that was open closed, whoever closed it. */
+  readonly closed?: () => void;
+}
+
+/**
+ * One client connection to one server (a replica, a broker, a NameServer):
+ * requests go out as frames, batched per turn, and are
+ * answered by id; Push frames go to `handlers.push`. Reopens on the next
+ * request after it closed, unless closed for good with close().
+ */
 export class FrameConnection {
   private socket: WebSocket | null = null;
   private outgoing: OutgoingFrames | null = null;
   private opening: Promise<WebSocket> | null = null;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
-  private closed = false;
+  private closedForGood = false;
 
   constructor(
     readonly address: string,
     private readonly connectTimeoutMs: number,
+    private readonly handlers: FrameConnectionHandlers = {},
   ) {}
 
-  async request(code: number, headers: Record<string, unknown>, body: Uint8Array | null, timeoutMs: number): Promise<Frame> {
+  get isOpen(): boolean {
+    return this.socket !== null && this.socket.readyState === WebSocket.OPEN;
+  }
+
+  async request(code: number, headers: Record<string, unknown>, timeoutMs: number, body: Uint8Array | null = null): Promise<Frame> {
     const socket = await this.open();
     if (socket.readyState !== WebSocket.OPEN) throw new NotSentError(`the connection to ${this.address} is closing`);
     if (this.pending.size >= inFlightRequestsMax) throw new NotSentError(`${this.pending.size} requests already in flight to ${this.address}`);
@@ -60,29 +64,42 @@ export class FrameConnection {
     });
   }
 
+  /** Closes the connection for good: pending requests fail, no request reopens it. */
   close(): void {
-    this.closed = true;
+    this.closedForGood = true;
     this.socket?.terminate();
     this.socket = null;
     this.failPending(new NoAnswerError('the client closed'));
   }
 
   private open(): Promise<WebSocket> {
-    if (this.closed) return Promise.reject(new NotSentError('the connection is closed'));
+    if (this.closedForGood) return Promise.reject(new NotSentError('the connection is closed'));
     if (this.socket !== null && this.socket.readyState === WebSocket.OPEN) return Promise.resolve(this.socket);
     if (this.opening !== null) return this.opening;
     this.opening = new Promise<WebSocket>((resolve, reject) => {
       const socket = new WebSocket(this.address, { perMessageDeflate: false, maxPayload: frameBytesMax, generateMask: zeroMask, handshakeTimeout: this.connectTimeoutMs });
       socket.binaryType = 'nodebuffer';
+      let settled = false;
       const fail = (error: Error) => {
+        if (settled) return;
+        settled = true;
         this.opening = null;
         socket.terminate();
         reject(new NotSentError(`cannot connect to ${this.address}: ${error.message}`, { cause: error }));
       };
       socket.once('error', fail);
+      // A server that accepts and closes at once (over its connection limit) never opens.
+      socket.once('close', () => fail(new Error('closed before it opened')));
       socket.once('open', () => {
+        settled = true;
         socket.off('error', fail);
+        socket.removeAllListeners('close');
         this.opening = null;
+        if (this.closedForGood) {
+          socket.terminate();
+          reject(new NotSentError('the connection is closed'));
+          return;
+        }
         this.socket = socket;
         const outgoing = new OutgoingFrames((bytes) => {
           if (socket.readyState === WebSocket.OPEN) socket.send(bytes);
@@ -93,25 +110,36 @@ export class FrameConnection {
           outgoing.clear();
           if (this.socket === socket) this.socket = null;
           this.failPending(new NoAnswerError(`the connection to ${this.address} closed`));
+          this.handlers.closed?.();
         });
-        socket.on('message', (data) => this.receive(data as Buffer));
+        socket.on('message', (data) => this.receive(socket, data as Buffer));
         resolve(socket);
       });
     });
     return this.opening;
   }
 
-  private receive(data: Buffer): void {
+  private receive(socket: WebSocket, data: Buffer): void {
     let frames: Frame[];
     try {
       frames = decodeFrames(data);
     } catch (error) {
       // A server that sends garbage cannot be trusted with the rest of this connection.
-      this.socket?.terminate();
-      this.failPending(new NoAnswerError(`${this.address} sent a malformed frame`, { cause: error instanceof MalformedFrameError ? error : undefined }));
+      socket.terminate();
+      this.failPending(new NoAnswerError(`${this.address} sent a malformed frame`, { cause: error }));
       return;
     }
     for (const frame of frames) {
+      if (frame.kind === FrameKind.Push) {
+        try {
+          this.handlers.push?.(frame);
+        } catch (error) {
+          socket.terminate();
+          this.failPending(new NoAnswerError(`${this.address} pushed a frame that could not be used: ${String(error)}`, { cause: error }));
+          return;
+        }
+        continue;
+      }
       const pending = this.pending.get(frame.id);
       if (frame.kind !== FrameKind.Response || pending === undefined) continue;
       this.pending.delete(frame.id);
