@@ -1,5 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { clusterList, nameServerAddresses, topicRoute } from './admin-command.js';
 import { runDev } from './dev-command.js';
+import { runNameServerCommand } from './namesrv-command.js';
 import { runReplica } from './replica-command.js';
 
 function port(value: string): number {
@@ -39,4 +41,34 @@ program
     });
   });
 
-await program.parseAsync(process.argv);
+program
+  .command('namesrv')
+  .description('run a NameServer in the foreground')
+  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .option('--port <port>', 'port to listen on', port, 9876)
+  .action(async (options: { host: string; port: number }) => runNameServerCommand(options));
+
+const nameServerOption = ['-n, --namesrv <addresses>', 'NameServer addresses, ; separated', '127.0.0.1:9876'] as const;
+const admin = program.command('admin').description('operate a cluster through its NameServers');
+admin
+  .command('clusterList')
+  .description('clusters, broker groups and replicas, with role and term')
+  .option(...nameServerOption)
+  .action(async (options: { namesrv: string }) => {
+    process.stdout.write(`${await clusterList(nameServerAddresses(options.namesrv))}\n`);
+  });
+admin
+  .command('topicRoute')
+  .description("a topic's route: its broker groups, their master and queues")
+  .requiredOption('-t, --topic <topic>', 'the topic')
+  .option(...nameServerOption)
+  .action(async (options: { namesrv: string; topic: string }) => {
+    process.stdout.write(`${await topicRoute(nameServerAddresses(options.namesrv), options.topic)}\n`);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.stderr.write(`raftmq: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+}

@@ -68,3 +68,30 @@ describe('the raftmq command', () => {
     expect(result.stdout).toContain('stopped.');
   });
 });
+
+describe('raftmq namesrv and admin', () => {
+  it('serves clusterList and topicRoute from a NameServer a broker registered with, master and term included', async () => {
+    const { runNameServer, NameServerClient } = await import('@raftmq/namesrv');
+    const server = await runNameServer({ listen: { host: '127.0.0.1', port: 0 }, logLevel: 'error' });
+    const broker = new NameServerClient({ addresses: [server.address] });
+    try {
+      const topics = { orders: { readQueues: 8, writeQueues: 8, perm: 6 } };
+      const registration = { cluster: 'DefaultCluster', brokerName: 'broker-a', address: 'ws://127.0.0.1:7201', topics };
+      await broker.registerBrokerAt(server.address, { ...registration, replicaId: 'n1', role: 'leader', leaderTerm: 3 });
+      await broker.registerBrokerAt(server.address, { ...registration, replicaId: 'n2', address: 'ws://127.0.0.1:7202', role: 'follower', leaderTerm: 3 });
+      const list = await raftmq(['admin', 'clusterList', '-n', server.address], 30_000);
+      expect(list.code).toBe(0);
+      expect(list.stdout).toMatch(/DefaultCluster\s+broker-a\s+n1\s+MASTER\s+3/);
+      expect(list.stdout).toMatch(/broker-a\s+n2\s+FOLLOWER\s+3/);
+      const route = await raftmq(['admin', 'topicRoute', '-t', 'orders', '-n', server.address.replace('ws://', '')], 30_000);
+      expect(route.code).toBe(0);
+      expect(route.stdout).toMatch(/broker-a\s+n1 \(term 3\)\s+ws:\/\/127\.0\.0\.1:7201\s+8\s+8\s+6/);
+      const missing = await raftmq(['admin', 'topicRoute', '-t', 'nothing', '-n', server.address], 30_000);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain('nothing');
+    } finally {
+      broker.close();
+      await server.stop();
+    }
+  });
+});
