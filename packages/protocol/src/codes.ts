@@ -17,6 +17,41 @@ export const RequestCode = {
   UnsubscribeRoutes: 205,
   /** Ours, sent by the NameServer in a Push frame: a subscribed topic's new route, so no client waits for a poll after a failover. */
   RouteChanged: 206,
+  /**
+   * Messaging (client↔broker, 300–399), RocketMQ's remoting semantics; schemas in messaging.ts.
+   * RocketMQ's SEND_MESSAGE: one message (the body is a batch of one), answered after a quorum has it.
+   */
+  SendMessage: 300,
+  /** RocketMQ's SEND_BATCH_MESSAGE: n messages to one topic and queue, stored as one entry. */
+  SendBatchMessage: 301,
+  /** RocketMQ's PULL_MESSAGE, with long polling and a piggy-backed offset commit. */
+  PullMessage: 302,
+  /** RocketMQ's QUERY_CONSUMER_OFFSET. */
+  QueryConsumerOffset: 303,
+  /** RocketMQ's UPDATE_CONSUMER_OFFSET: answered once the offset is committed in the Raft log. */
+  UpdateConsumerOffset: 304,
+  /** RocketMQ's GET_MAX_OFFSET: the offset the next message of a queue will get. */
+  GetMaxOffset: 305,
+  /** RocketMQ's GET_MIN_OFFSET: the first offset of a queue still stored. */
+  GetMinOffset: 306,
+  /** RocketMQ's HEART_BEAT for a consumer: the broker learns the group's members, for rebalancing. */
+  ConsumerHeartbeat: 307,
+  /** RocketMQ's UNREGISTER_CLIENT: a consumer leaving on purpose, so its group rebalances without waiting out the expiry. */
+  UnregisterConsumer: 308,
+  /** RocketMQ's GET_CONSUMER_LIST_BY_GROUP. */
+  GetConsumerListByGroup: 309,
+  /** Admin (updateTopic): RocketMQ's UPDATE_AND_CREATE_TOPIC; answered once the config is committed in the Raft log. */
+  UpdateAndCreateTopic: 310,
+  /** Admin (topicList): RocketMQ's GET_ALL_TOPIC_CONFIG. */
+  GetAllTopicConfig: 311,
+  /** Admin (brokerStatus): RocketMQ's GET_BROKER_RUNTIME_INFO. */
+  GetBrokerRuntimeInfo: 312,
+  /** Admin (consumerProgress): RocketMQ's GET_CONSUME_STATS. */
+  GetConsumeStats: 313,
+  /** Admin (queryMsg): RocketMQ's VIEW_MESSAGE_BY_ID. */
+  QueryMessageById: 314,
+  /** Admin (transferLeader): the broker group's leader hands leadership to another replica (Raft's TimeoutNow). */
+  TransferLeadership: 315,
 } as const;
 export type RequestCode = (typeof RequestCode)[keyof typeof RequestCode];
 
@@ -41,6 +76,26 @@ export const ResponseCode = {
   TopicNotExist: 9,
   /** A request would cross one of the server's named limits; headers.limit names it. Nothing was done. */
   LimitExceeded: 10,
+  /**
+   * A message of a send fails its checks (empty or over-size body, bad tags, keys or properties);
+   * headers.field names it, headers.limit the limit crossed. Nothing was stored.
+   */
+  MessageIllegal: 11,
+  /**
+   * The broker group cannot serve this now (no quorum, shutting down, disk full, or the topic's perm
+   * forbids it); nothing was done. Retry, another group for a send.
+   */
+  ServiceNotAvailable: 12,
+  /** A pull found nothing new, even after its suspend; the headers are a pull's (nextBeginOffset, min and max offsets). */
+  PullNotFound: 13,
+  /** A pull's messages were all filtered out by its tags; pull again at once from headers.nextBeginOffset. */
+  PullRetryImmediately: 14,
+  /** A pull asked for an offset out of [minOffset, maxOffset]; headers.nextBeginOffset is the corrected one. */
+  PullOffsetMoved: 15,
+  /** The consumer group is unknown to the broker group and it does not create groups by itself. */
+  SubscriptionGroupNotExist: 16,
+  /** A query found nothing: no message with that id, or no offset committed by that group for that queue. */
+  QueryNotFound: 17,
 } as const;
 export type ResponseCode = (typeof ResponseCode)[keyof typeof ResponseCode];
 
@@ -56,4 +111,11 @@ export const responseCodeName: Readonly<Record<ResponseCode, string>> = {
   8: 'OUTCOME_UNKNOWN',
   9: 'TOPIC_NOT_EXIST',
   10: 'LIMIT_EXCEEDED',
+  11: 'MESSAGE_ILLEGAL',
+  12: 'SERVICE_NOT_AVAILABLE',
+  13: 'PULL_NOT_FOUND',
+  14: 'PULL_RETRY_IMMEDIATELY',
+  15: 'PULL_OFFSET_MOVED',
+  16: 'SUBSCRIPTION_GROUP_NOT_EXIST',
+  17: 'QUERY_NOT_FOUND',
 };

@@ -22,3 +22,37 @@ export type {
   TopicQueues,
   TopicRoute,
 } from './namesrv.js';
+export * as messaging from './messaging.js';
+export type {
+  BrokerRuntimeInfo,
+  ConsumerHeartbeat,
+  MessagingErrorHeaders,
+  PullMessageRequest,
+  PullResult,
+  QueueConsumeStats,
+  SendMessageRequest,
+  SendResult,
+  Subscription,
+  TopicConfigTable,
+} from './messaging.js';
+export {
+  MessageLimitError,
+  batchMessagesMax,
+  decodeMessageBatch,
+  decodeStoredMessageBatch,
+  encodeMessageBatch,
+  encodeStoredMessageBatch,
+  isValidTag,
+  keyBytesMax,
+  keysPerMessageMax,
+  messageBatchBytesMax,
+  messageIdLengthMax,
+  messageSizeBytesMax,
+  producerIdLengthMax,
+  propertiesBytesMax,
+  propertiesPerMessageMax,
+  propertyNameBytesMax,
+  propertyValueBytesMax,
+  tagBytesMax,
+} from './message-codec.js';
+export type { Message, MessageBatchLimits, StoredMessage } from './message-codec.js';
