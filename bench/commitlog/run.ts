@@ -5,7 +5,7 @@ import { runAppendCase } from './append-case.js';
 import type { CaseLimits } from './append-case.js';
 import { prepareBigLogChild, runBigLog } from './big-log.js';
 import type { CommitlogBenchConfig } from './options.js';
-import { createProgress } from './progress.js';
+import { createNamedProgress } from '../shared/progress.js';
 import { judgeAppendCases, judgeBigLog } from './ratios.js';
 import { measureFdatasync, measureGroupCommit, measureWriteBandwidth } from './raw-disk.js';
 import type { RawLimits } from './raw-disk.js';
@@ -76,7 +76,7 @@ export async function runCommitlogBench(config: CommitlogBenchConfig): Promise<C
     maxBytes: config.maxBytesPerCase,
     flushIntervalMs: config.flushIntervalMs,
   };
-  const progress = createProgress(config.sizes.length + config.groupCommitBytes.length + 1 + cases.length + bigLogStores.length);
+  const progress = createNamedProgress('commitlog', config.sizes.length + config.groupCommitBytes.length + 1 + cases.length + bigLogStores.length);
   let failed = false;
   let anchors: RawAnchors;
   const results: AppendCaseResult[] = [];

@@ -1,14 +1,19 @@
 import cliProgress from 'cli-progress';
-import type { Progress } from '../commitlog/progress.js';
 
-export type { Progress };
+export interface Progress {
+  /** Announces the next step, `label`, of `total`. */
+  step(label: string): void;
+  /** Prints a line without breaking the bar. */
+  note(line: string): void;
+  stop(): void;
+}
 
 /**
  * A progress bar named `name` on a terminal; one line per step otherwise (CI
  * logs, pipes). Both on stderr, so stdout stays the report. `note` prints a
  * line without breaking the bar.
  */
-export function createNamedProgress(name: string, total: number): Progress & { note(line: string): void } {
+export function createNamedProgress(name: string, total: number): Progress {
   if (process.stderr.isTTY) {
     const bar = new cliProgress.SingleBar(
       { format: `${name} |{bar}| {value}/{total} {label}`, stream: process.stderr, hideCursor: true, clearOnComplete: true },
