@@ -92,9 +92,10 @@ export class BrokerState implements StateMachine {
     for (const topic of value.topics) this.topics.set(topic.topic, topic);
     this.queues.clear();
     for (const [key, minOffset, logIndexBytes, positionBytes] of value.queues) {
-      // Copies: the decoded bytes may sit at any alignment inside the snapshot.
-      const logIndexes = new Float64Array(logIndexBytes.slice().buffer);
-      const positions = new Uint16Array(positionBytes.slice().buffer);
+      // Copies: the decoded bytes may sit at any alignment inside the snapshot. Not `.slice()`: when the
+      // snapshot was read from disk they are a Buffer, whose slice is a view of the whole snapshot's memory.
+      const logIndexes = new Float64Array(new Uint8Array(logIndexBytes).buffer);
+      const positions = new Uint16Array(new Uint8Array(positionBytes).buffer);
       this.queues.set(key, ConsumeQueue.fromSnapshot({ minOffset, logIndexes, positions }));
     }
     this.offsets.clear();

@@ -22,6 +22,8 @@ export interface SendCommand {
   readonly sequence: number;
   /** Stamped by the leader when it proposed the send. */
   readonly storeTimestampMs: number;
+  /** When the producer made the messages, on its clock (the send's bornTimestamp); absent in sends that did not carry one. */
+  readonly bornTimestampMs?: number;
   readonly messageCount: number;
   /** The messages as the client encoded them (protocol's message codec). */
   readonly batch: Uint8Array;
@@ -52,9 +54,10 @@ const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const name = z.string().min(1).max(255);
 
 const sendSchema = z.tuple([z.literal(kindSend), name, count, z.string().max(255), count, count, z.number().int().min(1).max(65_535), z.instanceof(Uint8Array)]);
+const sendWithBornSchema = z.tuple([...sendSchema.def.items, count] as const);
 const offsetSchema = z.tuple([z.literal(kindOffset), name, name, count, count]);
 const topicSchema = z.tuple([z.literal(kindTopic), name, z.number().int().min(0).max(1024), z.number().int().min(0).max(1024), z.number().int().min(0).max(7)]);
-const commandSchema = z.union([sendSchema, offsetSchema, topicSchema]);
+const commandSchema = z.union([sendSchema, sendWithBornSchema, offsetSchema, topicSchema]);
 
 const encoder = new Encoder();
 const decoder = new Decoder();
@@ -62,7 +65,11 @@ const decoder = new Decoder();
 export function encodeCommand(command: LogCommand): Uint8Array {
   switch (command.kind) {
     case 'send':
-      return encoder.encode([kindSend, command.topic, command.queueId, command.producerId, command.sequence, command.storeTimestampMs, command.messageCount, command.batch]);
+      return encoder.encode(
+        command.bornTimestampMs === undefined
+          ? [kindSend, command.topic, command.queueId, command.producerId, command.sequence, command.storeTimestampMs, command.messageCount, command.batch]
+          : [kindSend, command.topic, command.queueId, command.producerId, command.sequence, command.storeTimestampMs, command.messageCount, command.batch, command.bornTimestampMs],
+      );
     case 'offset':
       return encoder.encode([kindOffset, command.group, command.topic, command.queueId, command.offset]);
     case 'topic':
@@ -82,8 +89,10 @@ export function decodeCommand(data: Uint8Array): LogCommand | string {
   if (!result.success) return `not a broker command: ${result.error.issues[0]?.message ?? 'invalid'}`;
   const tuple = result.data;
   switch (tuple[0]) {
-    case kindSend:
-      return { kind: 'send', topic: tuple[1], queueId: tuple[2], producerId: tuple[3], sequence: tuple[4], storeTimestampMs: tuple[5], messageCount: tuple[6], batch: tuple[7] };
+    case kindSend: {
+      const send: SendCommand = { kind: 'send', topic: tuple[1], queueId: tuple[2], producerId: tuple[3], sequence: tuple[4], storeTimestampMs: tuple[5], messageCount: tuple[6], batch: tuple[7] };
+      return tuple.length === 9 ? { ...send, bornTimestampMs: tuple[8] } : send;
+    }
     case kindOffset:
       return { kind: 'offset', group: tuple[1], topic: tuple[2], queueId: tuple[3], offset: tuple[4] };
     case kindTopic:

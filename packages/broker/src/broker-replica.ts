@@ -1,0 +1,131 @@
+import { join } from 'node:path';
+import { SegmentLog } from '@raftmq/commitlog';
+import { ReplicaConfigError, parseReplicaConfig, type Logger, type ReplicaConfig } from '@raftmq/ledger';
+import { namesrv } from '@raftmq/protocol';
+import { RaftNode, WsTransport } from '@raftmq/raft';
+import { z } from 'zod';
+import { BrokerServer, autoCreateTopicQueuesDefault } from './broker-server.js';
+import { BrokerState } from './state/broker-state.js';
+
+/** The settings a broker replica has beyond a ledger replica's. */
+export const brokerOptionsSchema = z
+  .object({
+    /** The broker group's name (RocketMQ's brokerName), shared by its three replicas. */
+    brokerName: namesrv.brokerName,
+    /** The cluster the group belongs to (RocketMQ's brokerClusterName). */
+    cluster: namesrv.brokerName.default('DefaultCluster'),
+    /** RocketMQ's autoCreateTopicEnable. */
+    autoCreateTopic: z.boolean().default(false),
+    autoCreateTopicQueues: z.number().int().min(1).max(namesrv.topicQueuesMax).default(autoCreateTopicQueuesDefault),
+  })
+  .strict();
+
+const brokerKeys = ['brokerName', 'cluster', 'autoCreateTopic', 'autoCreateTopicQueues'] as const;
+
+export type BrokerOptions = z.output<typeof brokerOptionsSchema>;
+export type BrokerReplicaConfig = ReplicaConfig & { readonly broker: BrokerOptions };
+
+/** A ledger replica's settings (see @raftmq/ledger's replicaConfigSchema) plus brokerName, cluster and autoCreateTopic. */
+export function parseBrokerReplicaConfig(input: unknown): BrokerReplicaConfig {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ReplicaConfigError('(root)', 'must be an object');
+  const own: Record<string, unknown> = {};
+  const rest: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(input)) {
+    if ((brokerKeys as readonly string[]).includes(key)) own[key] = value;
+    else rest[key] = value;
+  }
+  const replica = parseReplicaConfig(rest);
+  const result = brokerOptionsSchema.safeParse(own);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const field = issue === undefined || issue.path.length === 0 ? '(root)' : issue.path.join('.');
+    throw new ReplicaConfigError(field, issue?.message ?? 'invalid', { cause: result.error });
+  }
+  return { ...replica, broker: result.data };
+}
+
+/**
+ * One replica of a broker group as a process: the group's CommitLog is a
+ * SegmentLog under dataDir holding the Raft log, the RaftNode applies it to
+ * a BrokerState, peers are reached over the authenticated WsTransport, and
+ * clients over the BrokerServer. Configured like a ledger replica.
+ *
+ * Not yet done: registration with the NameServers.
+ */
+export class BrokerReplica {
+  readonly node: RaftNode;
+  readonly store: SegmentLog;
+  readonly state = new BrokerState();
+  readonly transport: WsTransport;
+  readonly server: BrokerServer;
+  private readonly logger: Logger;
+  private unsubscribe: (() => void) | null = null;
+  private droppedBefore = 0;
+
+  constructor(
+    readonly config: BrokerReplicaConfig,
+    logger: Logger,
+  ) {
+    this.logger = logger;
+    this.store = new SegmentLog(join(config.dataDir, 'log'), {
+      flushMode: config.flush.mode === 'sync' ? { kind: 'sync' } : { kind: 'async', intervalMs: config.flush.intervalMs },
+      entrySizeBytesMax: config.entryBytesMax,
+      ...(config.segmentSizeBytes === undefined ? {} : { segmentSizeBytes: config.segmentSizeBytes }),
+    });
+    const peerUrls = Object.fromEntries(Object.entries(config.peers).map(([id, peer]) => [id, peer.peerUrl]));
+    this.transport = new WsTransport({ selfId: config.id, listen: config.peerListen, peers: peerUrls, secret: config.secret, logger });
+    const { tickMs, heartbeatIntervalMs, electionTimeoutMsMin, electionTimeoutMsMax } = config.timing;
+    this.node = new RaftNode({
+      config: {
+        id: config.id,
+        heartbeatIntervalTicks: heartbeatIntervalMs / tickMs,
+        electionTimeoutTicksMin: electionTimeoutMsMin / tickMs,
+        electionTimeoutTicksMax: electionTimeoutMsMax / tickMs,
+        entryBytesMax: config.entryBytesMax,
+        ...(config.preferredLeader === undefined ? {} : { preferredLeaderId: config.preferredLeader }),
+      },
+      store: this.store,
+      transport: this.transport,
+      stateMachine: this.state,
+      bootstrapVoters: Object.keys(config.peers).sort(),
+      settings: { tickIntervalMs: tickMs, snapshotEveryEntries: config.snapshotEveryEntries, snapshotKeepEntries: config.snapshotKeepEntries },
+      logger,
+    });
+    this.server = new BrokerServer({
+      node: this.node,
+      state: this.state,
+      store: this.store,
+      listen: config.clientListen,
+      brokerName: config.broker.brokerName,
+      clientUrls: Object.fromEntries(Object.entries(config.peers).map(([id, peer]) => [id, peer.clientUrl])),
+      logger,
+      autoCreateTopic: config.broker.autoCreateTopic,
+      autoCreateTopicQueues: config.broker.autoCreateTopicQueues,
+      durability: config.flush.mode === 'sync' ? 'quorum-fsynced' : 'quorum-written',
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.node.start();
+    // Compaction follows snapshots, which follow applies: the queues forget what the log no longer holds.
+    this.unsubscribe = this.node.onApplied(() => this.dropCompacted());
+    this.dropCompacted();
+    await this.server.start();
+    this.logger.info({ id: this.config.id, brokerName: this.config.broker.brokerName, peerPort: this.config.peerListen.port, clientPort: this.server.port }, 'broker replica ready');
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    await this.server.stop();
+    await this.node.stop();
+  }
+
+  private dropCompacted(): void {
+    const first = this.store.firstIndex();
+    if (first > this.droppedBefore) {
+      this.droppedBefore = first;
+      this.state.dropBefore(first);
+    }
+  }
+}

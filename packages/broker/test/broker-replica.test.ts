@@ -1,0 +1,128 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger } from '@raftmq/ledger';
+import { FrameConnection, RequestCode, ResponseCode, decodeStoredMessageBatch, encodeMessageBatch } from '@raftmq/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BrokerReplica, decodeCommand, encodeCommand, parseBrokerReplicaConfig, type BrokerReplicaConfig } from '../src/index.js';
+
+const secret = 'a-secret-of-sixteen-or-more';
+
+function config(dataDir: string, extra: Record<string, unknown> = {}): BrokerReplicaConfig {
+  return parseBrokerReplicaConfig({
+    id: 'a',
+    dataDir,
+    peerListen: { host: '127.0.0.1', port: 0 },
+    clientListen: { host: '127.0.0.1', port: 0 },
+    peers: { a: { peerUrl: 'ws://127.0.0.1:1', clientUrl: 'ws://127.0.0.1:2' } },
+    secret,
+    timing: { tickMs: 5, heartbeatIntervalMs: 10, electionTimeoutMsMin: 30, electionTimeoutMsMax: 60 },
+    brokerName: 'broker-b',
+    ...extra,
+  });
+}
+
+async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+describe('parseBrokerReplicaConfig', () => {
+  it("takes a ledger replica's settings plus the broker's, with defaults", () => {
+    const parsed = config('/tmp/x');
+    expect(parsed.broker).toEqual({ brokerName: 'broker-b', cluster: 'DefaultCluster', autoCreateTopic: false, autoCreateTopicQueues: 8 });
+    expect(parsed.id).toBe('a');
+  });
+
+  it('names the bad field', () => {
+    expect(() => config('/tmp/x', { brokerName: 'no spaces allowed' })).toThrow(/brokerName/);
+    expect(() => config('/tmp/x', { autoCreateTopic: 'yes' })).toThrow(/autoCreateTopic/);
+    expect(() => config('/tmp/x', { unknownSetting: 1 })).toThrow(/unknownSetting/);
+  });
+});
+
+describe('log commands', () => {
+  it("keep a send's bornTimestamp when it has one, and read sends without one", () => {
+    const send = { kind: 'send', topic: 't', queueId: 1, producerId: 'p', sequence: 2, storeTimestampMs: 3, messageCount: 1, batch: new Uint8Array([1]) } as const;
+    expect(decodeCommand(encodeCommand(send))).toEqual(send);
+    expect(decodeCommand(encodeCommand({ ...send, bornTimestampMs: 4 }))).toEqual({ ...send, bornTimestampMs: 4 });
+  });
+});
+
+describe('BrokerReplica', () => {
+  const directories: string[] = [];
+  afterEach(() => {
+    for (const directory of directories.splice(0)) rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('serves a one-replica group from a SegmentLog, keeps its messages over a restart, and forgets what compaction dropped', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'raftmq-broker-'));
+    directories.push(dataDir);
+    const settings = { segmentSizeBytes: 4_096, snapshotEveryEntries: 20, snapshotKeepEntries: 0, autoCreateTopic: true };
+    let replica = new BrokerReplica(config(dataDir, settings), silentLogger);
+    await replica.start();
+    let client = new FrameConnection(`ws://127.0.0.1:${replica.server.port}`, 2_000);
+    try {
+      await until(() => replica.node.lastState.role === 'leader', 5_000, 'leadership');
+      const body = new Uint8Array(600).fill(7);
+      for (let sequence = 0; sequence < 60; sequence++) {
+        const answer = await client.request(RequestCode.SendMessage, { topic: 'logs', queueId: 0, producerId: 'p', sequence, bornTimestamp: 1 }, 5_000, encodeMessageBatch([{ body }]));
+        expect(answer.code, JSON.stringify(answer.headers)).toBe(ResponseCode.Success);
+      }
+      const min = await client.request(RequestCode.GetMinOffset, { topic: 'logs', queueId: 0 }, 5_000);
+      const minOffset = min.headers['offset'] as number;
+      // The log was compacted behind the snapshots, so the queue no longer starts at 0.
+      expect(replica.store.firstIndex()).toBeGreaterThan(1);
+      expect(minOffset).toBeGreaterThan(0);
+      const moved = await client.request(RequestCode.PullMessage, { consumerGroup: 'g', topic: 'logs', queueId: 0, queueOffset: 0, maxMessages: 8, suspendTimeoutMs: 0 }, 5_000);
+      expect(moved.code).toBe(ResponseCode.PullOffsetMoved);
+      expect(moved.headers['nextBeginOffset']).toBe(minOffset);
+
+      client.close();
+      await replica.stop();
+      replica = new BrokerReplica(config(dataDir, settings), silentLogger);
+      await replica.start();
+      client = new FrameConnection(`ws://127.0.0.1:${replica.server.port}`, 2_000);
+      await until(() => replica.node.lastState.role === 'leader', 5_000, 'leadership after the restart');
+      const max = await client.request(RequestCode.GetMaxOffset, { topic: 'logs', queueId: 0 }, 5_000);
+      expect(max.headers).toEqual({ offset: 60 });
+      const pulled = await client.request(RequestCode.PullMessage, { consumerGroup: 'g', topic: 'logs', queueId: 0, queueOffset: 59, maxMessages: 8, suspendTimeoutMs: 0 }, 5_000);
+      expect(pulled.code).toBe(ResponseCode.Success);
+      expect(decodeStoredMessageBatch(pulled.body).map((message) => [message.queueOffset, message.body.byteLength, message.bornTimestamp])).toEqual([[59, 600, 1]]);
+      // The retry of the last send is still recognised after the restart.
+      const retry = await client.request(RequestCode.SendMessage, { topic: 'logs', queueId: 0, producerId: 'p', sequence: 59, bornTimestamp: 1 }, 5_000, encodeMessageBatch([{ body }]));
+      expect(retry.headers).toMatchObject({ status: 'DUPLICATE', queueOffset: 59 });
+    } finally {
+      client.close();
+      await replica.stop();
+    }
+  });
+});
+
+describe('BrokerState snapshots', () => {
+  it('restore from a Buffer, as a snapshot read from disk is', async () => {
+    const { BrokerState } = await import('../src/index.js');
+    const { EntryType } = await import('@raftmq/raft');
+    const state = new BrokerState();
+    const commands = [
+      encodeCommand({ kind: 'topic', topic: 't', readQueues: 2, writeQueues: 2, perm: 6 }),
+      ...Array.from({ length: 5 }, (_, sequence) =>
+        encodeCommand({ kind: 'send', topic: 't', queueId: sequence % 2, producerId: 'p', sequence, storeTimestampMs: 1, messageCount: 2, batch: new Uint8Array([1]) }),
+      ),
+    ];
+    state.apply(commands.map((data, position) => ({ index: position + 1, term: 1, type: EntryType.Normal, data })));
+    // Inside a larger pooled buffer, at an odd offset, as a file read may leave it.
+    const bytes = state.snapshot();
+    const pool = Buffer.alloc(bytes.byteLength + 1_001);
+    pool.set(bytes, 3);
+    const data = pool.subarray(3, 3 + bytes.byteLength);
+    const restored = new BrokerState();
+    restored.restore({ meta: { index: 6, term: 1 }, data } as never);
+    expect(restored.queueRange('t', 0)).toEqual({ minOffset: 0, maxOffset: 6 });
+    expect(restored.queueRange('t', 1)).toEqual({ minOffset: 0, maxOffset: 4 });
+    expect(restored.position('t', 0, 5)).toEqual({ logIndex: 6, positionInEntry: 1 });
+  });
+});
