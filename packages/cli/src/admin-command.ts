@@ -1,4 +1,4 @@
-import { NameServerClient } from '@raftmq/namesrv';
+import { NameServerClient } from '@raftmq/protocol';
 
 /** `-n 127.0.0.1:9876;10.0.0.2:9876` as RocketMQ's mqadmin takes it, or ws:// addresses. */
 export function nameServerAddresses(list: string): string[] {

@@ -71,7 +71,8 @@ describe('the raftmq command', () => {
 
 describe('raftmq namesrv and admin', () => {
   it('serves clusterList and topicRoute from a NameServer a broker registered with, master and term included', async () => {
-    const { runNameServer, NameServerClient } = await import('@raftmq/namesrv');
+    const { runNameServer } = await import('@raftmq/namesrv');
+    const { NameServerClient } = await import('@raftmq/protocol');
     const server = await runNameServer({ listen: { host: '127.0.0.1', port: 0 }, logLevel: 'error' });
     const broker = new NameServerClient({ addresses: [server.address] });
     try {

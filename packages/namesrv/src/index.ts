@@ -7,22 +7,12 @@ export type { NameServerConfig, NameServerConfigInput } from './nameserver-confi
 export { RouteRegistry, routeRegistryLimitsDefault } from './route-registry.js';
 export type { ReplicaName, RouteRegistryLimits, RoutesChangedListener } from './route-registry.js';
 export type { FenceReason } from './broker-group.js';
-export { NameServerClient } from './namesrv-client.js';
-export type { AddressOutcome, NameServerClientOptions } from './namesrv-client.js';
-export { RouteSubscription } from './route-subscription.js';
-export type { RouteListener, RouteSubscriptionOptions } from './route-subscription.js';
-export { BrokerHeartbeat, heartbeatIntervalMsDefault } from './broker-heartbeat.js';
-export type { BrokerHeartbeatOptions } from './broker-heartbeat.js';
 export { makeLogger, silentLogger } from './logger.js';
 export type { Logger } from './logger.js';
 export {
   AssertionError,
-  ClientClosedError,
   ClusterMismatchError,
   LimitExceededError,
   NameServerConfigError,
   NameServerError,
-  NameServerRequestError,
-  NoNameServerError,
-  TopicNotExistError,
 } from './errors.js';

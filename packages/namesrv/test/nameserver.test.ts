@@ -1,15 +1,24 @@
 import { encode } from '@msgpack/msgpack';
-import { FrameKind, RequestCode, ResponseCode, decodeFrames, encodeFrames, type BrokerRegistration, type Frame, type TopicRoute } from '@raftmq/protocol';
+import {
+  BrokerHeartbeat,
+  FrameKind,
+  NameServerClient,
+  NameServerRequestError,
+  NoNameServerError,
+  RequestCode,
+  ResponseCode,
+  TopicNotExistError,
+  decodeFrames,
+  encodeFrames,
+  type BrokerRegistration,
+  type Frame,
+  type TopicRoute,
+} from '@raftmq/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import {
-  BrokerHeartbeat,
   NameServer,
-  NameServerClient,
   NameServerConfigError,
-  NameServerRequestError,
-  NoNameServerError,
-  TopicNotExistError,
   parseNameServerConfig,
   runNameServer,
   silentLogger,

@@ -56,3 +56,10 @@ export {
   tagBytesMax,
 } from './message-codec.js';
 export type { Message, MessageBatchLimits, StoredMessage } from './message-codec.js';
+export { NameServerClient } from './namesrv-client/namesrv-client.js';
+export type { AddressOutcome, NameServerClientOptions } from './namesrv-client/namesrv-client.js';
+export { RouteSubscription } from './namesrv-client/route-subscription.js';
+export type { RouteListener, RouteSubscriptionOptions } from './namesrv-client/route-subscription.js';
+export { BrokerHeartbeat, heartbeatIntervalMsDefault } from './namesrv-client/broker-heartbeat.js';
+export type { BrokerHeartbeatOptions } from './namesrv-client/broker-heartbeat.js';
+export { ClientClosedError, NameServerRequestError, NoNameServerError, TopicNotExistError } from './namesrv-client/client-errors.js';

@@ -1,5 +1,5 @@
-import { ResponseCode, responseCodeName, type Frame } from '@raftmq/protocol';
-import { NameServerRequestError } from './errors.js';
+import { ResponseCode, responseCodeName, type Frame } from '../index.js';
+import { NameServerRequestError } from './client-errors.js';
 
 /** The typed error for a response that is not a success. */
 export function responseError(frame: Frame): NameServerRequestError {

@@ -11,9 +11,8 @@ import {
   type Frame,
   type RegisterBrokerResult,
   type TopicRoute,
-} from '@raftmq/protocol';
-import { ClientClosedError, NoNameServerError, TopicNotExistError } from './errors.js';
-import type { ReplicaName } from './route-registry.js';
+} from '../index.js';
+import { ClientClosedError, NoNameServerError, TopicNotExistError } from './client-errors.js';
 import { RouteSubscription, type RouteListener, type RouteSubscriptionOptions } from './route-subscription.js';
 import { responseError } from './responses.js';
 
@@ -66,7 +65,7 @@ export class NameServerClient {
   }
 
   /** Tells every NameServer a replica is leaving, so its route goes now rather than after the expiry. */
-  unregisterBroker(replica: ReplicaName): Promise<AddressOutcome<boolean>[]> {
+  unregisterBroker(replica: { readonly cluster: string; readonly brokerName: string; readonly replicaId: string }): Promise<AddressOutcome<boolean>[]> {
     const headers = parseHeaders(namesrv.unregisterBrokerRequestHeaders, { cluster: replica.cluster, brokerName: replica.brokerName, replicaId: replica.replicaId });
     return this.everyAddress(async (address) => {
       const frame = await this.succeed(address, RequestCode.UnregisterBroker, headers);

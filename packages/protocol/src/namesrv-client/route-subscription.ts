@@ -1,5 +1,6 @@
-import { FrameConnection, NoAnswerError, NotSentError, RequestCode, ResponseCode, namesrv, parseHeaders, type Frame, type TopicRoute } from '@raftmq/protocol';
-import { NameServerError, NoNameServerError } from './errors.js';
+import { FrameConnection, NoAnswerError, NotSentError, RequestCode, ResponseCode, namesrv, parseHeaders, type Frame, type TopicRoute } from '../index.js';
+import { ProtocolError } from '../errors.js';
+import { NoNameServerError } from './client-errors.js';
 import { responseError } from './responses.js';
 
 export type RouteListener = (route: TopicRoute) => void;
@@ -109,7 +110,7 @@ export class RouteSubscription {
     const { addresses } = this.options;
     const problems: string[] = [];
     for (let tries = 0; tries < addresses.length; tries++) {
-      if (this.closed) throw new NameServerError('ERR_SUBSCRIPTION_CLOSED', 'the route subscription is closed');
+      if (this.closed) throw new ProtocolError('ERR_SUBSCRIPTION_CLOSED', 'the route subscription is closed');
       const address = addresses[this.addressIndex] as string;
       const connection: FrameConnection = new FrameConnection(address, this.options.connectTimeoutMs, {
         push: (frame) => this.receivePush(frame),

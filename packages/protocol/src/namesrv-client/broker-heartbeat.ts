@@ -1,4 +1,4 @@
-import type { BrokerRegistration, RegisterBrokerResult } from '@raftmq/protocol';
+import type { BrokerRegistration, RegisterBrokerResult } from '../index.js';
 import type { AddressOutcome, NameServerClient } from './namesrv-client.js';
 
 export interface BrokerHeartbeatOptions {
