@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { SegmentLog } from '@raftmq/commitlog';
 import { ReplicaConfigError, parseReplicaConfig, type Logger, type ReplicaConfig } from '@raftmq/ledger';
-import { namesrv } from '@raftmq/protocol';
+import { BrokerHeartbeat, NameServerClient, namesrv, type BrokerRegistration } from '@raftmq/protocol';
 import { RaftNode, WsTransport } from '@raftmq/raft';
 import { z } from 'zod';
 import { BrokerServer, autoCreateTopicQueuesDefault } from './broker-server.js';
@@ -17,10 +17,14 @@ export const brokerOptionsSchema = z
     /** RocketMQ's autoCreateTopicEnable. */
     autoCreateTopic: z.boolean().default(false),
     autoCreateTopicQueues: z.number().int().min(1).max(namesrv.topicQueuesMax).default(autoCreateTopicQueuesDefault),
+    /** Every NameServer (ws://host:port or host:port); the replica registers with all of them. None: it registers nowhere. */
+    nameServers: z.array(z.string().min(1)).max(64).default([]),
+    /** RocketMQ's heartbeat to the NameServers; a change of role or term registers at once. */
+    nameServerHeartbeatMs: z.number().int().min(100).max(600_000).default(30_000),
   })
   .strict();
 
-const brokerKeys = ['brokerName', 'cluster', 'autoCreateTopic', 'autoCreateTopicQueues'] as const;
+const brokerKeys = ['brokerName', 'cluster', 'autoCreateTopic', 'autoCreateTopicQueues', 'nameServers', 'nameServerHeartbeatMs'] as const;
 
 export type BrokerOptions = z.output<typeof brokerOptionsSchema>;
 export type BrokerReplicaConfig = ReplicaConfig & { readonly broker: BrokerOptions };
@@ -50,7 +54,10 @@ export function parseBrokerReplicaConfig(input: unknown): BrokerReplicaConfig {
  * a BrokerState, peers are reached over the authenticated WsTransport, and
  * clients over the BrokerServer. Configured like a ledger replica.
  *
- * Not yet done: registration with the NameServers.
+ * It registers with every NameServer every nameServerHeartbeatMs, and at
+ * once when its role or term changes or a topic is created, carrying its
+ * Raft term: the NameServers route the master of the highest term only, so a
+ * deposed master that still registers is fenced rather than routed.
  */
 export class BrokerReplica {
   readonly node: RaftNode;
@@ -59,8 +66,11 @@ export class BrokerReplica {
   readonly transport: WsTransport;
   readonly server: BrokerServer;
   private readonly logger: Logger;
-  private unsubscribe: (() => void) | null = null;
+  private unsubscribe: (() => void)[] = [];
   private droppedBefore = 0;
+  private readonly nameServers: NameServerClient | null;
+  private readonly heartbeat: BrokerHeartbeat | null;
+  private registeredTopicsVersion = -1;
 
   constructor(
     readonly config: BrokerReplicaConfig,
@@ -103,22 +113,73 @@ export class BrokerReplica {
       autoCreateTopicQueues: config.broker.autoCreateTopicQueues,
       durability: config.flush.mode === 'sync' ? 'quorum-fsynced' : 'quorum-written',
     });
+    const addresses = config.broker.nameServers.map((address) => (address.includes('://') ? address : `ws://${address}`));
+    this.nameServers = addresses.length === 0 ? null : new NameServerClient({ addresses });
+    this.heartbeat =
+      this.nameServers === null
+        ? null
+        : new BrokerHeartbeat({
+            client: this.nameServers,
+            registration: () => this.registration(),
+            intervalMs: config.broker.nameServerHeartbeatMs,
+            onOutcome: (outcome) => {
+              if (!outcome.ok) this.logger.warn({ nameServer: outcome.address, error: String(outcome.error) }, 'registration with a NameServer failed');
+              else if (outcome.value.fenced) this.logger.info({ nameServer: outcome.address, groupTerm: outcome.value.groupTerm, reason: outcome.value.reason }, 'a NameServer fenced this registration');
+            },
+          });
+  }
+
+  /** What this replica tells the NameServers: read at every send, so it never carries an old role or term. */
+  registration(): BrokerRegistration {
+    const state = this.node.lastState;
+    const topics = Object.fromEntries(this.state.topicList().map((topic) => [topic.topic, { readQueues: topic.readQueues, writeQueues: topic.writeQueues, perm: topic.perm }]));
+    return {
+      cluster: this.config.broker.cluster,
+      brokerName: this.config.broker.brokerName,
+      replicaId: this.config.id,
+      address: this.config.peers[this.config.id]?.clientUrl ?? '',
+      role: state.role === 'leader' ? 'leader' : 'follower',
+      leaderTerm: state.term,
+      topics,
+    };
   }
 
   async start(): Promise<void> {
     await this.node.start();
     // Compaction follows snapshots, which follow applies: the queues forget what the log no longer holds.
-    this.unsubscribe = this.node.onApplied(() => this.dropCompacted());
+    this.unsubscribe.push(
+      this.node.onApplied(() => {
+        this.dropCompacted();
+        this.registerIfTopicsChanged();
+      }),
+    );
     this.dropCompacted();
     await this.server.start();
+    if (this.heartbeat !== null) {
+      const heartbeat = this.heartbeat;
+      this.unsubscribe.push(this.node.onStateChange(() => void heartbeat.registerNow()));
+      this.registeredTopicsVersion = this.state.topicsVersion;
+      void heartbeat.start();
+    }
     this.logger.info({ id: this.config.id, brokerName: this.config.broker.brokerName, peerPort: this.config.peerListen.port, clientPort: this.server.port }, 'broker replica ready');
   }
 
   async stop(): Promise<void> {
-    this.unsubscribe?.();
-    this.unsubscribe = null;
+    for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe();
+    this.heartbeat?.stop();
+    if (this.nameServers !== null) {
+      // Leaving: the route goes now rather than after the NameServers' expiry.
+      await this.nameServers.unregisterBroker({ cluster: this.config.broker.cluster, brokerName: this.config.broker.brokerName, replicaId: this.config.id }).catch(() => undefined);
+      this.nameServers.close();
+    }
     await this.server.stop();
     await this.node.stop();
+  }
+
+  private registerIfTopicsChanged(): void {
+    if (this.heartbeat === null || this.state.topicsVersion === this.registeredTopicsVersion) return;
+    this.registeredTopicsVersion = this.state.topicsVersion;
+    void this.heartbeat.registerNow();
   }
 
   private dropCompacted(): void {

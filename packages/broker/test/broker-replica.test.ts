@@ -33,7 +33,7 @@ async function until(condition: () => boolean, timeoutMs: number, what: string):
 describe('parseBrokerReplicaConfig', () => {
   it("takes a ledger replica's settings plus the broker's, with defaults", () => {
     const parsed = config('/tmp/x');
-    expect(parsed.broker).toEqual({ brokerName: 'broker-b', cluster: 'DefaultCluster', autoCreateTopic: false, autoCreateTopicQueues: 8 });
+    expect(parsed.broker).toEqual({ brokerName: 'broker-b', cluster: 'DefaultCluster', autoCreateTopic: false, autoCreateTopicQueues: 8, nameServers: [], nameServerHeartbeatMs: 30_000 });
     expect(parsed.id).toBe('a');
   });
 
@@ -98,6 +98,42 @@ describe('BrokerReplica', () => {
     } finally {
       client.close();
       await replica.stop();
+    }
+  });
+});
+
+describe('BrokerReplica and the NameServers', () => {
+  it('registers as master with its term as soon as it leads and creates a topic, and unregisters when it stops', async () => {
+    const { runNameServer } = await import('@raftmq/namesrv');
+    const { NameServerClient, TopicNotExistError } = await import('@raftmq/protocol');
+    const nameServer = await runNameServer({ listen: { host: '127.0.0.1', port: 0 }, logLevel: 'error' });
+    const dataDir = mkdtempSync(join(tmpdir(), 'raftmq-broker-'));
+    const replica = new BrokerReplica(config(dataDir, { nameServers: [nameServer.address] }), silentLogger);
+    const routes = new NameServerClient({ addresses: [nameServer.address] });
+    let client: FrameConnection | undefined;
+    try {
+      await replica.start();
+      await until(() => replica.node.lastState.role === 'leader', 5_000, 'leadership');
+      client = new FrameConnection(`ws://127.0.0.1:${replica.server.port}`, 2_000);
+      const created = await client.request(RequestCode.UpdateAndCreateTopic, { topic: 'orders', readQueues: 4, writeQueues: 4, perm: 6 }, 5_000);
+      expect(created.code, JSON.stringify(created.headers)).toBe(ResponseCode.Success);
+      const deadline = performance.now() + 5_000;
+      let route = await routes.getRoute('orders').catch(() => null);
+      while (route?.groups[0]?.leader?.replicaId !== 'a') {
+        if (performance.now() > deadline) throw new Error(`no route to the master: ${JSON.stringify(route)}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        route = await routes.getRoute('orders').catch(() => null);
+      }
+      expect(route.groups[0]).toMatchObject({ brokerName: 'broker-b', readQueues: 4, writeQueues: 4, leader: { replicaId: 'a', address: 'ws://127.0.0.1:2', term: replica.node.lastState.term } });
+      client.close();
+      await replica.stop();
+      await expect(routes.getRoute('orders')).rejects.toBeInstanceOf(TopicNotExistError);
+    } finally {
+      client?.close();
+      routes.close();
+      await replica.stop();
+      await nameServer.stop();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });

@@ -38,6 +38,8 @@ export class BrokerState implements StateMachine {
   appliedIndex = 0;
   /** Entries that held no command this version can read: applied as no-ops, counted. */
   unreadableEntries = 0;
+  /** Bumped by every topic change: observers (the NameServer registration) compare it instead of the topic table. */
+  topicsVersion = 0;
   private readonly topics = new Map<string, TopicConfig>();
   private readonly queues = new Map<string, ConsumeQueue>();
   private readonly offsets = new Map<string, Map<string, number>>();
@@ -90,6 +92,7 @@ export class BrokerState implements StateMachine {
     this.unreadableEntries = value.unreadableEntries;
     this.topics.clear();
     for (const topic of value.topics) this.topics.set(topic.topic, topic);
+    this.topicsVersion++;
     this.queues.clear();
     for (const [key, minOffset, logIndexBytes, positionBytes] of value.queues) {
       // Copies: the decoded bytes may sit at any alignment inside the snapshot. Not `.slice()`: when the
@@ -210,6 +213,7 @@ export class BrokerState implements StateMachine {
 
   private applyTopic(command: TopicCommand): void {
     this.topics.set(command.topic, { topic: command.topic, readQueues: command.readQueues, writeQueues: command.writeQueues, perm: command.perm });
+    this.topicsVersion++;
   }
 
   private remember(logIndex: number, outcome: SendOutcome | DuplicateOutcome): void {
