@@ -1,5 +1,5 @@
 import type { LogStore } from '@raftmq/commitlog';
-import type { Logger } from '@raftmq/ledger';
+import { replicaStatus, type Logger } from '@raftmq/ledger';
 import {
   BadRequestError,
   FrameKind,
@@ -270,6 +270,11 @@ export class BrokerServer {
         const topics: Record<string, { readQueues: number; writeQueues: number; perm: number }> = {};
         for (const topic of state.topicList()) topics[topic.topic] = { readQueues: topic.readQueues, writeQueues: topic.writeQueues, perm: topic.perm };
         reply(ResponseCode.Success, { topics });
+        return;
+      }
+      case RequestCode.LedgerStatus: {
+        // The replica group's own status, as a ledger replica answers it: the live view and the benchmarks watch brokers with it.
+        reply(ResponseCode.Success, replicaStatus(this.options.node, this.options.clientUrls, { digest: 0, index: this.options.state.appliedIndex }));
         return;
       }
       default:

@@ -36,6 +36,8 @@ export interface LocalGroupOptions {
   readonly preferredLeader?: string;
   /** Per replica id: a secret other than the group's (to show a wrong one is refused). */
   readonly secretFor?: (id: string) => string | undefined;
+  /** Broker replicas (`raftmq broker`) of this group rather than ledger replicas (`raftmq replica`). */
+  readonly broker?: { readonly brokerName: string; readonly nameServers: readonly string[]; readonly autoCreateTopic?: boolean };
 }
 
 export interface ReplicaView {
@@ -47,9 +49,10 @@ export interface ReplicaView {
 }
 
 /**
- * A replica group on this machine, one child process per replica, for
- * `raftmq dev`, the real-process tests and the benchmarks: start it, kill -9
- * a replica, restart it, and watch each one's status.
+ * A replica group on this machine, one child process per replica (ledger
+ * replicas, or broker replicas registering with NameServers), for `raftmq
+ * dev`, the real-process tests and the benchmarks: start it, kill -9 a
+ * replica, restart it, and watch each one's status.
  */
 export class LocalGroup {
   readonly ids: readonly string[];
@@ -84,8 +87,9 @@ export class LocalGroup {
         ...(options.snapshotKeepEntries === undefined ? {} : { snapshotKeepEntries: options.snapshotKeepEntries }),
         ...(options.preferredLeader === undefined ? {} : { preferredLeader: options.preferredLeader }),
       };
+      const broker = options.broker === undefined ? {} : { brokerName: options.broker.brokerName, nameServers: options.broker.nameServers, autoCreateTopic: options.broker.autoCreateTopic ?? false };
       const path = join(directory, 'replica.json');
-      writeFileSync(path, `${JSON.stringify(config, null, 2)}\n`);
+      writeFileSync(path, `${JSON.stringify({ ...config, ...broker }, null, 2)}\n`);
       this.configPaths.set(id, path);
     }
     this.statusClient = new LedgerClient({ addresses: Object.values(this.clientUrls), requestTimeoutMs: statusTimeoutMs, connectTimeoutMs: statusTimeoutMs });
@@ -174,7 +178,8 @@ export class LocalGroup {
   private spawn(id: string): void {
     const directory = join(this.options.directory, id);
     const log = createWriteStream(join(directory, 'replica.log'), { flags: 'a' });
-    const child = spawn(process.execPath, [...runnerArguments, mainPath, 'replica', '--config', this.configPath(id)], {
+    const command = this.options.broker === undefined ? 'replica' : 'broker';
+    const child = spawn(process.execPath, [...runnerArguments, mainPath, command, '--config', this.configPath(id)], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout?.pipe(log, { end: false });

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { clusterList, nameServerAddresses, topicRoute } from './admin-command.js';
+import { runBroker } from './broker-command.js';
 import { runDev } from './dev-command.js';
 import { runNameServerCommand } from './namesrv-command.js';
 import { runReplica } from './replica-command.js';
@@ -23,6 +24,12 @@ program
   .description('run one replica of a group in the foreground')
   .requiredOption('--config <file>', 'the replica config (JSON)')
   .action(async (options: { config: string }) => runReplica(options.config));
+
+program
+  .command('broker')
+  .description('run one replica of a broker group in the foreground')
+  .requiredOption('--config <file>', 'the broker replica config (JSON): a replica config plus brokerName, cluster, nameServers, autoCreateTopic')
+  .action(async (options: { config: string }) => runBroker(options.config));
 
 program
   .command('dev')

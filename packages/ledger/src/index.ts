@@ -4,8 +4,9 @@ export type { LedgerServerOptions, LedgerServerStats } from './ledger-server.js'
 export { LedgerStateMachine } from './ledger-state-machine.js';
 export { LedgerClient } from './ledger-client.js';
 export type { AppendResult, LedgerClientOptions, LedgerEntry } from './ledger-client.js';
-export { loadReplicaConfig, parseReplicaConfig, replicaConfigSchema } from './replica-config.js';
+export { loadReplicaConfig, parseReplicaConfig, readConfigFile, replicaConfigSchema } from './replica-config.js';
 export type { ReplicaConfig, ReplicaConfigInput } from './replica-config.js';
 export { makeLogger, silentLogger } from './logger.js';
 export type { Logger } from './logger.js';
 export { ClientClosedError, LedgerError, LedgerRequestError, NoLeaderError, OutcomeUnknownError, ReplicaConfigError } from './errors.js';
+export { replicaStatus } from './replica-status.js';

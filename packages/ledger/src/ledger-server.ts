@@ -24,6 +24,7 @@ import {
 } from '@raftmq/raft';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from './logger.js';
+import { replicaStatus } from './replica-status.js';
 
 /** Malformed frames are logged at most this often per connection; the counter still counts them all. */
 const malformedLogIntervalMs = 1_000;
@@ -173,30 +174,7 @@ export class LedgerServer {
   }
 
   status(): LedgerStatus {
-    const status = this.options.node.status();
-    return {
-      id: status.id,
-      role: status.role,
-      term: status.term,
-      leaderId: status.leaderId,
-      leaderAddress: status.leaderId === null ? null : (this.options.clientUrls[status.leaderId] ?? null),
-      commitIndex: status.commit,
-      appliedIndex: status.applied,
-      firstIndex: status.firstIndex,
-      lastIndex: status.lastIndex,
-      voters: [...status.membership.voters],
-      digest: this.options.digest().digest >>> 0,
-      digestIndex: this.options.digest().index,
-      followers: status.progress
-        .filter((progress) => progress.id !== status.id)
-        .map((progress) => ({
-          id: progress.id,
-          matchIndex: progress.match,
-          lag: Math.max(0, status.lastIndex - progress.match),
-          state: progress.state,
-          learner: progress.isLearner,
-        })),
-    };
+    return replicaStatus(this.options.node, this.options.clientUrls, this.options.digest());
   }
 
   private replyError(reply: Reply, error: unknown): void {

@@ -79,19 +79,22 @@ export function parseReplicaConfig(input: unknown): ReplicaConfig {
   throw new ReplicaConfigError(field, issue?.message ?? 'invalid', { cause: result.error });
 }
 
-/** Reads and checks a JSON config file; every failure is a ReplicaConfigError. */
-export function loadReplicaConfig(path: string): ReplicaConfig {
+/** Reads a JSON config file, unchecked; a missing or malformed file is a ReplicaConfigError. */
+export function readConfigFile(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new ReplicaConfigError('(file)', `cannot read ${path}: ${(error as Error).message}`, { cause: error });
   }
-  let value: unknown;
   try {
-    value = JSON.parse(text);
+    return JSON.parse(text) as unknown;
   } catch (error) {
     throw new ReplicaConfigError('(file)', `${path} is not JSON: ${(error as Error).message}`, { cause: error });
   }
-  return parseReplicaConfig(value);
+}
+
+/** Reads and checks a JSON config file; every failure is a ReplicaConfigError. */
+export function loadReplicaConfig(path: string): ReplicaConfig {
+  return parseReplicaConfig(readConfigFile(path));
 }
