@@ -1,0 +1,83 @@
+/** Base class of every error the client throws: a stable `code`, and the `cause` when another error led to it. */
+export class ClientError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** The producer or consumer was used before start() or after shutdown(). */
+export class ClientStateError extends ClientError {
+  constructor(message: string) {
+    super('ERR_CLIENT_STATE', message);
+  }
+}
+
+/** A named limit of the client was crossed (`limit` names it); nothing was sent. */
+export class ClientLimitError extends ClientError {
+  readonly limit: string;
+  constructor(limit: string, message: string) {
+    super('ERR_LIMIT_EXCEEDED', message);
+    this.limit = limit;
+  }
+}
+
+/** No route serves the topic (no group, no write or read queue), or, `transient`, its group has no leader known yet. */
+export class NoRouteError extends ClientError {
+  readonly topic: string;
+  readonly transient: boolean;
+  constructor(topic: string, message: string, options: { cause?: unknown; transient?: boolean } = {}) {
+    super('ERR_NO_ROUTE', message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.topic = topic;
+    this.transient = options.transient ?? false;
+  }
+}
+
+/** A broker answered with an error code that no retry can fix; `responseCode` and `responseName` are the protocol's. */
+export class BrokerResponseError extends ClientError {
+  readonly responseCode: number;
+  readonly responseName: string;
+  readonly field: string | undefined;
+  readonly limit: string | undefined;
+  constructor(responseCode: number, responseName: string, message: string, details: { field?: string | undefined; limit?: string | undefined } = {}) {
+    super(`ERR_${responseName}`, message);
+    this.responseCode = responseCode;
+    this.responseName = responseName;
+    this.field = details.field;
+    this.limit = details.limit;
+  }
+}
+
+/**
+ * A send gave up, and it is certain that none of its attempts stored the
+ * messages (every attempt was refused, or never left): safe to send again.
+ */
+export class SendFailedError extends ClientError {
+  readonly attempts: number;
+  constructor(attempts: number, message: string, options?: { cause?: unknown }) {
+    super('ERR_SEND_FAILED', message, options);
+    this.attempts = attempts;
+  }
+}
+
+/**
+ * A send gave up after an attempt that may have stored the messages (it left
+ * and no answer came, or the broker could not confirm it). Sending the same
+ * messages again as a new send may store them twice.
+ */
+export class SendOutcomeUnknownError extends ClientError {
+  readonly attempts: number;
+  constructor(attempts: number, message: string, options?: { cause?: unknown }) {
+    super('ERR_SEND_OUTCOME_UNKNOWN', message, options);
+    this.attempts = attempts;
+  }
+}
+
+/** A consumer request (pull, offset query or commit) could not be done within its time. */
+export class ConsumerRequestError extends ClientError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_CONSUMER_REQUEST', message, options);
+  }
+}

@@ -1,0 +1,23 @@
+export {
+  Producer,
+  attemptTimeoutMsDefault,
+  producerInFlightSendsMax,
+  retryTimesWhenSendFailedDefault,
+  sendTimeoutMsDefault,
+  writeQueues,
+} from './producer.js';
+export type { MessageQueue, OutgoingMessage, ProducerOptions, QueueSelector, SendOptions, SendResult } from './producer.js';
+export { SimpleConsumer, bufferedMessagesPerQueueMax, consumerRequestTimeoutMsDefault, pullBatchSizeDefault, receiveMessagesMax } from './simple-consumer.js';
+export type { ReceivedMessage, SimpleConsumerOptions } from './simple-consumer.js';
+export { RouteTable, deadAddressMemoryMs, routePollIntervalMsDefault } from './routes.js';
+export type { NameServers, RouteSource, RouteSubscriptionHandle } from './routes.js';
+export {
+  BrokerResponseError,
+  ClientError,
+  ClientLimitError,
+  ClientStateError,
+  ConsumerRequestError,
+  NoRouteError,
+  SendFailedError,
+  SendOutcomeUnknownError,
+} from './errors.js';

@@ -1,0 +1,424 @@
+import { randomUUID } from 'node:crypto';
+import {
+  NoAnswerError,
+  NotSentError,
+  RequestCode,
+  ResponseCode,
+  TopicNotExistError,
+  encodeMessageBatch,
+  messaging,
+  namesrv,
+  parseHeaders,
+  type Frame,
+  type GroupRoute,
+  type Message,
+  type TopicRoute,
+} from '@raftmq/protocol';
+import { BrokerConnections, brokerError, checkOption, connectTimeoutMsDefault, delay, headerText, responseName } from './connections.js';
+import { ClientError, ClientLimitError, ClientStateError, NoRouteError, SendFailedError, SendOutcomeUnknownError } from './errors.js';
+import { RouteTable, routePollIntervalMsDefault, type NameServers } from './routes.js';
+
+/**
+ * Sends one producer may have in flight at once. Kept below the broker's
+ * producerWindowSendsMax (64 sends remembered per producer), so a retry of
+ * any send still in flight is recognised as one.
+ */
+export const producerInFlightSendsMax = 32;
+/** RocketMQ's sendMsgTimeout: the whole of one send, retries included. */
+export const sendTimeoutMsDefault = 3_000;
+/** RocketMQ's retryTimesWhenSendFailed. */
+export const retryTimesWhenSendFailedDefault = 2;
+/** Longest wait for one attempt's answer (clamped to what is left of sendTimeoutMs). */
+export const attemptTimeoutMsDefault = 3_000;
+/** NOT_LEADER hints followed in a row before the client stops taking replicas at their word and asks a NameServer. */
+const leaderRedirectsMax = 4;
+/** Between two tries: doubling from min to max, never past the send's deadline. */
+const retryDelayMsMin = 5;
+const retryDelayMsMax = 100;
+
+/** One queue of a topic in one broker group (RocketMQ's MessageQueue). */
+export interface MessageQueue {
+  readonly topic: string;
+  readonly brokerName: string;
+  readonly queueId: number;
+}
+
+/** A message to send: its topic, and its body as bytes or a string (sent as UTF-8). */
+export interface OutgoingMessage {
+  readonly topic: string;
+  readonly body: Uint8Array | string;
+  readonly tags?: string;
+  readonly keys?: readonly string[];
+  readonly properties?: Readonly<Record<string, string>>;
+}
+
+/** Picks the queue of a send among the topic's write queues; a send it picked for stays on it through every retry (ordering). */
+export type QueueSelector = (queues: readonly MessageQueue[], message: OutgoingMessage) => MessageQueue;
+
+export interface SendOptions {
+  readonly queueSelector?: QueueSelector;
+  /** This queue, of `brokerName` or, when absent, of the first group (by name) that has it. */
+  readonly queueId?: number;
+  readonly brokerName?: string;
+}
+
+/**
+ * What a send stored. Always SEND_OK: a retry the broker recognised as a
+ * duplicate returns the first send's result, which is this one.
+ */
+export interface SendResult {
+  readonly status: 'SEND_OK';
+  /** The first message's id; `msgIds` has one per message, in order. */
+  readonly msgId: string;
+  readonly msgIds: readonly string[];
+  readonly messageQueue: MessageQueue;
+  /** The first message's offset in its queue; the others of a batch follow it. */
+  readonly queueOffset: number;
+  /** The Raft entry holding the messages, and the term it was committed under. */
+  readonly logIndex: number;
+  readonly term: number;
+  readonly durability: 'quorum-fsynced' | 'quorum-written';
+  /** Requests this send took (1 when the first one was answered). */
+  readonly attempts: number;
+}
+
+export interface ProducerOptions {
+  readonly nameServers: NameServers;
+  readonly producerGroup?: string;
+  readonly sendTimeoutMs?: number;
+  readonly retryTimesWhenSendFailed?: number;
+  readonly attemptTimeoutMs?: number;
+  readonly connectTimeoutMs?: number;
+  readonly routePollIntervalMs?: number;
+}
+
+type Pick = (route: TopicRoute, avoid: string | undefined) => MessageQueue;
+
+interface Target {
+  readonly queue: MessageQueue;
+  readonly group: GroupRoute;
+  readonly address: string;
+}
+
+/**
+ * RocketMQ's DefaultMQProducer over RaftMQ's broker groups. Every send gets
+ * this producer's random id and the next sequence; a retry reuses both, so
+ * the broker group stores a send at most once however often it is retried
+ * (its leader answers DUPLICATE with the first result), and across a
+ * failover too, since the dedup state is replicated in the group's Raft log.
+ */
+export class Producer {
+  /** Random per instance: a restarted producer is a new producer to the brokers. */
+  readonly producerId: string = randomUUID();
+  private nextSequence = 0;
+  private inFlight = 0;
+  private state: 'new' | 'started' | 'shutdown' = 'new';
+  private readonly routes: RouteTable;
+  private readonly connections: BrokerConnections;
+  private readonly roundRobin = new Map<string, number>();
+  private readonly sendTimeoutMs: number;
+  private readonly retryTimes: number;
+  private readonly attemptTimeoutMs: number;
+  private readonly producerGroup: string | undefined;
+
+  constructor(options: ProducerOptions) {
+    this.sendTimeoutMs = positiveInt('sendTimeoutMs', options.sendTimeoutMs ?? sendTimeoutMsDefault);
+    this.retryTimes = nonNegativeInt('retryTimesWhenSendFailed', options.retryTimesWhenSendFailed ?? retryTimesWhenSendFailedDefault);
+    this.attemptTimeoutMs = positiveInt('attemptTimeoutMs', options.attemptTimeoutMs ?? Math.min(this.sendTimeoutMs, attemptTimeoutMsDefault));
+    if (options.producerGroup !== undefined) checkOption(messaging.groupName, options.producerGroup, 'producerGroup');
+    this.producerGroup = options.producerGroup;
+    this.routes = new RouteTable(options.nameServers, options.routePollIntervalMs ?? routePollIntervalMsDefault);
+    this.connections = new BrokerConnections(options.connectTimeoutMs ?? connectTimeoutMsDefault);
+  }
+
+  start(): void {
+    if (this.state === 'shutdown') throw new ClientStateError('the producer was shut down');
+    this.state = 'started';
+    this.routes.start();
+  }
+
+  shutdown(): void {
+    this.state = 'shutdown';
+    this.routes.close();
+    this.connections.close();
+  }
+
+  /** Sends in flight now. */
+  get inFlightSends(): number {
+    return this.inFlight;
+  }
+
+  /** Sends one message; resolves once its group committed it. */
+  async send(message: OutgoingMessage, options: SendOptions = {}): Promise<SendResult> {
+    const body = encodeMessageBatch([toMessage(message)]);
+    return this.run(message.topic, RequestCode.SendMessage, body, this.picker(message, options), this.retryTimes);
+  }
+
+  /** Sends messages of one topic to one queue, stored as one entry (all or none). */
+  async sendBatch(messages: readonly OutgoingMessage[], options: SendOptions = {}): Promise<SendResult> {
+    const first = messages[0];
+    if (first === undefined) throw new RangeError('a batch needs at least one message');
+    if (messages.some((message) => message.topic !== first.topic)) throw new RangeError('every message of a batch must be of one topic');
+    const body = encodeMessageBatch(messages.map(toMessage));
+    return this.run(first.topic, RequestCode.SendBatchMessage, body, this.picker(first, options), this.retryTimes);
+  }
+
+  /**
+   * Sends without waiting for the broker (RocketMQ's sendOneway): one
+   * attempt, no retry, no result; resolves once the send is under way. The
+   * message is checked before this resolves.
+   */
+  async sendOneway(message: OutgoingMessage, options: SendOptions = {}): Promise<void> {
+    const body = encodeMessageBatch([toMessage(message)]);
+    void this.run(message.topic, RequestCode.SendMessage, body, this.picker(message, options), 0).catch(() => undefined);
+  }
+
+  // ------------------------------------------------------------ internals
+
+  private picker(message: OutgoingMessage, options: SendOptions): { pick: Pick; fixed: boolean } {
+    const { queueSelector, queueId, brokerName } = options;
+    if (queueSelector !== undefined) return { pick: (route) => queueSelector(writeQueues(route), message), fixed: true };
+    if (queueId !== undefined || brokerName !== undefined) {
+      return {
+        fixed: true,
+        pick: (route) => {
+          const queues = writeQueues(route).filter((queue) => (brokerName === undefined || queue.brokerName === brokerName) && (queueId === undefined || queue.queueId === queueId));
+          const chosen = queueId === undefined ? queues[this.next(route.topic) % Math.max(1, queues.length)] : queues[0];
+          if (chosen === undefined) throw new NoRouteError(route.topic, `topic ${route.topic} has no write queue ${queueId ?? '*'} in group ${brokerName ?? '*'}`);
+          return chosen;
+        },
+      };
+    }
+    return {
+      fixed: false,
+      pick: (route, avoid) => {
+        const queues = writeQueues(route);
+        if (queues.length === 0) throw new NoRouteError(route.topic, `topic ${route.topic} has no writable queue in any broker group`);
+        // After a certain failure, another group if there is one (RocketMQ's latency fault tolerance, in its simplest form).
+        const others = avoid === undefined ? queues : queues.filter((queue) => queue.brokerName !== avoid);
+        const pool = others.length > 0 ? others : queues;
+        return pool[this.next(route.topic) % pool.length] as MessageQueue;
+      },
+    };
+  }
+
+  private next(topic: string): number {
+    const value = this.roundRobin.get(topic) ?? 0;
+    this.roundRobin.set(topic, value + 1 >= Number.MAX_SAFE_INTEGER ? 0 : value + 1);
+    return value;
+  }
+
+  private async run(topic: string, code: number, body: Uint8Array, picker: { pick: Pick; fixed: boolean }, retries: number): Promise<SendResult> {
+    if (this.state !== 'started') throw new ClientStateError(this.state === 'new' ? 'start() the producer before sending' : 'the producer was shut down');
+    checkOption(namesrv.topicName, topic, 'topic');
+    if (this.inFlight >= producerInFlightSendsMax) {
+      throw new ClientLimitError('producerInFlightSendsMax', `${this.inFlight} sends already in flight; at most ${producerInFlightSendsMax}`);
+    }
+    this.inFlight++;
+    try {
+      return await this.attempts(topic, code, body, picker, retries);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  /**
+   * The retry rules:
+   * - one sequence for every attempt of a send, so the broker group dedups;
+   * - NOT_LEADER is followed at once to the leader it names (up to
+   *   leaderRedirectsMax in a row), else the route is asked for again; "no
+   *   leader known" waits for one. Neither counts as a failed attempt: the
+   *   answer says nothing was done. Both are bounded by sendTimeoutMs;
+   * - an attempt that never left (NotSentError), or was refused (SYSTEM_BUSY,
+   *   SERVICE_NOT_AVAILABLE), certainly stored nothing: the retry may go to
+   *   another group, unless the caller chose the queue;
+   * - an attempt that may have been stored (no answer, OUTCOME_UNKNOWN) pins
+   *   the send to its group and queue: only that group's dedup can recognise
+   *   the retry;
+   * - at most retryTimesWhenSendFailed retries of failed attempts, with a
+   *   bounded backoff, all within sendTimeoutMs; then SendFailedError when
+   *   nothing can have been stored, SendOutcomeUnknownError when something
+   *   may have been;
+   * - any other refusal (bad request, illegal message, limits) is final.
+   */
+  private async attempts(topic: string, code: number, body: Uint8Array, picker: { pick: Pick; fixed: boolean }, retries: number): Promise<SendResult> {
+    const sequence = this.nextSequence++;
+    const bornTimestamp = Date.now();
+    const deadline = performance.now() + this.sendTimeoutMs;
+    let pinned: MessageQueue | null = null;
+    let uncertain = false;
+    let failures = 0;
+    let requests = 0;
+    let redirects = 0;
+    let avoid: string | undefined;
+    let delayMs = retryDelayMsMin;
+    let lastProblem: unknown = new Error('no attempt was made');
+
+    const giveUp = (why: string): ClientError => {
+      const message = `send of ${topic} (sequence ${sequence}) ${why}: ${lastProblem instanceof Error ? lastProblem.message : String(lastProblem)}`;
+      return uncertain
+        ? new SendOutcomeUnknownError(requests, `${message}; it may have been stored`, { cause: lastProblem })
+        : new SendFailedError(requests, `${message}; nothing was stored`, { cause: lastProblem });
+    };
+
+    for (;;) {
+      if (this.state === 'shutdown') throw giveUp('stopped by shutdown');
+      let failed = false;
+      let immediate = false;
+      const attempt: Target | null = await this.resolveTarget(topic, picker, pinned, avoid).catch((error: unknown) => {
+        // Nothing sent yet and the topic has no route at all, or not the queue asked for: no wait will help.
+        if (requests === 0 && error instanceof TopicNotExistError) throw new NoRouteError(topic, error.message, { cause: error });
+        if (requests === 0 && error instanceof NoRouteError && !error.transient) throw error;
+        lastProblem = error;
+        return null;
+      });
+      if (attempt !== null) {
+        const { queue, group, address }: Target = attempt;
+        if (picker.fixed && pinned === null) pinned = queue;
+        const remainingMs = deadline - performance.now();
+        if (remainingMs <= 0) throw giveUp(`timed out after ${this.sendTimeoutMs} ms`);
+        const headers: Record<string, unknown> = { topic, queueId: queue.queueId, producerId: this.producerId, sequence, bornTimestamp };
+        if (this.producerGroup !== undefined) headers['producerGroup'] = this.producerGroup;
+        let frame: Frame | null = null;
+        requests++;
+        try {
+          frame = await this.connections.get(address).request(code, headers, Math.max(1, Math.min(this.attemptTimeoutMs, Math.ceil(remainingMs))), body);
+        } catch (error) {
+          if (error instanceof NotSentError) {
+            // Never left: as if never tried; the address is given a rest.
+            this.routes.markDead(address);
+            this.routes.dropHint(queue.brokerName, address);
+            void this.routes.refresh(topic).catch(() => undefined);
+            avoid = queue.brokerName;
+            failed = true;
+          } else if (error instanceof NoAnswerError) {
+            // It may be stored: only this group's dedup can tell a retry from a first send.
+            pinned = queue;
+            uncertain = true;
+            void this.routes.refresh(topic).catch(() => undefined);
+            failed = true;
+          } else {
+            throw error;
+          }
+          lastProblem = error;
+        }
+        if (frame !== null) {
+          switch (frame.code) {
+            case ResponseCode.Success:
+              return result(parseHeaders(messaging.sendMessageResponseHeaders, frame.headers), topic, queue.brokerName, requests);
+            case ResponseCode.NotLeader: {
+              lastProblem = new Error(`${address} is not the leader of ${queue.brokerName}`);
+              const hint = headerText(frame, 'leaderAddress');
+              this.routes.dropHint(queue.brokerName, address);
+              if (hint !== undefined && hint !== address && !this.routes.isDead(hint) && redirects < leaderRedirectsMax) {
+                redirects++;
+                this.routes.hintLeader(group, hint);
+                immediate = true;
+              } else {
+                redirects = 0;
+                void this.routes.refresh(topic).catch(() => undefined);
+              }
+              break;
+            }
+            case ResponseCode.SystemBusy:
+            case ResponseCode.ServiceNotAvailable:
+              lastProblem = brokerError(frame, `${address}`);
+              avoid = queue.brokerName;
+              failed = true;
+              break;
+            case ResponseCode.OutcomeUnknown:
+              lastProblem = brokerError(frame, `${address}`);
+              pinned = queue;
+              uncertain = true;
+              failed = true;
+              break;
+            case ResponseCode.TopicNotExist:
+              // The route named a group that does not have the topic (yet, or any more): nothing was stored.
+              lastProblem = brokerError(frame, `${address}`);
+              avoid = queue.brokerName;
+              void this.routes.refresh(topic).catch(() => undefined);
+              failed = true;
+              break;
+            case ResponseCode.LimitExceeded:
+              if (headerText(frame, 'limit') === 'producerWindowSendsMax') {
+                lastProblem = brokerError(frame, `${address}`);
+                throw giveUp('was forgotten by the broker before its retry');
+              }
+              throw brokerError(frame, `send of ${topic} to ${address}`);
+            default:
+              throw brokerError(frame, `send of ${topic} to ${address} (${responseName(frame.code)})`);
+          }
+        }
+      }
+      if (failed) {
+        failures++;
+        if (failures > retries) throw giveUp(`failed after ${requests} requests`);
+      }
+      if (immediate) continue;
+      const remainingMs = deadline - performance.now();
+      if (remainingMs <= 0) throw giveUp(`timed out after ${this.sendTimeoutMs} ms`);
+      await delay(Math.min(delayMs, remainingMs));
+      delayMs = Math.min(retryDelayMsMax, delayMs * 2);
+    }
+  }
+
+  /** Where this attempt goes: the queue (the pinned one, or a fresh pick) and its group's leader. */
+  private async resolveTarget(topic: string, picker: { pick: Pick; fixed: boolean }, pinned: MessageQueue | null, avoid: string | undefined): Promise<Target> {
+    const route = await this.routes.route(topic);
+    const queue = pinned ?? picker.pick(route, avoid);
+    const group = route.groups.find((candidate) => candidate.brokerName === queue.brokerName);
+    if (group === undefined) throw new NoRouteError(topic, `broker group ${queue.brokerName} no longer serves ${topic}`, { transient: true });
+    const address = this.routes.leaderAddress(group);
+    if (address === null) {
+      void this.routes.refresh(topic).catch(() => undefined);
+      throw new NoRouteError(topic, `broker group ${queue.brokerName} has no leader known`, { transient: true });
+    }
+    return { queue, group, address };
+  }
+}
+
+function result(headers: messaging.SendResult, topic: string, brokerName: string, attempts: number): SendResult {
+  return {
+    status: 'SEND_OK',
+    msgId: headers.msgIds[0] as string,
+    msgIds: headers.msgIds,
+    messageQueue: { topic, brokerName, queueId: headers.queueId },
+    queueOffset: headers.queueOffset,
+    logIndex: headers.logIndex,
+    term: headers.term,
+    durability: headers.durability,
+    attempts,
+  };
+}
+
+/** The write queues of every writable group of the route, groups by name, queues by id. */
+export function writeQueues(route: TopicRoute): MessageQueue[] {
+  const queues: MessageQueue[] = [];
+  for (const group of route.groups) {
+    if ((group.perm & namesrv.permissionWrite) === 0) continue;
+    for (let queueId = 0; queueId < group.writeQueues; queueId++) queues.push({ topic: route.topic, brokerName: group.brokerName, queueId });
+  }
+  return queues;
+}
+
+const encoder = new TextEncoder();
+
+function toMessage(message: OutgoingMessage): Message {
+  const body = typeof message.body === 'string' ? encoder.encode(message.body) : message.body;
+  return {
+    body,
+    ...(message.tags === undefined ? {} : { tags: message.tags }),
+    ...(message.keys === undefined ? {} : { keys: message.keys }),
+    ...(message.properties === undefined ? {} : { properties: message.properties }),
+  };
+}
+
+function positiveInt(name: string, value: number): number {
+  if (!(Number.isInteger(value) && value >= 1)) throw new RangeError(`${name} must be a positive integer, not ${value}`);
+  return value;
+}
+
+function nonNegativeInt(name: string, value: number): number {
+  if (!(Number.isInteger(value) && value >= 0)) throw new RangeError(`${name} must be a non-negative integer, not ${value}`);
+  return value;
+}
