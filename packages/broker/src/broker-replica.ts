@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { SegmentLog } from '@raftmq/commitlog';
 import { ReplicaConfigError, parseReplicaConfig, type Logger, type ReplicaConfig } from '@raftmq/ledger';
-import { BrokerHeartbeat, NameServerClient, namesrv, type BrokerRegistration } from '@raftmq/protocol';
+import { BrokerHeartbeat, NameServerClient, messaging, namesrv, type BrokerRegistration } from '@raftmq/protocol';
 import { RaftNode, WsTransport } from '@raftmq/raft';
 import { z } from 'zod';
 import { BrokerServer, autoCreateTopicQueuesDefault } from './broker-server.js';
@@ -133,6 +133,11 @@ export class BrokerReplica {
   registration(): BrokerRegistration {
     const state = this.node.lastState;
     const topics = Object.fromEntries(this.state.topicList().map((topic) => [topic.topic, { readQueues: topic.readQueues, writeQueues: topic.writeQueues, perm: topic.perm }]));
+    if (this.config.broker.autoCreateTopic) {
+      // RocketMQ's TBW102: producers send a topic nobody serves yet where this default topic is served, and the first send creates it.
+      const queues = this.config.broker.autoCreateTopicQueues;
+      topics[messaging.autoCreateDefaultTopic] = { readQueues: queues, writeQueues: queues, perm: 6 };
+    }
     return {
       cluster: this.config.broker.cluster,
       brokerName: this.config.broker.brokerName,

@@ -12,6 +12,7 @@ import {
   decodeMessageBatch,
   encodeStoredMessageBatch,
   frameBytesMax,
+  ledger,
   messaging,
   parseHeaders,
   type Frame,
@@ -25,6 +26,7 @@ import {
   ProposalLostError,
   ProposalOutcomeUnknownError,
   Role,
+  TransferError,
   type RaftNode,
 } from '@raftmq/raft';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -270,6 +272,12 @@ export class BrokerServer {
         const topics: Record<string, { readQueues: number; writeQueues: number; perm: number }> = {};
         for (const topic of state.topicList()) topics[topic.topic] = { readQueues: topic.readQueues, writeQueues: topic.writeQueues, perm: topic.perm };
         reply(ResponseCode.Success, { topics });
+        return;
+      }
+      case RequestCode.LedgerTransferLeadership: {
+        const { to } = parseHeaders(ledger.transferRequestHeaders, frame.headers);
+        this.options.node.transferLeadership(to);
+        reply(ResponseCode.Success, {});
         return;
       }
       case RequestCode.LedgerStatus: {
@@ -564,6 +572,8 @@ export class BrokerServer {
       reply(ResponseCode.SystemBusy, { message: error.message });
     } else if (error instanceof ProposalOutcomeUnknownError) {
       reply(ResponseCode.OutcomeUnknown, { message: error.message });
+    } else if (error instanceof TransferError) {
+      reply(ResponseCode.BadRequest, { message: error.message, field: 'headers.to' });
     } else if (error instanceof NodeStoppedError) {
       reply(ResponseCode.ServiceNotAvailable, { message: error.message });
     } else {

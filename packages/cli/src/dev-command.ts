@@ -1,11 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { Producer } from '@raftmq/client';
+import { runNameServer, silentLogger } from '@raftmq/namesrv';
 import { LocalGroup } from './local-group.js';
 import { renderStatusTable } from './status-table.js';
 
 export interface DevOptions {
   readonly dir?: string;
   readonly basePort: number;
+  /** The NameServer's port; RocketMQ's 9876 by default, so `raftmq produce` and `consume` find it without -n. */
+  readonly nameServerPort: number;
   readonly flush: 'sync' | 'async';
   /** Stop by itself after this long (for scripted runs); forever when absent. */
   readonly exitAfterMs?: number;
@@ -13,30 +17,41 @@ export interface DevOptions {
 
 /** The live view refreshes this often. */
 const refreshIntervalMs = 250;
-/** Entries a press of `w` appends, to see the commit index move. */
-const writeBurstEntries = 100;
+/** Messages a press of `w` sends, to see the commit index move. */
+const writeBurstMessages = 100;
+const devTopic = 'TopicTest';
+const brokerName = 'broker-a';
 
-const help = 'keys: k kill -9 the leader · r restart what was killed · t transfer leadership · w write 100 entries · q quit';
+const help = 'keys: k kill -9 the master · r restart what was killed · t transfer leadership · w send 100 messages · q quit';
 
 /**
- * `raftmq dev` (and `npm start`): a 3-replica group on loopback as child
- * processes, a live status table, and keys to kill the leader, restart and
- * transfer. Ctrl-C or q stops every replica.
+ * `raftmq dev` (and `npm start`): a NameServer and a 3-replica broker group
+ * on loopback (the replicas as child processes, topics created on first
+ * use), a live status table, and keys to kill the master, restart and
+ * transfer. Ctrl-C or q stops everything.
  */
 export async function runDev(options: DevOptions): Promise<void> {
   const temporary = options.dir === undefined;
   const directory = options.dir ?? mkdtempSync(`${tmpdir()}/raftmq-dev-`);
-  const group = new LocalGroup({ directory, basePort: options.basePort, flush: options.flush === 'sync' ? { mode: 'sync' } : { mode: 'async', intervalMs: 10 } });
+  const nameServer = await runNameServer({ listen: { host: '127.0.0.1', port: options.nameServerPort }, logger: silentLogger });
+  const group = new LocalGroup({
+    directory,
+    basePort: options.basePort,
+    flush: options.flush === 'sync' ? { mode: 'sync' } : { mode: 'async', intervalMs: 10 },
+    broker: { brokerName, nameServers: [nameServer.address], autoCreateTopic: true },
+  });
   const client = group.client({ leaderWaitMs: 5_000 });
+  const producer = new Producer({ nameServers: [nameServer.address] });
+  const tryIt = `try: npx raftmq produce -t ${devTopic} --count 1000   then: npx raftmq consume -t ${devTopic} -g dev-group --count 1000`;
   const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
-  let message = `starting 3 replicas under ${directory} …`;
+  let message = `starting a NameServer at ${nameServer.address} and 3 broker replicas under ${directory} …`;
   const killed: string[] = [];
   let stopping = false;
   let refreshTimer: NodeJS.Timeout | undefined;
 
   const draw = async () => {
     const table = renderStatusTable(await group.statuses());
-    const screen = `RaftMQ dev group — data in ${directory}\n\n${table}\n\n${message}\n${help}\n`;
+    const screen = `RaftMQ dev: NameServer ${nameServer.address}, broker group ${brokerName}, data in ${directory}\n\n${table}\n\n${message}\n${help}\n${tryIt}\n`;
     if (interactive) process.stdout.write(`\x1b[H\x1b[2J${screen}`);
     else process.stdout.write(`${table}\n${message}\n\n`);
   };
@@ -48,8 +63,10 @@ export async function runDev(options: DevOptions): Promise<void> {
     if (interactive) process.stdin.setRawMode(false);
     process.stdin.pause();
     client.close();
+    producer.shutdown();
     process.stdout.write('stopping the replicas …\n');
     await group.stop();
+    await nameServer.stop();
     if (temporary) rmSync(directory, { recursive: true, force: true });
     process.stdout.write('stopped.\n');
   };
@@ -87,8 +104,9 @@ export async function runDev(options: DevOptions): Promise<void> {
           message = `asked ${leader.id} to hand leadership to ${target.id}`;
         }
       } else if (key === 'w') {
-        const results = await Promise.all(Array.from({ length: writeBurstEntries }, (_, position) => client.append(Buffer.from(`entry ${Date.now()}-${position}`))));
-        message = `appended ${results.length} entries, the last at index ${results.at(-1)?.index}`;
+        const results = await Promise.all(Array.from({ length: writeBurstMessages }, (_, position) => producer.send({ topic: devTopic, body: `message ${Date.now()}-${position}` })));
+        const last = results.at(-1);
+        message = `sent ${results.length} messages to ${devTopic}; the last to queue ${last?.messageQueue.queueId} at offset ${last?.queueOffset} (log index ${last?.logIndex})`;
       }
     } catch (error) {
       message = `failed: ${error instanceof Error ? error.message : String(error)}`;
@@ -98,6 +116,7 @@ export async function runDev(options: DevOptions): Promise<void> {
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
   await group.start();
+  producer.start();
   message = 'running';
   if (interactive) {
     process.stdin.setRawMode(true);

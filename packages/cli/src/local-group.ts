@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -19,6 +19,8 @@ const runnerArguments = mainPath.endsWith('.ts')
   : [];
 /** A replica that has not answered a status request this soon after starting has failed to start. */
 const replicaStartTimeoutMs = 30_000;
+/** Lines of a replica's log quoted when it failed to start. */
+const startFailureLogLines = 12;
 /** Status requests of the live view: short, so a dead replica shows as down at once. */
 const statusTimeoutMs = 300;
 
@@ -200,7 +202,11 @@ export class LocalGroup {
     const deadline = performance.now() + replicaStartTimeoutMs;
     const clientUrl = this.clientUrls[id] as string;
     for (;;) {
-      if (!this.isRunning(id)) throw new Error(`replica ${id} exited while starting; see ${join(this.options.directory, id, 'replica.log')}`);
+      if (!this.isRunning(id)) {
+        const logPath = join(this.options.directory, id, 'replica.log');
+        const tail = existsSync(logPath) ? readFileSync(logPath, 'utf8').split('\n').slice(-startFailureLogLines).join('\n') : '(no log)';
+        throw new Error(`replica ${id} exited while starting; the end of ${logPath}:\n${tail}`);
+      }
       if ((await this.statusClient.status(clientUrl).catch(() => null)) !== null) return;
       if (performance.now() > deadline) throw new Error(`replica ${id} did not answer within ${replicaStartTimeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 50));

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { clusterList, nameServerAddresses, topicRoute } from './admin-command.js';
 import { runBroker } from './broker-command.js';
+import { consume, consumeIdleTimeoutMsDefault, produce } from './produce-command.js';
 import { runDev } from './dev-command.js';
 import { runNameServerCommand } from './namesrv-command.js';
 import { runReplica } from './replica-command.js';
@@ -33,15 +34,17 @@ program
 
 program
   .command('dev')
-  .description('start a local 3-replica group with a live status view')
+  .description('start a NameServer and a local 3-replica broker group with a live status view')
   .option('--dir <path>', 'keep data here (default: a temporary directory, removed on exit)')
   .option('--base-port <port>', 'peer ports are base+1.., client ports base+101..', port, 7100)
+  .option('--namesrv-port <port>', "the NameServer's port", port, 9876)
   .option('--flush <mode>', 'sync (fsync before ack) or async', 'sync')
   .option('--exit-after-ms <ms>', 'stop by itself after this long', milliseconds)
-  .action(async (options: { dir?: string; basePort: number; flush: string; exitAfterMs?: number }) => {
+  .action(async (options: { dir?: string; basePort: number; namesrvPort: number; flush: string; exitAfterMs?: number }) => {
     if (options.flush !== 'sync' && options.flush !== 'async') throw new InvalidArgumentError('--flush must be sync or async');
     await runDev({
       basePort: options.basePort,
+      nameServerPort: options.namesrvPort,
       flush: options.flush,
       ...(options.dir === undefined ? {} : { dir: options.dir }),
       ...(options.exitAfterMs === undefined ? {} : { exitAfterMs: options.exitAfterMs }),
@@ -71,6 +74,38 @@ admin
   .option(...nameServerOption)
   .action(async (options: { namesrv: string; topic: string }) => {
     process.stdout.write(`${await topicRoute(nameServerAddresses(options.namesrv), options.topic)}\n`);
+  });
+
+function count(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1 || number > 100_000_000) throw new InvalidArgumentError('must be a whole number from 1 to 100,000,000');
+  return number;
+}
+
+program
+  .command('produce')
+  .description('send messages to a topic; exits 0 once every one is acknowledged')
+  .requiredOption('-t, --topic <topic>', 'the topic')
+  .option('--count <n>', 'messages to send', count, 10)
+  .option('--size <bytes>', 'bytes per message', count, 128)
+  .option(...nameServerOption)
+  .action(async (options: { topic: string; count: number; size: number; namesrv: string }) => {
+    await produce({ nameServers: nameServerAddresses(options.namesrv), topic: options.topic, count: options.count, sizeBytes: options.size }, (line) => process.stdout.write(`${line}\n`));
+  });
+
+program
+  .command('consume')
+  .description("receive and acknowledge messages of a topic as a consumer group; exits 0 once it has them")
+  .requiredOption('-t, --topic <topic>', 'the topic')
+  .requiredOption('-g, --group <group>', 'the consumer group')
+  .option('--count <n>', 'messages to receive', count, 10)
+  .option('--idle-ms <ms>', 'give up when no message arrives for this long', milliseconds, consumeIdleTimeoutMsDefault)
+  .option(...nameServerOption)
+  .action(async (options: { topic: string; group: string; count: number; idleMs: number; namesrv: string }) => {
+    await consume(
+      { nameServers: nameServerAddresses(options.namesrv), topic: options.topic, group: options.group, count: options.count, idleTimeoutMs: options.idleMs },
+      (line) => process.stdout.write(`${line}\n`),
+    );
   });
 
 try {

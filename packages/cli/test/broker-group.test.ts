@@ -2,6 +2,7 @@ import { runNameServer, type NameServer } from '@raftmq/namesrv';
 import { FrameConnection, NameServerClient, RequestCode, ResponseCode, type TopicRoute } from '@raftmq/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startGroup, type StartedGroup } from './group-harness.js';
+import { raftmq } from './raftmq-command.js';
 
 let started: StartedGroup | undefined;
 let nameServer: NameServer | undefined;
@@ -64,5 +65,23 @@ describe('a broker group of real processes and a NameServer', () => {
     });
     expect(stale).toMatchObject({ fenced: true, reason: 'lower-term' });
     expect((await routes.getRoute('orders')).groups[0]!.leader).toEqual(after.groups[0]!.leader);
+  });
+});
+
+describe('raftmq produce and consume', () => {
+  it('send messages through the NameServer to the master and receive every one of them once', async () => {
+    nameServer = await runNameServer({ listen: { host: '127.0.0.1', port: 0 }, logLevel: 'error' });
+    started = await startGroup({ broker: { brokerName: 'broker-a', nameServers: [nameServer.address], autoCreateTopic: true } });
+    await started.group.waitForLeader(10_000);
+    const produced = await raftmq(['produce', '-t', 'TopicTest', '--count', '300', '--size', '512', '-n', nameServer.address], 60_000);
+    expect(produced.code, produced.stderr).toBe(0);
+    expect(produced.stdout).toMatch(/sent 300 messages of 512 bytes to TopicTest/);
+    const consumed = await raftmq(['consume', '-t', 'TopicTest', '-g', 'checkers', '--count', '300', '-n', nameServer.address], 60_000);
+    expect(consumed.code, consumed.stderr).toBe(0);
+    expect(consumed.stdout).toMatch(/received 300 messages from TopicTest as group checkers/);
+    // The group's offsets are in the log: the next run of the same group has nothing left to read.
+    const again = await raftmq(['consume', '-t', 'TopicTest', '-g', 'checkers', '--count', '1', '--idle-ms', '1500', '-n', nameServer.address], 60_000);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toMatch(/no message for 1500 ms after 0 of 1/);
   });
 });

@@ -1,38 +1,15 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nextBasePort } from './group-harness.js';
+import { raftmq } from './raftmq-command.js';
 
-const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const directories: string[] = [];
 
 afterEach(() => {
   for (const directory of directories.splice(0)) rmSync(directory, { recursive: true, force: true });
 });
-
-/** Runs the raftmq command to its end; bounded by `timeoutMs`. */
-function raftmq(args: readonly string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=@raftmq/source', '--import', tsx, main, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`raftmq ${args.join(' ')} did not finish within ${timeoutMs} ms:\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 function temporaryDirectory(): string {
   const directory = mkdtempSync(join(tmpdir(), 'raftmq-cli-'));
@@ -60,9 +37,10 @@ describe('the raftmq command', () => {
     expect(result.stderr).toContain('config.secret');
   });
 
-  it('dev starts a group that elects a leader, shows it, and stops every replica', async () => {
+  it('dev starts a NameServer and a broker group that elects a master, shows it, and stops everything', async () => {
     const directory = temporaryDirectory();
-    const result = await raftmq(['dev', '--dir', directory, '--base-port', String(nextBasePort()), '--exit-after-ms', '4000'], 60_000);
+    const basePort = nextBasePort();
+    const result = await raftmq(['dev', '--dir', directory, '--base-port', String(basePort), '--namesrv-port', String(basePort + 200), '--exit-after-ms', '4000'], 60_000);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/n[123]\s+leader\s+\d+\s+n[123]/);
     expect(result.stdout).toContain('stopped.');

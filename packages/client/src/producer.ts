@@ -127,7 +127,7 @@ export class Producer {
     this.attemptTimeoutMs = positiveInt('attemptTimeoutMs', options.attemptTimeoutMs ?? Math.min(this.sendTimeoutMs, attemptTimeoutMsDefault));
     if (options.producerGroup !== undefined) checkOption(messaging.groupName, options.producerGroup, 'producerGroup');
     this.producerGroup = options.producerGroup;
-    this.routes = new RouteTable(options.nameServers, options.routePollIntervalMs ?? routePollIntervalMsDefault);
+    this.routes = new RouteTable(options.nameServers, options.routePollIntervalMs ?? routePollIntervalMsDefault, true);
     this.connections = new BrokerConnections(options.connectTimeoutMs ?? connectTimeoutMsDefault);
   }
 

@@ -1,4 +1,4 @@
-import { NameServerClient, type GroupRoute, type TopicRoute } from '@raftmq/protocol';
+import { NameServerClient, TopicNotExistError, messaging, type GroupRoute, type TopicRoute } from '@raftmq/protocol';
 
 /** A subscription to route changes, as NameServerClient.subscribe returns it. */
 export interface RouteSubscriptionHandle {
@@ -37,6 +37,8 @@ interface LeaderHint {
  * group by group, the higher leader term winning, so a stale route never
  * sends a client back to a deposed leader.
  */
+const autoCreateDefaultTopic = messaging.autoCreateDefaultTopic;
+
 export class RouteTable {
   private readonly source: RouteSource;
   private readonly ownedClient: NameServerClient | null;
@@ -49,9 +51,16 @@ export class RouteTable {
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
 
+  /**
+   * @param autoCreateTopicFallback a producer's: a topic no group serves yet is
+   *   sent where RocketMQ's default topic (`TBW102`, registered by brokers that
+   *   create topics on first use) is served; the topic's own route replaces it
+   *   as soon as a NameServer has one.
+   */
   constructor(
     nameServers: NameServers,
     private readonly pollIntervalMs: number = routePollIntervalMsDefault,
+    private readonly autoCreateTopicFallback = false,
   ) {
     if (isAddressList(nameServers)) {
       this.ownedClient = new NameServerClient({ addresses: nameServers });
@@ -95,6 +104,13 @@ export class RouteTable {
     if (fetching === undefined) {
       fetching = this.source
         .getRoute(topic)
+        .catch(async (error: unknown) => {
+          if (!this.autoCreateTopicFallback || !(error instanceof TopicNotExistError) || topic === autoCreateDefaultTopic) throw error;
+          const fallback = await this.source.getRoute(autoCreateDefaultTopic).catch(() => {
+            throw error;
+          });
+          return { ...fallback, topic };
+        })
         .then((route) => this.accept(route))
         .finally(() => this.fetching.delete(topic));
       this.fetching.set(topic, fetching);

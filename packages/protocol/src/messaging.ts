@@ -281,3 +281,10 @@ export const errorResponseHeaders = z.object({
   leaderAddress: z.string().nullable().optional(),
 });
 export type MessagingErrorHeaders = z.output<typeof errorResponseHeaders>;
+
+/**
+ * RocketMQ's default topic (TBW102): a broker that creates topics on first
+ * use registers it with the NameServers, and a producer sends a topic no
+ * group serves yet where it is served; the first send creates the topic.
+ */
+export const autoCreateDefaultTopic = 'TBW102';
