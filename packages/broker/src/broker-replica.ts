@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { SegmentLog } from '@raftmq/commitlog';
+import { SegmentLog, retentionCompactionIndex } from '@raftmq/commitlog';
 import { ReplicaConfigError, parseReplicaConfig, type Logger, type ReplicaConfig } from '@raftmq/ledger';
 import { BrokerHeartbeat, NameServerClient, messaging, namesrv, type BrokerRegistration } from '@raftmq/protocol';
 import { RaftNode, WsTransport } from '@raftmq/raft';
@@ -19,12 +19,21 @@ export const brokerOptionsSchema = z
     autoCreateTopicQueues: z.number().int().min(1).max(namesrv.topicQueuesMax).default(autoCreateTopicQueuesDefault),
     /** Every NameServer (ws://host:port or host:port); the replica registers with all of them. None: it registers nowhere. */
     nameServers: z.array(z.string().min(1)).max(64).default([]),
+    /**
+     * How long messages are kept (RocketMQ's fileReservedTime, 72 h): the Raft
+     * log is the CommitLog, so snapshots never compact away a segment younger
+     * than this, whether or not its messages were consumed.
+     */
+    messageRetentionMs: z.number().int().min(0).max(10 * 365 * 24 * 3_600_000).default(72 * 3_600_000),
     /** RocketMQ's heartbeat to the NameServers; a change of role or term registers at once. */
     nameServerHeartbeatMs: z.number().int().min(100).max(600_000).default(30_000),
   })
   .strict();
 
-const brokerKeys = ['brokerName', 'cluster', 'autoCreateTopic', 'autoCreateTopicQueues', 'nameServers', 'nameServerHeartbeatMs'] as const;
+const brokerKeys = ['brokerName', 'cluster', 'autoCreateTopic', 'autoCreateTopicQueues', 'nameServers', 'nameServerHeartbeatMs', 'messageRetentionMs'] as const;
+
+/** How often the retention boundary is recomputed from the segments' ages. */
+const retentionCheckIntervalMs = 10_000;
 
 export type BrokerOptions = z.output<typeof brokerOptionsSchema>;
 export type BrokerReplicaConfig = ReplicaConfig & { readonly broker: BrokerOptions };
@@ -71,6 +80,10 @@ export class BrokerReplica {
   private readonly nameServers: NameServerClient | null;
   private readonly heartbeat: BrokerHeartbeat | null;
   private registeredTopicsVersion = -1;
+  /** The index the log may be compacted through under the retention policy; nothing until the first check. */
+  private retainedFromIndex = 0;
+  private retentionTimer: NodeJS.Timeout | null = null;
+  private checkingRetention = false;
 
   constructor(
     readonly config: BrokerReplicaConfig,
@@ -100,6 +113,11 @@ export class BrokerReplica {
       bootstrapVoters: Object.keys(config.peers).sort(),
       settings: { tickIntervalMs: tickMs, snapshotEveryEntries: config.snapshotEveryEntries, snapshotKeepEntries: config.snapshotKeepEntries },
       logger,
+      // Asked at each snapshot: answers from the last check and starts the next, so the boundary follows the segments' ages.
+      compactionLimit: () => {
+        void this.checkRetention();
+        return this.retainedFromIndex;
+      },
     });
     this.server = new BrokerServer({
       node: this.node,
@@ -159,6 +177,9 @@ export class BrokerReplica {
       }),
     );
     this.dropCompacted();
+    await this.checkRetention();
+    this.retentionTimer = setInterval(() => void this.checkRetention(), retentionCheckIntervalMs);
+    this.retentionTimer.unref();
     await this.server.start();
     if (this.heartbeat !== null) {
       const heartbeat = this.heartbeat;
@@ -170,6 +191,8 @@ export class BrokerReplica {
   }
 
   async stop(): Promise<void> {
+    if (this.retentionTimer !== null) clearInterval(this.retentionTimer);
+    this.retentionTimer = null;
     for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe();
     this.heartbeat?.stop();
     if (this.nameServers !== null) {
@@ -179,6 +202,20 @@ export class BrokerReplica {
     }
     await this.server.stop();
     await this.node.stop();
+  }
+
+  /** Recomputes how far the log may be compacted: through the last sealed segment older than the retention time. */
+  private async checkRetention(): Promise<void> {
+    if (this.checkingRetention) return;
+    this.checkingRetention = true;
+    try {
+      const segments = await this.store.segments();
+      this.retainedFromIndex = retentionCompactionIndex(segments, Date.now(), this.config.broker.messageRetentionMs) ?? this.retainedFromIndex;
+    } catch (error) {
+      this.logger.warn({ error: String(error) }, 'could not read the segments for retention');
+    } finally {
+      this.checkingRetention = false;
+    }
   }
 
   private registerIfTopicsChanged(): void {

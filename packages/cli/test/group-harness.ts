@@ -10,7 +10,8 @@ import { LocalGroup, type LocalGroupOptions } from '../src/index.js';
 let block = 0;
 export function nextBasePort(): number {
   block++;
-  return 20_000 + ((process.pid * 7 + block * 300) % 40_000);
+  // Below 32,768, where Linux starts handing out ephemeral ports: a client connection's local port must never take a replica's.
+  return 20_000 + ((process.pid * 7 + block * 300) % 12_000);
 }
 
 export interface StartedGroup {

@@ -34,6 +34,12 @@ export interface RaftNodeOptions {
   readonly logger?: NodeLogger;
   /** The core's randomness; crypto.randomInt when absent. */
   readonly random?: Random;
+  /**
+   * The highest index the log may be compacted through, asked at each
+   * snapshot: an application whose log is its data (the broker's CommitLog)
+   * keeps what its retention policy demands. Unlimited when absent.
+   */
+  readonly compactionLimit?: () => number;
 }
 
 export interface NodeStatus extends Status {
@@ -397,7 +403,7 @@ export class RaftNode {
     const meta = { index: applied, term, membership: core.membershipAt(applied) };
     await store.saveSnapshot(meta, this.options.stateMachine.snapshot());
     this.lastSnapshotIndex = applied;
-    const compactUpTo = applied - this.settings.snapshotKeepEntries;
+    const compactUpTo = Math.min(applied - this.settings.snapshotKeepEntries, this.options.compactionLimit?.() ?? Number.POSITIVE_INFINITY);
     if (compactUpTo >= store.firstIndex()) await store.compact(compactUpTo);
     this.logger.info({ node: this.id, index: applied, firstIndex: store.firstIndex() }, 'took a snapshot and compacted the log');
   }

@@ -42,6 +42,7 @@ export interface HarnessOptions {
   readonly storeFor?: (id: string) => LogStore;
   readonly transportFor?: (id: string, network: MemoryNetwork) => Transport;
   readonly config?: Partial<RaftNodeOptions['config']>;
+  readonly compactionLimit?: () => number;
 }
 
 /** A group of RaftNodes over MemoryLogs (or given stores) on one MemoryNetwork. */
@@ -67,6 +68,7 @@ export class NodeHarness {
       stateMachine: machine,
       bootstrapVoters: this.ids,
       settings: { ...fastSettings, ...this.options.settings },
+      ...(this.options.compactionLimit === undefined ? {} : { compactionLimit: this.options.compactionLimit }),
     });
   }
 

@@ -110,6 +110,20 @@ describe('RaftNode', () => {
     expect(restarted.machine.values).toEqual(leader.machine.values);
   });
 
+  it('never compacts past the limit its application sets (a log that is the data keeps its retention)', async () => {
+    harness = new NodeHarness({ settings: { snapshotEveryEntries: 10, snapshotKeepEntries: 0 }, compactionLimit: () => 12 });
+    await harness.startAll();
+    const leader = await harness.waitForLeader();
+    for (let batch = 0; batch < 5; batch++) {
+      await Promise.all(Array.from({ length: 10 }, (_, position) => leader.node.propose([payload(`e${batch * 10 + position}`)])));
+    }
+    await until(() => [...harness!.nodes.values()].every((each) => each.machine.values.length === 50), 5_000, 'every replica to apply');
+    for (const each of harness.nodes.values()) {
+      expect(each.node.status().snapshotIndex).toBeGreaterThan(12);
+      expect(each.store.firstIndex()).toBeLessThanOrEqual(13);
+    }
+  });
+
   it('sends a granted vote only after the vote is durable', async () => {
     const events: string[] = [];
     harness = new NodeHarness({
