@@ -30,6 +30,8 @@ import {
   type RaftNode,
 } from '@raftmq/raft';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { handleAdminRequest } from './broker-admin.js';
+import { ConsumerRegistry } from './consumer-registry.js';
 import { messageId } from './message-id.js';
 import type { BrokerState } from './state/broker-state.js';
 import { decodeCommand, encodeCommand, type SendCommand } from './state/log-command.js';
@@ -66,6 +68,8 @@ export interface BrokerServerOptions {
   /** What a send's acknowledgement means; 'quorum-written' for a broker flushing asynchronously. */
   readonly durability?: 'quorum-fsynced' | 'quorum-written';
   readonly pullWaitersMax?: number;
+  /** A consumer unheard this long leaves its group (consumer-registry.ts's consumerExpiryMsDefault when absent). */
+  readonly consumerExpiryMs?: number;
 }
 
 export interface BrokerServerStats {
@@ -132,8 +136,12 @@ export class BrokerServer {
   private readonly creatingTopics = new Map<string, Promise<void>>();
   private droppedBefore = 0;
   private unsubscribe: (() => void) | null = null;
+  /** Consumer group members: soft state, in memory, never in the Raft log; any replica answers. */
+  readonly consumers: ConsumerRegistry;
 
-  constructor(private readonly options: BrokerServerOptions) {}
+  constructor(private readonly options: BrokerServerOptions) {
+    this.consumers = new ConsumerRegistry({ expiryMs: options.consumerExpiryMs });
+  }
 
   async start(): Promise<void> {
     const { host, port } = this.options.listen;
@@ -274,6 +282,19 @@ export class BrokerServer {
         reply(ResponseCode.Success, { topics });
         return;
       }
+      case RequestCode.GetBrokerRuntimeInfo:
+      case RequestCode.GetConsumeStats:
+      case RequestCode.QueryMessageById:
+      case RequestCode.TransferLeadership: {
+        const answer = await handleAdminRequest(this.options, frame);
+        reply(answer.code, answer.headers, answer.body ?? null);
+        return;
+      }
+      case RequestCode.ConsumerHeartbeat:
+      case RequestCode.UnregisterConsumer:
+      case RequestCode.GetConsumerListByGroup:
+        this.consumers.handle(frame, reply);
+        return;
       case RequestCode.LedgerTransferLeadership: {
         const { to } = parseHeaders(ledger.transferRequestHeaders, frame.headers);
         this.options.node.transferLeadership(to);

@@ -12,3 +12,5 @@ export { BrokerReplica, brokerOptionsSchema, parseBrokerReplicaConfig } from './
 export type { BrokerOptions, BrokerReplicaConfig } from './broker-replica.js';
 export { messageId, parseMessageId } from './message-id.js';
 export type { MessageLocation } from './message-id.js';
+export { ConsumerRegistry, ConsumerRegistryLimitError, consumerExpiryMsDefault, consumerGroupMembersMax, consumerGroupsMax } from './consumer-registry.js';
+export type { ConsumerMember, ConsumerRegistryOptions } from './consumer-registry.js';

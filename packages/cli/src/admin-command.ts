@@ -1,4 +1,15 @@
-import { NameServerClient } from '@raftmq/protocol';
+import { parseMessageId } from '@raftmq/broker';
+import {
+  FrameConnection,
+  NameServerClient,
+  RequestCode,
+  ResponseCode,
+  decodeStoredMessageBatch,
+  messaging,
+  parseHeaders,
+  responseCodeName,
+  type Frame,
+} from '@raftmq/protocol';
 
 /** `-n 127.0.0.1:9876;10.0.0.2:9876` as RocketMQ's mqadmin takes it, or ws:// addresses. */
 export function nameServerAddresses(list: string): string[] {
@@ -56,4 +67,273 @@ export async function topicRoute(addresses: readonly string[], topic: string): P
   } finally {
     client.close();
   }
+}
+
+// ---------------------------------------------------------------- broker admin (mqadmin-style)
+
+/** Waits for a broker's connection to open. */
+const brokerConnectTimeoutMs = 3_000;
+/** Waits for a broker's answer; a write (updateTopic) waits for its commit. */
+const brokerRequestTimeoutMs = 10_000;
+/** Leaders a request follows (NOT_LEADER answers naming another) before it tries the replicas in turn. */
+const leaderHopsMax = 3;
+
+/** A broker group as the NameServer's cluster info lists it: every replica's client address. */
+export interface BrokerGroupAddresses {
+  readonly cluster: string;
+  readonly brokerName: string;
+  readonly leaderReplicaId: string | null;
+  readonly replicas: readonly { readonly replicaId: string; readonly address: string }[];
+}
+
+/** A broker's answer that is not a success. */
+export class BrokerAdminError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly headers: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
+
+async function withNameServer<T>(addresses: readonly string[], use: (client: NameServerClient) => Promise<T>): Promise<T> {
+  const client = new NameServerClient({ addresses });
+  try {
+    return await use(client);
+  } finally {
+    client.close();
+  }
+}
+
+/** Every broker group the NameServers know, or the one named; throws when the named one is unknown. */
+export async function brokerGroups(addresses: readonly string[], brokerName?: string): Promise<BrokerGroupAddresses[]> {
+  const info = await withNameServer(addresses, (client) => client.getClusterInfo());
+  const groups = info.clusters.flatMap((cluster) =>
+    cluster.groups.map((group) => ({
+      cluster: cluster.cluster,
+      brokerName: group.brokerName,
+      leaderReplicaId: group.leaderReplicaId,
+      replicas: group.replicas.map((replica) => ({ replicaId: replica.replicaId, address: replica.address })),
+    })),
+  );
+  groups.sort((a, b) => a.brokerName.localeCompare(b.brokerName));
+  if (brokerName === undefined) {
+    if (groups.length === 0) throw new Error('the NameServers know no broker group');
+    return groups;
+  }
+  const named = groups.filter((group) => group.brokerName === brokerName);
+  if (named.length === 0) throw new Error(`the NameServers know no broker group ${brokerName} (they know ${groups.map((group) => group.brokerName).join(', ') || 'none'})`);
+  return named;
+}
+
+/** One request to one broker replica; throws BrokerAdminError unless it succeeds (or its code is in `accept`). */
+export async function brokerRequest(address: string, code: number, headers: Record<string, unknown>, accept: readonly number[] = []): Promise<Frame> {
+  const connection = new FrameConnection(address, brokerConnectTimeoutMs);
+  try {
+    const frame = await connection.request(code, headers, brokerRequestTimeoutMs);
+    if (frame.code !== ResponseCode.Success && !accept.includes(frame.code)) {
+      const name = responseCodeName[frame.code as ResponseCode] ?? `CODE_${frame.code}`;
+      const message = typeof frame.headers['message'] === 'string' ? frame.headers['message'] : name;
+      throw new BrokerAdminError(frame.code, `${address}: ${name}: ${message}`, frame.headers);
+    }
+    return frame;
+  } finally {
+    connection.close();
+  }
+}
+
+/**
+ * A request to a group's master: the one the NameServer names first, then
+ * whoever a NOT_LEADER answer names, then every replica in turn.
+ */
+export async function masterRequest(group: BrokerGroupAddresses, code: number, headers: Record<string, unknown>, accept: readonly number[] = []): Promise<Frame> {
+  const byId = new Map(group.replicas.map((replica) => [replica.replicaId, replica.address]));
+  const tried = new Set<string>();
+  const candidates: string[] = [];
+  const leaderAddress = group.leaderReplicaId === null ? undefined : byId.get(group.leaderReplicaId);
+  if (leaderAddress !== undefined) candidates.push(leaderAddress);
+  candidates.push(...group.replicas.map((replica) => replica.address));
+  let lastError: unknown = new Error(`broker group ${group.brokerName} lists no replica`);
+  let hops = 0;
+  while (candidates.length > 0) {
+    const address = candidates.shift() as string;
+    if (tried.has(address)) continue;
+    tried.add(address);
+    try {
+      return await brokerRequest(address, code, headers, accept);
+    } catch (error) {
+      lastError = error;
+      if (error instanceof BrokerAdminError && error.code !== ResponseCode.NotLeader) throw error;
+      if (error instanceof BrokerAdminError && hops < leaderHopsMax) {
+        const hinted = error.headers['leaderAddress'];
+        if (typeof hinted === 'string' && !tried.has(hinted)) {
+          hops++;
+          candidates.unshift(hinted);
+        }
+      }
+    }
+  }
+  throw lastError instanceof Error ? new Error(`no master of broker group ${group.brokerName} answered: ${lastError.message}`) : new Error(String(lastError));
+}
+
+export interface UpdateTopicOptions {
+  readonly topic: string;
+  readonly readQueues: number;
+  readonly writeQueues: number;
+  readonly perm: number;
+  readonly brokerName?: string;
+}
+
+/** `raftmq admin updateTopic`: creates or changes a topic on the master of each group (or of the named one). */
+export async function updateTopic(addresses: readonly string[], options: UpdateTopicOptions): Promise<string> {
+  const groups = await brokerGroups(addresses, options.brokerName);
+  const rows: string[][] = [];
+  for (const group of groups) {
+    const answer = await masterRequest(group, RequestCode.UpdateAndCreateTopic, {
+      topic: options.topic,
+      readQueues: options.readQueues,
+      writeQueues: options.writeQueues,
+      perm: options.perm,
+    });
+    rows.push([group.brokerName, options.topic, answer.headers['created'] === true ? 'created' : 'updated', String(options.readQueues), String(options.writeQueues), String(options.perm)]);
+  }
+  return table(['broker group', 'topic', 'result', 'read queues', 'write queues', 'perm'], rows);
+}
+
+/** `raftmq admin topicList`: every topic of every group, with its queues. */
+export async function topicList(addresses: readonly string[]): Promise<string> {
+  const groups = await brokerGroups(addresses);
+  const rows: string[][] = [];
+  for (const group of groups) {
+    const answer = await masterRequest(group, RequestCode.GetAllTopicConfig, {});
+    const topics = parseHeaders(messaging.getAllTopicConfigResponseHeaders, answer.headers).topics;
+    for (const [topic, queues] of Object.entries(topics)) rows.push([topic, group.brokerName, String(queues.readQueues), String(queues.writeQueues), String(queues.perm)]);
+  }
+  rows.sort((a, b) => (a[0] as string).localeCompare(b[0] as string) || (a[1] as string).localeCompare(b[1] as string));
+  return table(['topic', 'broker group', 'read queues', 'write queues', 'perm'], rows);
+}
+
+function cell(value: string | number | undefined): string {
+  return value === undefined ? '-' : String(value);
+}
+
+function megabytes(value: string | number | undefined): string {
+  return typeof value === 'number' ? `${(value / 1024 / 1024).toFixed(1)} MB` : '-';
+}
+
+function duration(value: string | number | undefined): string {
+  return typeof value === 'number' ? `${Math.round(value / 1000)} s` : '-';
+}
+
+/** `raftmq admin brokerStatus`: the runtime table of every replica of each group (or of the named one). */
+export async function brokerStatus(addresses: readonly string[], brokerName?: string): Promise<string> {
+  const groups = await brokerGroups(addresses, brokerName);
+  const rows: string[][] = [];
+  for (const group of groups) {
+    const tables = await Promise.all(
+      group.replicas.map(async (replica) => {
+        try {
+          const answer = await brokerRequest(replica.address, RequestCode.GetBrokerRuntimeInfo, {});
+          return parseHeaders(messaging.getBrokerRuntimeInfoResponseHeaders, answer.headers).table;
+        } catch (error) {
+          return { error: error instanceof Error ? error.message : String(error) } as Record<string, string | number>;
+        }
+      }),
+    );
+    const master = tables.find((each) => each['role'] === 'MASTER');
+    group.replicas.forEach((replica, position) => {
+      const info = tables[position] as Record<string, string | number>;
+      if (info['error'] !== undefined) {
+        rows.push([group.brokerName, replica.replicaId, 'UNREACHABLE', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', replica.address]);
+        return;
+      }
+      const lag = info['role'] === 'MASTER' ? 0 : master?.[`followerLag.${replica.replicaId}`];
+      rows.push([
+        group.brokerName,
+        replica.replicaId,
+        cell(info['role']),
+        cell(info['term']),
+        cell(info['leaderId']),
+        cell(info['commitIndex']),
+        cell(info['appliedIndex']),
+        `${cell(info['logFirstIndex'])}..${cell(info['logLastIndex'])}`,
+        cell(lag),
+        cell(info['topics']),
+        cell(info['messagesStored']),
+        megabytes(info['rssBytes']),
+        duration(info['uptimeMs']),
+        replica.address,
+      ]);
+    });
+  }
+  return table(['broker group', 'replica', 'role', 'term', 'leader', 'commit', 'applied', 'log', 'lag', 'topics', 'messages', 'rss', 'uptime', 'address'], rows);
+}
+
+/** `raftmq admin consumerProgress`: per queue the broker offset, the group's offset and the lag, and their totals. */
+export async function consumerProgress(addresses: readonly string[], group: string, topic?: string): Promise<string> {
+  let groups = await brokerGroups(addresses);
+  if (topic !== undefined) {
+    const route = await withNameServer(addresses, (client) => client.getRoute(topic));
+    const serving = new Set(route.groups.map((each) => each.brokerName));
+    groups = groups.filter((each) => serving.has(each.brokerName));
+  }
+  const rows: string[][] = [];
+  let brokerTotal = 0;
+  let consumerTotal = 0;
+  let lagTotal = 0;
+  for (const brokerGroup of groups) {
+    const answer = await masterRequest(brokerGroup, RequestCode.GetConsumeStats, topic === undefined ? { consumerGroup: group } : { consumerGroup: group, topic });
+    const { queues } = parseHeaders(messaging.getConsumeStatsResponseHeaders, answer.headers);
+    for (const queue of queues) {
+      brokerTotal += queue.brokerOffset;
+      consumerTotal += queue.consumerOffset;
+      lagTotal += queue.lag;
+      rows.push([queue.topic, brokerGroup.brokerName, String(queue.queueId), String(queue.brokerOffset), String(queue.consumerOffset), String(queue.lag)]);
+    }
+  }
+  rows.push(['total', '', '', String(brokerTotal), String(consumerTotal), String(lagTotal)]);
+  return table(['topic', 'broker group', 'queue', 'broker offset', 'consumer offset', 'lag'], rows);
+}
+
+/** How long transferLeader waits for the named replica to lead. */
+export const transferLeaderTimeoutMs = 5_000;
+
+/** `raftmq admin transferLeader`: the group's master hands leadership to the named replica; returns once it leads. */
+export async function transferLeader(addresses: readonly string[], brokerName: string, replicaId: string): Promise<string> {
+  const [group] = await brokerGroups(addresses, brokerName);
+  if (group === undefined) throw new Error(`no broker group ${brokerName}`);
+  if (!group.replicas.some((replica) => replica.replicaId === replicaId)) {
+    throw new Error(`broker group ${brokerName} has no replica ${replicaId} (it has ${group.replicas.map((replica) => replica.replicaId).join(', ')})`);
+  }
+  const answer = await masterRequest(group, RequestCode.TransferLeadership, { to: replicaId, timeoutMs: transferLeaderTimeoutMs });
+  const result = parseHeaders(messaging.transferLeadershipResponseHeaders, answer.headers);
+  return `the master of ${brokerName} is now ${result.leaderId} (term ${result.term})`;
+}
+
+/** `raftmq admin queryMsg`: the message with this id, from the group its id names. */
+export async function queryMessage(addresses: readonly string[], msgId: string): Promise<string> {
+  const location = parseMessageId(msgId);
+  if (location === undefined) throw new Error(`${msgId} is not a message id (<brokerName>:<18 hex digits>)`);
+  const [group] = await brokerGroups(addresses, location.brokerName);
+  if (group === undefined) throw new Error(`no broker group ${location.brokerName}`);
+  const answer = await masterRequest(group, RequestCode.QueryMessageById, { msgId });
+  const headers = parseHeaders(messaging.queryMessageByIdResponseHeaders, answer.headers);
+  const [message] = decodeStoredMessageBatch(answer.body);
+  if (message === undefined) throw new Error(`${location.brokerName} answered no message for ${msgId}`);
+  const rows: string[][] = [
+    ['msgId', message.msgId],
+    ['topic', headers.topic],
+    ['broker group', location.brokerName],
+    ['queue', String(headers.queueId)],
+    ['queue offset', String(message.queueOffset)],
+    ['tags', message.tags ?? '-'],
+    ['keys', message.keys === undefined || message.keys.length === 0 ? '-' : message.keys.join(' ')],
+    ['properties', message.properties === undefined || Object.keys(message.properties).length === 0 ? '-' : JSON.stringify(message.properties)],
+    ['born', new Date(message.bornTimestamp).toISOString()],
+    ['stored', new Date(message.storeTimestamp).toISOString()],
+    ['body bytes', String(message.body.byteLength)],
+    ['body', Buffer.from(message.body).toString('utf8')],
+  ];
+  return table(['field', 'value'], rows);
 }

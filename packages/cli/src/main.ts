@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { clusterList, nameServerAddresses, topicRoute } from './admin-command.js';
+import { brokerStatus, clusterList, consumerProgress, nameServerAddresses, queryMessage, topicList, topicRoute, transferLeader, updateTopic } from './admin-command.js';
 import { runBroker } from './broker-command.js';
 import { consume, consumeIdleTimeoutMsDefault, produce } from './produce-command.js';
 import { runDev } from './dev-command.js';
@@ -74,6 +74,79 @@ admin
   .option(...nameServerOption)
   .action(async (options: { namesrv: string; topic: string }) => {
     process.stdout.write(`${await topicRoute(nameServerAddresses(options.namesrv), options.topic)}\n`);
+  });
+
+function queueCount(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1 || number > 1_024) throw new InvalidArgumentError('must be a whole number from 1 to 1024');
+  return number;
+}
+
+function topicPerm(value: string): number {
+  const number = Number(value);
+  if (number !== 2 && number !== 4 && number !== 6) throw new InvalidArgumentError('must be 2 (write), 4 (read) or 6 (both)');
+  return number;
+}
+
+admin
+  .command('updateTopic')
+  .description("create or change a topic on the master of every broker group, or of the one named")
+  .requiredOption('-t, --topic <topic>', 'the topic')
+  .option('-r, --readQueueNums <n>', 'read queues', queueCount, 8)
+  .option('-w, --writeQueueNums <n>', 'write queues', queueCount, 8)
+  .option('-p, --perm <perm>', '2 write, 4 read, 6 both', topicPerm, 6)
+  .option('-b, --brokerName <name>', 'only this broker group')
+  .option(...nameServerOption)
+  .action(async (options: { namesrv: string; topic: string; readQueueNums: number; writeQueueNums: number; perm: number; brokerName?: string }) => {
+    const output = await updateTopic(nameServerAddresses(options.namesrv), {
+      topic: options.topic,
+      readQueues: options.readQueueNums,
+      writeQueues: options.writeQueueNums,
+      perm: options.perm,
+      ...(options.brokerName === undefined ? {} : { brokerName: options.brokerName }),
+    });
+    process.stdout.write(`${output}\n`);
+  });
+admin
+  .command('topicList')
+  .description('every topic of every broker group, with its queues')
+  .option(...nameServerOption)
+  .action(async (options: { namesrv: string }) => {
+    process.stdout.write(`${await topicList(nameServerAddresses(options.namesrv))}\n`);
+  });
+admin
+  .command('brokerStatus')
+  .description('the runtime status of every replica of every broker group, or of the one named: role, term, commit, lag')
+  .option('-b, --brokerName <name>', 'only this broker group')
+  .option(...nameServerOption)
+  .action(async (options: { namesrv: string; brokerName?: string }) => {
+    process.stdout.write(`${await brokerStatus(nameServerAddresses(options.namesrv), options.brokerName)}\n`);
+  });
+admin
+  .command('consumerProgress')
+  .description("a consumer group's progress per queue: broker offset, consumer offset, lag, and the totals")
+  .requiredOption('-g, --groupName <group>', 'the consumer group')
+  .option('-t, --topic <topic>', 'only this topic')
+  .option(...nameServerOption)
+  .action(async (options: { namesrv: string; groupName: string; topic?: string }) => {
+    process.stdout.write(`${await consumerProgress(nameServerAddresses(options.namesrv), options.groupName, options.topic)}\n`);
+  });
+admin
+  .command('transferLeader')
+  .description("hand a broker group's mastership to one of its replicas; returns once it leads")
+  .requiredOption('-b, --brokerName <name>', 'the broker group')
+  .requiredOption('-i, --replicaId <id>', 'the replica to lead')
+  .option(...nameServerOption)
+  .action(async (options: { namesrv: string; brokerName: string; replicaId: string }) => {
+    process.stdout.write(`${await transferLeader(nameServerAddresses(options.namesrv), options.brokerName, options.replicaId)}\n`);
+  });
+admin
+  .command('queryMsg')
+  .description('a message by its id')
+  .requiredOption('-i, --msgId <id>', 'the message id')
+  .option(...nameServerOption)
+  .action(async (options: { namesrv: string; msgId: string }) => {
+    process.stdout.write(`${await queryMessage(nameServerAddresses(options.namesrv), options.msgId)}\n`);
   });
 
 function count(value: string): number {

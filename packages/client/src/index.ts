@@ -21,3 +21,8 @@ export {
   SendFailedError,
   SendOutcomeUnknownError,
 } from './errors.js';
+export { PushConsumer, consumeMessageBatchMaxSizeDefault, consumeThreadMaxDefault, reconsumeDelayMsDefault, reconsumeDelayMsMax } from './push-consumer.js';
+export type { ConsumeStatus, MessageListener, PushConsumerOptions, PushedMessage } from './push-consumer.js';
+export { allocateAveragely, broadcastOffsetGroup, compareQueues, defaultClientId } from './rebalance.js';
+export type { MessageModel } from './rebalance.js';
+export { heartbeatIntervalMsDefault, messageQueueKey } from './simple-consumer.js';

@@ -12,8 +12,9 @@ import {
   type TopicRoute,
 } from '@raftmq/protocol';
 import { BrokerConnections, brokerError, checkOption, connectTimeoutMsDefault, delay, headerText } from './connections.js';
-import { ClientLimitError, ClientStateError, ConsumerRequestError, NoRouteError } from './errors.js';
+import { BrokerResponseError, ClientLimitError, ClientStateError, ConsumerRequestError, NoRouteError } from './errors.js';
 import type { MessageQueue } from './producer.js';
+import { allocateAveragely, broadcastOffsetGroup, compareQueues, defaultClientId, type MessageModel } from './rebalance.js';
 import { RouteTable, routePollIntervalMsDefault, type NameServers } from './routes.js';
 
 /** Messages one pull asks for (RocketMQ's pullBatchSize). */
@@ -28,6 +29,8 @@ const pullRetryDelayMsMin = 10;
 const pullRetryDelayMsMax = 1_000;
 /** Added to a long poll's suspend to wait for its answer. */
 const pullAnswerMarginMs = 2_000;
+/** RocketMQ's heartbeatBrokerInterval (30 s there): how often a consumer heartbeats its groups and rebalances. */
+export const heartbeatIntervalMsDefault = 10_000;
 
 /** A message as a consumer receives it. */
 export interface ReceivedMessage {
@@ -56,6 +59,12 @@ export interface SimpleConsumerOptions {
   readonly requestTimeoutMs?: number;
   readonly connectTimeoutMs?: number;
   readonly routePollIntervalMs?: number;
+  /** CLUSTERING (the default): the group's members share the queues. BROADCASTING: every member reads every queue, with offsets of its own. */
+  readonly messageModel?: MessageModel;
+  /** How often to heartbeat every broker group serving the topic and rebalance (also at start and on a route change). */
+  readonly heartbeatIntervalMs?: number;
+  /** This member's id in its group; `host@pid@random` by default. */
+  readonly clientId?: string;
 }
 
 interface QueueState {
@@ -73,6 +82,11 @@ interface QueueState {
   commitChain: Promise<void>;
 }
 
+/** A queue's key in the consumer's maps. */
+export function messageQueueKey(queue: MessageQueue): string {
+  return queueKey(queue.brokerName, queue.queueId);
+}
+
 /**
  * A consumer that asks for messages (RocketMQ 5's SimpleConsumer, without
  * invisible durations): receive() long-polls every queue of the topic in
@@ -83,8 +97,20 @@ interface QueueState {
  * after a failover) resumes there. A message received and never acked is
  * received again only by a consumer that starts after this one.
  *
- * Every member of the group consumes every queue: there is no rebalancing
- * yet, so run one SimpleConsumer per group at a time.
+ * Rebalancing (CLUSTERING, the default): at start, every heartbeat interval
+ * and on a route change, the consumer heartbeats every broker group serving
+ * the topic, reads the group's members from the first broker group (by name)
+ * that answers, and takes the queues RocketMQ's AllocateMessageQueueAveragely
+ * gives it. A queue it gives up is no longer pulled, and its offset (up to the
+ * first message received and not acked) is committed as it goes: a message
+ * received but not acked when its queue moves is delivered again to the new
+ * owner, and an ack of it afterwards does nothing. Two members may briefly
+ * both read a queue while they rebalance (until the old owner's next
+ * heartbeat): acked messages can then be received twice, never lost.
+ * BROADCASTING: every member reads every queue, with offsets committed under
+ * a group of its own (broadcastOffsetGroup). shutdown() commits, then
+ * unregisters, so the others rebalance at their next heartbeat without
+ * waiting out the broker's expiry.
  */
 export class SimpleConsumer {
   readonly consumerGroup: string;
@@ -96,7 +122,21 @@ export class SimpleConsumer {
   private readonly pullBatchSize: number;
   private readonly requestTimeoutMs: number;
   private rotation = 0;
-  private state: 'new' | 'started' | 'shutdown' = 'new';
+  private state: 'new' | 'started' | 'stopping' | 'shutdown' = 'new';
+  readonly clientId: string;
+  readonly messageModel: MessageModel;
+  /** The group offsets are committed under: consumerGroup, or this member's own when BROADCASTING. */
+  readonly offsetGroup: string;
+  private readonly heartbeatIntervalMs: number;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private rebalancing: Promise<void> | null = null;
+  private rebalanceAgain = false;
+  /** The readable groups and queue counts of the route last rebalanced on. */
+  private routeSignature = '';
+  /** Queues given up: an ack of one of their messages does nothing (the new owner receives it again). */
+  private readonly released = new Set<string>();
+  /** Broker groups heartbeated (by name), to unregister from at shutdown. */
+  private readonly heartbeated = new Set<string>();
 
   constructor(options: SimpleConsumerOptions) {
     this.consumerGroup = checkOption(messaging.groupName, options.consumerGroup, 'consumerGroup');
@@ -109,17 +149,40 @@ export class SimpleConsumer {
     this.requestTimeoutMs = options.requestTimeoutMs ?? consumerRequestTimeoutMsDefault;
     this.routes = new RouteTable(options.nameServers, options.routePollIntervalMs ?? routePollIntervalMsDefault);
     this.connections = new BrokerConnections(options.connectTimeoutMs ?? connectTimeoutMsDefault);
+    this.clientId = options.clientId === undefined ? defaultClientId() : checkOption(messaging.clientId, options.clientId, 'clientId');
+    this.messageModel = options.messageModel === undefined ? 'CLUSTERING' : checkOption(messaging.messageModel, options.messageModel, 'messageModel');
+    this.offsetGroup = this.messageModel === 'BROADCASTING' ? broadcastOffsetGroup(this.consumerGroup, this.clientId) : this.consumerGroup;
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? heartbeatIntervalMsDefault;
+    if (!(Number.isFinite(this.heartbeatIntervalMs) && this.heartbeatIntervalMs >= 1)) throw new RangeError(`heartbeatIntervalMs must be at least 1, not ${this.heartbeatIntervalMs}`);
   }
 
-  /** Looks the topic's route up; rejects with NoRouteError when no group serves it. */
+  /** Looks the topic's route up, heartbeats and takes its queues; rejects with NoRouteError when no group serves the topic. */
   async start(): Promise<void> {
-    if (this.state === 'shutdown') throw new ClientStateError('the consumer was shut down');
+    if (this.state === 'shutdown' || this.state === 'stopping') throw new ClientStateError('the consumer was shut down');
+    if (this.state === 'started') return;
     this.state = 'started';
     this.routes.start();
-    await this.syncQueues();
+    await this.rebalance();
+    this.heartbeatTimer = setInterval(() => void this.requestRebalance(), this.heartbeatIntervalMs);
+    this.heartbeatTimer.unref();
   }
 
-  shutdown(): void {
+  /**
+   * Stops pulling, commits every queue's offset (up to its first message
+   * received and not acked), unregisters from every broker group heartbeated,
+   * and closes the connections. Acks still in flight are waited for.
+   */
+  async shutdown(): Promise<void> {
+    if (this.state === 'shutdown' || this.state === 'stopping') return;
+    const wasStarted = this.state === 'started';
+    this.state = 'stopping';
+    if (this.heartbeatTimer !== null) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = null;
+    if (wasStarted) {
+      await this.rebalancing?.catch(() => undefined);
+      await Promise.all([...this.queues.values()].map((queue) => this.commitQueued(queue).catch(() => undefined)));
+      await Promise.all([...this.heartbeated].map((brokerName) => this.unregister(brokerName).catch(() => undefined)));
+    }
     this.state = 'shutdown';
     this.routes.close();
     this.connections.close();
@@ -140,7 +203,7 @@ export class SimpleConsumer {
     if (maxMessages > receiveMessagesMax) throw new ClientLimitError('receiveMessagesMax', `receive asks for at most ${receiveMessagesMax} messages, not ${maxMessages}`);
     if (!(Number.isFinite(waitMs) && waitMs >= 0)) throw new RangeError(`waitMs must be a non-negative number, not ${waitMs}`);
     const deadline = performance.now() + waitMs;
-    await this.syncQueues().catch(() => undefined);
+    await this.rebalanceOnRouteChange();
     for (;;) {
       const messages = this.drain(maxMessages);
       if (messages.length > 0 || this.state !== 'started') return messages;
@@ -172,22 +235,68 @@ export class SimpleConsumer {
    * group's Raft log (at once when it cannot advance yet).
    */
   async ack(message: ReceivedMessage): Promise<void> {
-    this.requireStarted();
-    const queue = this.queues.get(queueKey(message.brokerName, message.queueId));
+    if (this.state !== 'stopping') this.requireStarted();
+    const key = queueKey(message.brokerName, message.queueId);
+    const queue = this.queues.get(key);
+    if (message.topic === this.topic && queue === undefined && this.released.has(key)) return;
     if (queue === undefined || message.topic !== this.topic) throw new RangeError(`message ${message.msgId} is not of a queue this consumer reads`);
     queue.unacked.delete(message.queueOffset);
+    await this.commitQueued(queue);
+  }
+
+  /** Whether this consumer reads the queue now (it may have been given up in a rebalance). */
+  owns(queue: MessageQueue): boolean {
+    return queue.topic === this.topic && this.queues.has(messageQueueKey(queue));
+  }
+
+  /** Commits the queue's offset after the commits already queued. */
+  private commitQueued(queue: QueueState): Promise<void> {
     const link = queue.commitChain.then(() => this.commit(queue));
     queue.commitChain = link.catch(() => undefined);
-    await link;
+    return link;
   }
 
-  // ------------------------------------------------------------ queues
+  // ------------------------------------------------------------ rebalance
 
-  private requireStarted(): void {
-    if (this.state !== 'started') throw new ClientStateError(this.state === 'new' ? 'start() the consumer first' : 'the consumer was shut down');
+  /** Rebalances now, or once more after the rebalance running; never rejects. */
+  requestRebalance(): Promise<void> {
+    if (this.state !== 'started') return Promise.resolve();
+    if (this.rebalancing !== null) {
+      this.rebalanceAgain = true;
+      return this.rebalancing;
+    }
+    const run = async () => {
+      do {
+        this.rebalanceAgain = false;
+        await this.rebalance().catch(() => undefined);
+      } while (this.rebalanceAgain && this.state === 'started');
+    };
+    this.rebalancing = run().finally(() => {
+      this.rebalancing = null;
+    });
+    return this.rebalancing;
   }
 
-  private async syncQueues(): Promise<void> {
+  /** Starts a rebalance when the cached route's readable groups or queue counts changed since the last one. */
+  private async rebalanceOnRouteChange(): Promise<void> {
+    let route: TopicRoute;
+    try {
+      route = await this.routes.route(this.topic);
+    } catch {
+      return;
+    }
+    if (routeSignature(route) === this.routeSignature) return;
+    const running = this.requestRebalance();
+    if (this.queues.size === 0) await running;
+  }
+
+  /**
+   * Heartbeats every readable broker group of the topic (the leader, else any
+   * replica: all of them answer), reads the members, and takes the queues
+   * allocated to this member. When no group answers the member list, the
+   * queues held stay held until the next heartbeat.
+   */
+  private async rebalance(): Promise<void> {
     let route: TopicRoute;
     try {
       route = await this.routes.route(this.topic);
@@ -195,24 +304,110 @@ export class SimpleConsumer {
       if (this.queues.size > 0) return;
       throw new NoRouteError(this.topic, `no route for ${this.topic}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
-    for (const group of route.groups) {
-      if ((group.perm & namesrv.permissionRead) === 0) continue;
-      for (let queueId = 0; queueId < group.readQueues; queueId++) {
-        const key = queueKey(group.brokerName, queueId);
-        if (this.queues.has(key)) continue;
-        this.queues.set(key, {
-          queue: { topic: this.topic, brokerName: group.brokerName, queueId },
-          nextPullOffset: undefined,
-          buffer: [],
-          unacked: new Set(),
-          committed: 0,
-          pulling: null,
-          retryDelayMs: pullRetryDelayMsMin,
-          commitChain: Promise.resolve(),
-        });
+    const groups = route.groups.filter((group) => (group.perm & namesrv.permissionRead) !== 0 && group.readQueues > 0);
+    const all: MessageQueue[] = [];
+    for (const group of groups) for (let queueId = 0; queueId < group.readQueues; queueId++) all.push({ topic: this.topic, brokerName: group.brokerName, queueId });
+    if (all.length === 0) throw new NoRouteError(this.topic, `no broker group serves ${this.topic} for reading`);
+    all.sort(compareQueues);
+    let unsupported = 0;
+    const lists = await Promise.all(
+      groups.map((group) =>
+        this.heartbeat(group).catch((error: unknown) => {
+          if (error instanceof BrokerResponseError && error.responseCode === ResponseCode.RequestCodeNotSupported) unsupported++;
+          return undefined;
+        }),
+      ),
+    );
+    if (this.state !== 'started') return;
+    let assigned: MessageQueue[];
+    if (this.messageModel === 'BROADCASTING') {
+      assigned = all;
+    } else {
+      // Brokers that keep no members (older ones) leave each consumer alone in its group, as before rebalancing.
+      const members = lists.find((list) => list !== undefined) ?? (unsupported === groups.length ? [this.clientId] : undefined);
+      if (members === undefined) return;
+      // Just heartbeated where the list came from; a list missing us is a replica that lost it meanwhile.
+      const ids = members.includes(this.clientId) ? members : [...members, this.clientId];
+      assigned = allocateAveragely(all, ids, this.clientId);
+    }
+    this.routeSignature = routeSignature(route);
+    await this.assign(assigned);
+  }
+
+  /** Takes the queues newly assigned and gives up (committing) those no longer. */
+  private async assign(assigned: readonly MessageQueue[]): Promise<void> {
+    const keep = new Set(assigned.map(messageQueueKey));
+    const releasing: Promise<void>[] = [];
+    for (const [key, queue] of [...this.queues]) {
+      if (keep.has(key)) continue;
+      this.queues.delete(key);
+      this.released.add(key);
+      releasing.push(this.commitQueued(queue).catch(() => undefined));
+    }
+    for (const queue of assigned) {
+      const key = messageQueueKey(queue);
+      if (this.queues.has(key)) continue;
+      this.released.delete(key);
+      this.queues.set(key, {
+        queue,
+        nextPullOffset: undefined,
+        buffer: [],
+        unacked: new Set(),
+        committed: 0,
+        pulling: null,
+        retryDelayMs: pullRetryDelayMsMin,
+        commitChain: Promise.resolve(),
+      });
+    }
+    await Promise.all(releasing);
+  }
+
+  /** One heartbeat to a broker group, and its member list; rejects when no replica answers. */
+  private async heartbeat(group: GroupRoute): Promise<string[]> {
+    const heartbeat = {
+      clientId: this.clientId,
+      consumerGroup: this.consumerGroup,
+      messageModel: this.messageModel,
+      subscriptions: [{ topic: this.topic, expression: this.expression ?? '*' }],
+    };
+    let lastError: unknown = new NoRouteError(this.topic, `broker group ${group.brokerName} has no replica known`, { transient: true });
+    for (const address of replicaAddresses(this.routes.leaderAddress(group), group)) {
+      if (this.routes.isDead(address)) continue;
+      try {
+        const connection = this.connections.get(address);
+        const answer = await connection.request(RequestCode.ConsumerHeartbeat, heartbeat, this.requestTimeoutMs);
+        if (answer.code !== ResponseCode.Success) throw brokerError(answer, `heartbeat to ${group.brokerName}`);
+        this.heartbeated.add(group.brokerName);
+        const list = await connection.request(RequestCode.GetConsumerListByGroup, { consumerGroup: this.consumerGroup }, this.requestTimeoutMs);
+        if (list.code !== ResponseCode.Success) throw brokerError(list, `member list of ${this.consumerGroup} from ${group.brokerName}`);
+        return parseHeaders(messaging.getConsumerListResponseHeaders, list.headers).clientIds;
+      } catch (error) {
+        if (error instanceof NotSentError) this.routes.markDead(address);
+        lastError = error;
       }
     }
-    if (this.queues.size === 0) throw new NoRouteError(this.topic, `no broker group serves ${this.topic} for reading`);
+    void this.routes.refresh(this.topic).catch(() => undefined);
+    throw lastError;
+  }
+
+  /** Leaves a broker group's member list (every replica that may hold it, best effort). */
+  private async unregister(brokerName: string): Promise<void> {
+    const group = this.routes.group(this.topic, brokerName);
+    if (group === undefined) return;
+    await Promise.all(
+      replicaAddresses(this.routes.leaderAddress(group), group).map((address) =>
+        this.connections
+          .get(address)
+          .request(RequestCode.UnregisterConsumer, { clientId: this.clientId, consumerGroup: this.consumerGroup }, this.requestTimeoutMs)
+          .catch(() => undefined),
+      ),
+    );
+  }
+
+  // ------------------------------------------------------------ queues
+
+  private requireStarted(): void {
+    if (this.state !== 'started') throw new ClientStateError(this.state === 'new' ? 'start() the consumer first' : 'the consumer was shut down');
   }
 
   /** Takes up to `max` buffered messages, queue by queue (a different queue first each time), in order within each. */
@@ -244,7 +439,7 @@ export class SimpleConsumer {
       }
       const from = queue.nextPullOffset;
       const headers: Record<string, unknown> = {
-        consumerGroup: this.consumerGroup,
+        consumerGroup: this.offsetGroup,
         topic: this.topic,
         queueId: queue.queue.queueId,
         queueOffset: from,
@@ -296,7 +491,7 @@ export class SimpleConsumer {
   }
 
   private async queryOffset(queue: QueueState): Promise<number> {
-    const frame = await this.toLeader(queue.queue.brokerName, RequestCode.QueryConsumerOffset, { consumerGroup: this.consumerGroup, topic: this.topic, queueId: queue.queue.queueId }, this.requestTimeoutMs);
+    const frame = await this.toLeader(queue.queue.brokerName, RequestCode.QueryConsumerOffset, { consumerGroup: this.offsetGroup, topic: this.topic, queueId: queue.queue.queueId }, this.requestTimeoutMs);
     if (frame.code === ResponseCode.QueryNotFound) return 0;
     if (frame.code !== ResponseCode.Success) throw brokerError(frame, `offset query of ${this.topic}:${queue.queue.queueId}`);
     return parseHeaders(messaging.queryConsumerOffsetResponseHeaders, frame.headers).offset;
@@ -327,7 +522,7 @@ export class SimpleConsumer {
       if (offset === undefined || offset <= queue.committed) return;
       try {
         const remaining = Math.max(1, Math.ceil(deadline - performance.now()));
-        const frame = await this.toLeader(queue.queue.brokerName, RequestCode.UpdateConsumerOffset, { consumerGroup: this.consumerGroup, topic: this.topic, queueId: queue.queue.queueId, offset }, remaining);
+        const frame = await this.toLeader(queue.queue.brokerName, RequestCode.UpdateConsumerOffset, { consumerGroup: this.offsetGroup, topic: this.topic, queueId: queue.queue.queueId, offset }, remaining);
         if (frame.code === ResponseCode.Success) {
           queue.committed = Math.max(queue.committed, offset);
           continue;
@@ -376,4 +571,18 @@ export class SimpleConsumer {
 
 function queueKey(brokerName: string, queueId: number): string {
   return `${brokerName}\u0000${queueId}`;
+}
+
+function routeSignature(route: TopicRoute): string {
+  return route.groups
+    .filter((group) => (group.perm & namesrv.permissionRead) !== 0)
+    .map((group) => `${group.brokerName}:${group.readQueues}`)
+    .join(',');
+}
+
+/** The leader's address first, then the other replicas'. */
+function replicaAddresses(leader: string | null, group: GroupRoute): string[] {
+  const addresses = leader === null ? [] : [leader];
+  for (const replica of group.replicas) if (!addresses.includes(replica.address)) addresses.push(replica.address);
+  return addresses;
 }

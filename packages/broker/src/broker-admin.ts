@@ -1,0 +1,204 @@
+import type { LogStore } from '@raftmq/commitlog';
+import { RequestCode, ResponseCode, decodeMessageBatch, encodeStoredMessageBatch, messaging, parseHeaders, type Frame, type QueueConsumeStats } from '@raftmq/protocol';
+import { NotLeaderError, Role, type RaftNode } from '@raftmq/raft';
+import { parseMessageId } from './message-id.js';
+import type { BrokerState, TopicConfig } from './state/broker-state.js';
+import { decodeCommand } from './state/log-command.js';
+
+/** How long a TransferLeadership waits for the new leader when the request names no timeout. */
+export const transferLeadershipTimeoutMsDefault = 5_000;
+
+/** What the admin requests read of a broker replica. */
+export interface BrokerAdminContext {
+  readonly node: RaftNode;
+  readonly state: BrokerState;
+  readonly store: LogStore;
+  readonly brokerName: string;
+  readonly clientUrls: Readonly<Record<string, string>>;
+}
+
+export interface AdminAnswer {
+  readonly code: number;
+  readonly headers: Record<string, unknown>;
+  readonly body?: Uint8Array | null;
+}
+
+/** The request codes answered here (brokerStatus, consumerProgress, queryMsg, transferLeader). */
+export const adminRequestCodes: ReadonlySet<number> = new Set([
+  RequestCode.GetBrokerRuntimeInfo,
+  RequestCode.GetConsumeStats,
+  RequestCode.QueryMessageById,
+  RequestCode.TransferLeadership,
+]);
+
+/**
+ * Answers one admin request. Errors of the request's shape (BadRequestError)
+ * and of Raft (NotLeaderError, TransferError) are thrown for the server's
+ * usual error replies.
+ */
+export async function handleAdminRequest(context: BrokerAdminContext, frame: Frame): Promise<AdminAnswer> {
+  switch (frame.code) {
+    case RequestCode.GetBrokerRuntimeInfo:
+      parseHeaders(messaging.getBrokerRuntimeInfoRequestHeaders, frame.headers);
+      return { code: ResponseCode.Success, headers: { table: brokerRuntimeInfo(context) } };
+    case RequestCode.GetConsumeStats: {
+      const request = parseHeaders(messaging.getConsumeStatsRequestHeaders, frame.headers);
+      return { code: ResponseCode.Success, headers: { queues: consumeStats(context.state, request.consumerGroup, request.topic) } };
+    }
+    case RequestCode.QueryMessageById: {
+      const request = parseHeaders(messaging.queryMessageByIdRequestHeaders, frame.headers);
+      return queryMessageById(context, request.msgId);
+    }
+    case RequestCode.TransferLeadership: {
+      const request = parseHeaders(messaging.transferLeadershipRequestHeaders, frame.headers);
+      return transferLeadership(context, request.to, request.timeoutMs ?? transferLeadershipTimeoutMsDefault);
+    }
+    default:
+      return { code: ResponseCode.RequestCodeNotSupported, headers: { message: `request code ${frame.code} is not an admin request` } };
+  }
+}
+
+/** Queue ids of a topic: its read and write queues both. */
+function queueCount(topic: TopicConfig): number {
+  return Math.max(topic.readQueues, topic.writeQueues);
+}
+
+/** RocketMQ's GET_BROKER_RUNTIME_INFO: a flat table of this replica's role, log and store. */
+export function brokerRuntimeInfo(context: BrokerAdminContext): Record<string, string | number> {
+  const { node, state } = context;
+  const status = node.status();
+  const topics = state.topicList();
+  let messagesStored = 0;
+  for (const topic of topics) {
+    for (let queueId = 0; queueId < queueCount(topic); queueId++) messagesStored += state.queueRange(topic.topic, queueId).maxOffset;
+  }
+  const leaderStatus = status.progress.filter((progress) => progress.id !== status.id);
+  const table: Record<string, string | number> = {
+    brokerName: context.brokerName,
+    replicaId: status.id,
+    role: status.role === Role.Leader ? 'MASTER' : status.role === Role.Follower ? 'SLAVE' : status.role.toUpperCase(),
+    term: status.term,
+    leaderId: status.leaderId ?? '-',
+    leaderAddress: status.leaderId === null ? '-' : (context.clientUrls[status.leaderId] ?? '-'),
+    commitIndex: status.commit,
+    appliedIndex: state.appliedIndex,
+    logFirstIndex: status.firstIndex,
+    logLastIndex: status.lastIndex,
+    topics: topics.length,
+    consumerGroups: state.consumerGroups().length,
+    messagesStored,
+    unreadableEntries: state.unreadableEntries,
+    rssBytes: process.memoryUsage.rss(),
+    uptimeMs: Math.round(process.uptime() * 1000),
+  };
+  for (const follower of leaderStatus) table[`followerLag.${follower.id}`] = Math.max(0, status.lastIndex - follower.match);
+  return table;
+}
+
+/**
+ * RocketMQ's GET_CONSUME_STATS: every queue of `topic`, or of every topic
+ * the group committed an offset in.
+ */
+export function consumeStats(state: BrokerState, group: string, topicName: string | undefined): QueueConsumeStats[] {
+  const topics = state
+    .topicList()
+    .filter((topic) => topicName === undefined || topic.topic === topicName)
+    .sort((a, b) => a.topic.localeCompare(b.topic));
+  const queues: QueueConsumeStats[] = [];
+  for (const topic of topics) {
+    const count = queueCount(topic);
+    if (topicName === undefined) {
+      let committed = false;
+      for (let queueId = 0; queueId < count && !committed; queueId++) committed = state.consumerOffset(group, topic.topic, queueId) !== undefined;
+      if (!committed) continue;
+    }
+    for (let queueId = 0; queueId < count && queues.length < messaging.consumeStatsQueuesMax; queueId++) {
+      const brokerOffset = state.queueRange(topic.topic, queueId).maxOffset;
+      const consumerOffset = state.consumerOffset(group, topic.topic, queueId) ?? 0;
+      queues.push({ topic: topic.topic, queueId, brokerOffset, consumerOffset, lag: Math.max(0, brokerOffset - consumerOffset) });
+    }
+  }
+  return queues;
+}
+
+function notFound(msgId: string, why: string): AdminAnswer {
+  return { code: ResponseCode.QueryNotFound, headers: { message: `no message ${msgId}: ${why}` } };
+}
+
+/** The offset of the first message of the entry at `logIndex` in the queue, or undefined when the queue does not hold it. */
+function entryOffset(state: BrokerState, topic: string, queueId: number, logIndex: number): number | undefined {
+  const range = state.queueRange(topic, queueId);
+  let lo = range.minOffset;
+  let hi = range.maxOffset;
+  // The first offset whose entry is at or after logIndex: log indexes grow with offsets.
+  while (lo < hi) {
+    const middle = Math.floor((lo + hi) / 2);
+    const position = state.position(topic, queueId, middle);
+    if (position === undefined) return undefined;
+    if (position.logIndex < logIndex) lo = middle + 1;
+    else hi = middle;
+  }
+  if (lo >= range.maxOffset) return undefined;
+  const position = state.position(topic, queueId, lo);
+  return position?.logIndex === logIndex && position.positionInEntry === 0 ? lo : undefined;
+}
+
+/** RocketMQ's VIEW_MESSAGE_BY_ID: the id names the entry and the position in it. */
+export async function queryMessageById(context: BrokerAdminContext, msgId: string): Promise<AdminAnswer> {
+  const { state, store } = context;
+  const location = parseMessageId(msgId);
+  if (location === undefined) return notFound(msgId, 'not a message id of this broker');
+  if (location.brokerName !== context.brokerName) return notFound(msgId, `it belongs to broker group ${location.brokerName}, not ${context.brokerName}`);
+  if (location.logIndex > state.appliedIndex) return notFound(msgId, 'its entry is not applied here');
+  if (location.logIndex < store.firstIndex()) return notFound(msgId, 'its entry was compacted away');
+  const [entry] = await store.entries(location.logIndex, location.logIndex + 1);
+  if (entry === undefined || entry.index !== location.logIndex || entry.data.byteLength === 0) return notFound(msgId, 'its entry holds no message');
+  const command = decodeCommand(entry.data);
+  if (typeof command === 'string' || command.kind !== 'send') return notFound(msgId, 'its entry holds no message');
+  if (location.positionInEntry >= command.messageCount) return notFound(msgId, `its entry holds ${command.messageCount} messages`);
+  const first = entryOffset(state, command.topic, command.queueId, location.logIndex);
+  if (first === undefined) return notFound(msgId, 'it was not stored (refused or a duplicate) or was dropped');
+  const message = decodeMessageBatch(command.batch)[location.positionInEntry];
+  if (message === undefined) return notFound(msgId, 'its entry holds fewer messages');
+  const body = encodeStoredMessageBatch([
+    {
+      ...message,
+      queueOffset: first + location.positionInEntry,
+      msgId,
+      bornTimestamp: command.bornTimestampMs ?? command.storeTimestampMs,
+      storeTimestamp: command.storeTimestampMs,
+    },
+  ]);
+  return { code: ResponseCode.Success, headers: { topic: command.topic, queueId: command.queueId }, body };
+}
+
+/** Hands leadership to `to` and waits until this replica sees `to` lead, up to `timeoutMs`. */
+export async function transferLeadership(context: BrokerAdminContext, to: string, timeoutMs: number): Promise<AdminAnswer> {
+  const { node } = context;
+  const before = node.lastState;
+  if (before.role === Role.Leader && before.leaderId === to) return { code: ResponseCode.Success, headers: { leaderId: to, term: before.term } };
+  if (before.role !== Role.Leader) throw new NotLeaderError(before.leaderId);
+  // Throws NotLeaderError or TransferError (an unknown or removed replica) before anything waits.
+  node.transferLeadership(to);
+  const led = new Promise<{ leaderId: string; term: number } | null>((resolve) => {
+    const check = (state: { readonly leaderId: string | null; readonly term: number }): boolean => {
+      if (state.leaderId !== to || state.term <= before.term) return false;
+      clearTimeout(timer);
+      unsubscribe();
+      resolve({ leaderId: to, term: state.term });
+      return true;
+    };
+    const timer = setTimeout(() => {
+      unsubscribe();
+      resolve(null);
+    }, timeoutMs);
+    const unsubscribe = node.onStateChange(check);
+    check(node.lastState);
+  });
+  const result = await led;
+  if (result === null) {
+    const now = node.lastState;
+    return { code: ResponseCode.ServiceNotAvailable, headers: { message: `${to} did not take over within ${timeoutMs} ms (leader ${now.leaderId ?? 'unknown'}, term ${now.term})` } };
+  }
+  return { code: ResponseCode.Success, headers: result };
+}
