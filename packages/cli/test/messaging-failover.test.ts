@@ -27,7 +27,7 @@ interface Placement {
 }
 
 describe('messaging through a kill -9 of the master (real processes)', () => {
-  it('loses no acknowledged message and delivers none twice, in queue order, while the producer follows the new master', async () => {
+  it('loses no acknowledged message and delivers none twice to a group of two, in queue order, while the producer follows the new master', async () => {
     nameServer = await runNameServer({ listen: { host: '127.0.0.1', port: 0 }, logLevel: 'error' });
     started = await startGroup({ broker: { brokerName: 'broker-a', nameServers: [nameServer.address] } });
     const { group } = started;
@@ -41,9 +41,17 @@ describe('messaging through a kill -9 of the master (real processes)', () => {
     const producer = new Producer({ nameServers: [nameServer.address], sendTimeoutMs: 15_000, retryTimesWhenSendFailed: 10 });
     producer.start();
     closers.push(() => producer.shutdown());
-    const consumer = new SimpleConsumer({ nameServers: [nameServer.address], consumerGroup: 'checkers', topic: 'orders' });
-    await consumer.start();
-    closers.push(() => consumer.shutdown());
+    // A consumer group of two: each takes half the queues (RocketMQ's average allocation) and keeps them through the failover.
+    const consumers = [0, 1].map(() => new SimpleConsumer({ nameServers: [nameServer!.address], consumerGroup: 'checkers', topic: 'orders', heartbeatIntervalMs: 1_000 }));
+    for (const consumer of consumers) {
+      await consumer.start();
+      closers.push(() => consumer.shutdown());
+    }
+    const splitDeadline = performance.now() + 15_000;
+    while (!consumers.every((consumer) => consumer.messageQueues().length === queuesTotal / 2)) {
+      if (performance.now() > splitDeadline) throw new Error(`the group did not split its queues: ${consumers.map((consumer) => consumer.messageQueues().length).join(' / ')}`);
+      await Promise.all(consumers.map((consumer) => consumer.receive(1, 100).then((messages) => expect(messages).toEqual([]))));
+    }
 
     const acknowledged = new Map<string, Placement>();
     const unknown: string[] = [];
@@ -70,7 +78,7 @@ describe('messaging through a kill -9 of the master (real processes)', () => {
     const acks: Promise<void>[] = [];
     const lastOffsetByQueue = new Map<number, number>();
     let producing = true;
-    const consuming = (async () => {
+    const consumeWith = async (consumer: SimpleConsumer) => {
       const idleDeadlineMs = 30_000;
       let idleSince = performance.now();
       // Every acknowledged message received once is the end: the checks below find any received twice or never.
@@ -86,13 +94,14 @@ describe('messaging through a kill -9 of the master (real processes)', () => {
           const copies = consumed.get(body) ?? [];
           copies.push({ queueId: message.queueId, queueOffset: message.queueOffset });
           consumed.set(body, copies);
-          // Per queue, messages arrive in offset order, one offset after the other.
+          // Per queue, messages arrive in offset order, one offset after the other, whichever member owns it.
           expect(message.queueOffset).toBe((lastOffsetByQueue.get(message.queueId) ?? -1) + 1);
           lastOffsetByQueue.set(message.queueId, message.queueOffset);
           acks.push(consumer.ack(message));
         }
       }
-    })();
+    };
+    const consuming = Promise.all(consumers.map(consumeWith));
 
     await Promise.all(Array.from({ length: sendersConcurrent }, sender));
     producing = false;

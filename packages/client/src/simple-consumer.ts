@@ -291,7 +291,7 @@ export class SimpleConsumer {
   }
 
   /**
-   * Heartbeats every readable broker group of the topic (the leader, else any
+   * Heartbeats every replica of every readable broker group of the topic (the member list from the leader, else any
    * replica: all of them answer), reads the members, and takes the queues
    * allocated to this member. When no group answers the member list, the
    * queues held stay held until the next heartbeat.
@@ -371,14 +371,28 @@ export class SimpleConsumer {
       subscriptions: [{ topic: this.topic, expression: this.expression ?? '*' }],
     };
     let lastError: unknown = new NoRouteError(this.topic, `broker group ${group.brokerName} has no replica known`, { transient: true });
-    for (const address of replicaAddresses(this.routes.leaderAddress(group), group)) {
-      if (this.routes.isDead(address)) continue;
+    const addresses = replicaAddresses(this.routes.leaderAddress(group), group).filter((address) => !this.routes.isDead(address));
+    // Every replica hears the heartbeat, not only the master: membership is soft state, and a replica elected
+    // master after a failover must already know the group, or each member would take every queue until the
+    // next heartbeat.
+    const heard = await Promise.all(
+      addresses.map(async (address) => {
+        try {
+          const answer = await this.connections.get(address).request(RequestCode.ConsumerHeartbeat, heartbeat, this.requestTimeoutMs);
+          if (answer.code !== ResponseCode.Success) throw brokerError(answer, `heartbeat to ${group.brokerName}`);
+          return true;
+        } catch (error) {
+          if (error instanceof NotSentError) this.routes.markDead(address);
+          lastError = error;
+          return false;
+        }
+      }),
+    );
+    for (const [position, address] of addresses.entries()) {
+      if (!heard[position]) continue;
+      this.heartbeated.add(group.brokerName);
       try {
-        const connection = this.connections.get(address);
-        const answer = await connection.request(RequestCode.ConsumerHeartbeat, heartbeat, this.requestTimeoutMs);
-        if (answer.code !== ResponseCode.Success) throw brokerError(answer, `heartbeat to ${group.brokerName}`);
-        this.heartbeated.add(group.brokerName);
-        const list = await connection.request(RequestCode.GetConsumerListByGroup, { consumerGroup: this.consumerGroup }, this.requestTimeoutMs);
+        const list = await this.connections.get(address).request(RequestCode.GetConsumerListByGroup, { consumerGroup: this.consumerGroup }, this.requestTimeoutMs);
         if (list.code !== ResponseCode.Success) throw brokerError(list, `member list of ${this.consumerGroup} from ${group.brokerName}`);
         return parseHeaders(messaging.getConsumerListResponseHeaders, list.headers).clientIds;
       } catch (error) {
