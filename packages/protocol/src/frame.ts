@@ -7,8 +7,9 @@ export const FrameKind = { Request: 0, Response: 1, Push: 2 } as const;
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 
 /**
- * One request or response. `id` pairs a response with its request (RocketMQ's
- * opaque); `code` is a RequestCode or a ResponseCode; `headers` are small
+ * One request, response or push (a server's unasked message, such as a route
+ * change). `id` pairs a response with its request (RocketMQ's opaque); `code`
+ * is a RequestCode or a ResponseCode; `headers` are small
  * typed fields checked against the code's schema; `body` is raw bytes that
  * are never re-encoded (message payloads travel as msgpack bin).
  */
