@@ -7,6 +7,9 @@ import { parseElectionFlags } from './election/options.js';
 import type { ElectionFlags } from './election/options.js';
 import { runElectionBench } from './election/run.js';
 import type { ClusterBenchOutcome } from './election/run.js';
+import { parseMessagingFlags } from './messaging/options.js';
+import type { MessagingFlags } from './messaging/options.js';
+import { runMessagingBench } from './messaging/run.js';
 import { launchClusterBench } from './shared/launch.js';
 import { parseThroughputFlags } from './throughput/options.js';
 import type { ThroughputFlags } from './throughput/options.js';
@@ -77,6 +80,22 @@ program
   .action(async (flags: ThroughputFlags) => {
     const config = { ...parseThroughputFlags(flags), resultsDirectory: flags.results ?? DEFAULT_RESULTS_DIRECTORY };
     finish(await launchClusterBench('throughput', config, runThroughputBench));
+  });
+
+program
+  .command('messaging')
+  .description('1 KiB sends acknowledged under sync flush: RaftMQ broker group (producers, produce → consume latency) beside NATS JetStream R3, msgs/s, latency and peak RSS, same run')
+  .option('--concurrency <n>', 'sends in flight; a row for 1 always comes along, the target is read at the largest (default: 64)')
+  .option('--seconds <n>', 'measured seconds per case (default: 10, --quick: 2)')
+  .option('--warmup-seconds <n>', 'warm-up before each case (default: 2, --quick: 0.5)')
+  .option('--no-nats', 'RaftMQ only')
+  .option('--dir <path>', 'where to make the scratch directory, removed after (default: the OS temp directory)')
+  .option('--keep', 'keep the scratch directory (replica and nats-server logs); kept anyway when something failed')
+  .option('--results <path>', 'results directory (default: bench/results)')
+  .option('--quick', 'a short run: 2 s per case')
+  .action(async (flags: MessagingFlags) => {
+    const config = { ...parseMessagingFlags(flags), resultsDirectory: flags.results ?? DEFAULT_RESULTS_DIRECTORY };
+    finish(await launchClusterBench('messaging', config, runMessagingBench));
   });
 
 try {

@@ -5,6 +5,8 @@
  * shared/cleanup.ts if it dies first.
  */
 import { runElectionBench } from './election/run.js';
+import { runMessagingBench } from './messaging/run.js';
+import type { MessagingBenchConfig } from './messaging/options.js';
 import type { ElectionBenchConfig } from './election/options.js';
 import type { ChildAnswer, ChildRequest } from './shared/launch.js';
 import { runThroughputBench } from './throughput/run.js';
@@ -26,7 +28,9 @@ process.once('message', async (message: ChildRequest) => {
     const outcome =
       message.name === 'election'
         ? await runElectionBench(message.config as ElectionBenchConfig)
-        : await runThroughputBench(message.config as ThroughputBenchConfig);
+        : message.name === 'messaging'
+          ? await runMessagingBench(message.config as MessagingBenchConfig)
+          : await runThroughputBench(message.config as ThroughputBenchConfig);
     await send({ ok: true, outcome });
   } catch (error) {
     await send({ ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });

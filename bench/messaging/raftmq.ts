@@ -1,0 +1,93 @@
+import { LocalGroup } from '@raftmq/cli';
+import { Producer, SimpleConsumer } from '@raftmq/client';
+import { runNameServer } from '@raftmq/namesrv';
+import type { NameServer } from '@raftmq/namesrv';
+import { FrameConnection, RequestCode, ResponseCode } from '@raftmq/protocol';
+import { onEmergencyExit } from '../shared/cleanup.js';
+
+const STOP_GRACE_MS = 5_000;
+const ADMIN_TIMEOUT_MS = 5_000;
+export const RAFTMQ_TOPIC = 'bench-messages';
+export const RAFTMQ_BROKER_NAME = 'broker-a';
+/** LocalGroup's ports: peers basePort+1.., clients basePort+101.. */
+export const BROKER_PORT_OFFSETS = [1, 2, 3, 101, 102, 103];
+
+/** A NameServer in this process and a 3-replica broker group (sync flush) registered with it; every replica killed should the bench die. */
+export class BrokerSetup {
+  nameServer: NameServer | undefined;
+  group: LocalGroup | undefined;
+  private readonly unregister: (() => void)[] = [];
+
+  async start(directory: string, basePort: number, timeoutMs: number): Promise<void> {
+    this.nameServer = await runNameServer({ listen: { host: '127.0.0.1', port: 0 }, logLevel: 'error' });
+    this.group = new LocalGroup({ directory, basePort, flush: { mode: 'sync' }, broker: { brokerName: RAFTMQ_BROKER_NAME, nameServers: [this.nameServer.address] } });
+    try {
+      await this.group.start();
+    } finally {
+      for (const pid of Object.values(await this.pids())) {
+        this.unregister.push(
+          onEmergencyExit(() => {
+            try {
+              process.kill(pid, 'SIGKILL');
+            } catch {
+              // Already gone.
+            }
+          }),
+        );
+      }
+    }
+    await this.group.waitForLeader(timeoutMs);
+  }
+
+  get address(): string {
+    if (this.nameServer === undefined) throw new Error('the NameServer is not running');
+    return this.nameServer.address;
+  }
+
+  /** UpdateAndCreateTopic through the leader (retried until a leader takes it). */
+  async createTopic(queues: number, timeoutMs: number): Promise<void> {
+    const group = this.group as LocalGroup;
+    const deadline = performance.now() + timeoutMs;
+    let problem = 'not tried';
+    while (performance.now() < deadline) {
+      const leader = await group.waitForLeader(timeoutMs);
+      const admin = new FrameConnection(group.clientUrls[leader] as string, ADMIN_TIMEOUT_MS);
+      try {
+        const created = await admin.request(RequestCode.UpdateAndCreateTopic, { topic: RAFTMQ_TOPIC, readQueues: queues, writeQueues: queues, perm: 6 }, ADMIN_TIMEOUT_MS);
+        if (created.code === ResponseCode.Success) return;
+        problem = `code ${created.code}: ${JSON.stringify(created.headers)}`;
+      } catch (error) {
+        problem = error instanceof Error ? error.message : String(error);
+      } finally {
+        admin.close();
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`could not create the topic: ${problem}`);
+  }
+
+  producer(): Producer {
+    const producer = new Producer({ nameServers: [this.address], sendTimeoutMs: 10_000 });
+    producer.start();
+    return producer;
+  }
+
+  consumer(group: string): SimpleConsumer {
+    return new SimpleConsumer({ nameServers: [this.address], consumerGroup: group, topic: RAFTMQ_TOPIC, heartbeatIntervalMs: 1_000 });
+  }
+
+  async pids(): Promise<Record<string, number>> {
+    if (this.group === undefined) return {};
+    const views = await this.group.statuses();
+    return Object.fromEntries(views.filter((view) => view.running && view.pid !== undefined).map((view) => [view.id, view.pid as number]));
+  }
+
+  async stop(): Promise<void> {
+    try {
+      await this.group?.stop(STOP_GRACE_MS);
+    } finally {
+      for (const each of this.unregister.splice(0)) each();
+      await this.nameServer?.stop();
+    }
+  }
+}
