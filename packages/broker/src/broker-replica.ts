@@ -1,8 +1,7 @@
-import { join } from 'node:path';
-import { SegmentLog, retentionCompactionIndex } from '@raftmq/commitlog';
-import { ReplicaConfigError, parseReplicaConfig, type Logger, type ReplicaConfig } from '@raftmq/ledger';
+import { retentionCompactionIndex, type SegmentLog } from '@raftmq/commitlog';
+import { ReplicaConfigError, assembleReplica, parseReplicaConfig, type Logger, type ReplicaConfig } from '@raftmq/ledger';
 import { BrokerHeartbeat, NameServerClient, messaging, namesrv, type BrokerRegistration } from '@raftmq/protocol';
-import { RaftNode, WsTransport } from '@raftmq/raft';
+import type { RaftNode, WsTransport } from '@raftmq/raft';
 import { z } from 'zod';
 import { BrokerServer, autoCreateTopicQueuesDefault } from './broker-server.js';
 import { BrokerState } from './state/broker-state.js';
@@ -90,42 +89,21 @@ export class BrokerReplica {
     logger: Logger,
   ) {
     this.logger = logger;
-    this.store = new SegmentLog(join(config.dataDir, 'log'), {
-      flushMode: config.flush.mode === 'sync' ? { kind: 'sync' } : { kind: 'async', intervalMs: config.flush.intervalMs },
-      entrySizeBytesMax: config.entryBytesMax,
-      ...(config.segmentSizeBytes === undefined ? {} : { segmentSizeBytes: config.segmentSizeBytes }),
+    // Asked at each snapshot: answers from the last check and starts the next, so the boundary follows the segments' ages.
+    const parts = assembleReplica(config, this.state, logger, () => {
+      void this.checkRetention();
+      return this.retainedFromIndex;
     });
-    const peerUrls = Object.fromEntries(Object.entries(config.peers).map(([id, peer]) => [id, peer.peerUrl]));
-    this.transport = new WsTransport({ selfId: config.id, listen: config.peerListen, peers: peerUrls, secret: config.secret, logger });
-    const { tickMs, heartbeatIntervalMs, electionTimeoutMsMin, electionTimeoutMsMax } = config.timing;
-    this.node = new RaftNode({
-      config: {
-        id: config.id,
-        heartbeatIntervalTicks: heartbeatIntervalMs / tickMs,
-        electionTimeoutTicksMin: electionTimeoutMsMin / tickMs,
-        electionTimeoutTicksMax: electionTimeoutMsMax / tickMs,
-        entryBytesMax: config.entryBytesMax,
-        ...(config.preferredLeader === undefined ? {} : { preferredLeaderId: config.preferredLeader }),
-      },
-      store: this.store,
-      transport: this.transport,
-      stateMachine: this.state,
-      bootstrapVoters: Object.keys(config.peers).sort(),
-      settings: { tickIntervalMs: tickMs, snapshotEveryEntries: config.snapshotEveryEntries, snapshotKeepEntries: config.snapshotKeepEntries },
-      logger,
-      // Asked at each snapshot: answers from the last check and starts the next, so the boundary follows the segments' ages.
-      compactionLimit: () => {
-        void this.checkRetention();
-        return this.retainedFromIndex;
-      },
-    });
+    this.store = parts.store;
+    this.transport = parts.transport;
+    this.node = parts.node;
     this.server = new BrokerServer({
       node: this.node,
       state: this.state,
       store: this.store,
       listen: config.clientListen,
       brokerName: config.broker.brokerName,
-      clientUrls: Object.fromEntries(Object.entries(config.peers).map(([id, peer]) => [id, peer.clientUrl])),
+      clientUrls: parts.clientUrls,
       logger,
       autoCreateTopic: config.broker.autoCreateTopic,
       autoCreateTopicQueues: config.broker.autoCreateTopicQueues,

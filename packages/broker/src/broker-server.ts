@@ -3,12 +3,11 @@ import { replicaStatus, type Logger } from '@raftmq/ledger';
 import {
   BadRequestError,
   FrameKind,
-  MalformedFrameError,
   MessageLimitError,
   OutgoingFrames,
   RequestCode,
   ResponseCode,
-  decodeFrames,
+  decodeRequests,
   decodeMessageBatch,
   encodeStoredMessageBatch,
   frameBytesMax,
@@ -192,22 +191,12 @@ export class BrokerServer {
       for (const waiter of [...connection.held]) waiter.wake();
     });
     socket.on('message', (data, isBinary) => {
-      if (!isBinary) {
-        this.malformed(socket, new MalformedFrameError('a text frame; frames are binary msgpack'));
-        return;
-      }
       let frames: Frame[];
       try {
-        frames = decodeFrames(data as Buffer);
+        frames = decodeRequests(data as Buffer, isBinary);
       } catch (error) {
         this.malformed(socket, error);
         return;
-      }
-      for (const frame of frames) {
-        if (frame.kind !== FrameKind.Request) {
-          this.malformed(socket, new MalformedFrameError('a response frame sent to the server'));
-          return;
-        }
       }
       for (const frame of frames) {
         this.stats.requests++;

@@ -10,3 +10,5 @@ export { makeLogger, silentLogger } from './logger.js';
 export type { Logger } from './logger.js';
 export { ClientClosedError, LedgerError, LedgerRequestError, NoLeaderError, OutcomeUnknownError, ReplicaConfigError } from './errors.js';
 export { replicaStatus } from './replica-status.js';
+export { assembleReplica } from './replica-parts.js';
+export type { ReplicaParts } from './replica-parts.js';

@@ -2,11 +2,10 @@ import type { LogStore } from '@raftmq/commitlog';
 import {
   BadRequestError,
   FrameKind,
-  MalformedFrameError,
   OutgoingFrames,
   RequestCode,
   ResponseCode,
-  decodeFrames,
+  decodeRequests,
   frameBytesMax,
   ledger,
   parseHeaders,
@@ -93,22 +92,12 @@ export class LedgerServer {
     socket.on('error', () => socket.terminate());
     socket.on('close', () => outgoing.clear());
     socket.on('message', (data, isBinary) => {
-      if (!isBinary) {
-        this.malformed(socket, new MalformedFrameError('a text frame; frames are binary msgpack'));
-        return;
-      }
       let frames: Frame[];
       try {
-        frames = decodeFrames(data as Buffer);
+        frames = decodeRequests(data as Buffer, isBinary);
       } catch (error) {
         this.malformed(socket, error);
         return;
-      }
-      for (const frame of frames) {
-        if (frame.kind !== FrameKind.Request) {
-          this.malformed(socket, new MalformedFrameError('a response frame sent to the server'));
-          return;
-        }
       }
       for (const frame of frames) {
         this.stats.requests++;

@@ -1,10 +1,10 @@
-import { join } from 'node:path';
-import { SegmentLog } from '@raftmq/commitlog';
-import { RaftNode, WsTransport } from '@raftmq/raft';
+import type { SegmentLog } from '@raftmq/commitlog';
+import type { RaftNode, WsTransport } from '@raftmq/raft';
 import { LedgerServer } from './ledger-server.js';
 import { LedgerStateMachine } from './ledger-state-machine.js';
 import type { Logger } from './logger.js';
 import type { ReplicaConfig } from './replica-config.js';
+import { assembleReplica } from './replica-parts.js';
 
 /**
  * One replica of a ledger group as a process: a SegmentLog under dataDir, a
@@ -22,35 +22,15 @@ export class Replica {
 
   constructor(readonly config: ReplicaConfig, logger: Logger) {
     this.logger = logger;
-    this.store = new SegmentLog(join(config.dataDir, 'log'), {
-      flushMode: config.flush.mode === 'sync' ? { kind: 'sync' } : { kind: 'async', intervalMs: config.flush.intervalMs },
-      entrySizeBytesMax: config.entryBytesMax,
-      ...(config.segmentSizeBytes === undefined ? {} : { segmentSizeBytes: config.segmentSizeBytes }),
-    });
-    const peerUrls = Object.fromEntries(Object.entries(config.peers).map(([id, peer]) => [id, peer.peerUrl]));
-    this.transport = new WsTransport({ selfId: config.id, listen: config.peerListen, peers: peerUrls, secret: config.secret, logger });
-    const { tickMs, heartbeatIntervalMs, electionTimeoutMsMin, electionTimeoutMsMax } = config.timing;
-    this.node = new RaftNode({
-      config: {
-        id: config.id,
-        heartbeatIntervalTicks: heartbeatIntervalMs / tickMs,
-        electionTimeoutTicksMin: electionTimeoutMsMin / tickMs,
-        electionTimeoutTicksMax: electionTimeoutMsMax / tickMs,
-        entryBytesMax: config.entryBytesMax,
-        ...(config.preferredLeader === undefined ? {} : { preferredLeaderId: config.preferredLeader }),
-      },
-      store: this.store,
-      transport: this.transport,
-      stateMachine: this.stateMachine,
-      bootstrapVoters: Object.keys(config.peers).sort(),
-      settings: { tickIntervalMs: tickMs, snapshotEveryEntries: config.snapshotEveryEntries, snapshotKeepEntries: config.snapshotKeepEntries },
-      logger,
-    });
+    const parts = assembleReplica(config, this.stateMachine, logger);
+    this.store = parts.store;
+    this.transport = parts.transport;
+    this.node = parts.node;
     this.server = new LedgerServer({
       node: this.node,
       store: this.store,
       listen: config.clientListen,
-      clientUrls: Object.fromEntries(Object.entries(config.peers).map(([id, peer]) => [id, peer.clientUrl])),
+      clientUrls: parts.clientUrls,
       entryBytesMax: config.entryBytesMax,
       logger,
       digest: () => ({ digest: this.stateMachine.digest, index: this.stateMachine.appliedIndex }),

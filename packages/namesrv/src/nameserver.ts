@@ -1,11 +1,10 @@
 import {
   BadRequestError,
   FrameKind,
-  MalformedFrameError,
   OutgoingFrames,
   RequestCode,
   ResponseCode,
-  decodeFrames,
+  decodeRequests,
   frameIdMax,
   namesrv,
   parseHeaders,
@@ -171,22 +170,12 @@ export class NameServer {
   private receive(connection: Connection, data: Buffer, isBinary: boolean): void {
     // Once a connection is condemned, what it still sends is not read.
     if (connection.socket.readyState !== connection.socket.OPEN) return;
-    if (!isBinary) {
-      this.malformed(connection, new MalformedFrameError('a text frame; frames are binary msgpack'));
-      return;
-    }
     let frames: Frame[];
     try {
-      frames = decodeFrames(data);
+      frames = decodeRequests(data, isBinary);
     } catch (error) {
       this.malformed(connection, error);
       return;
-    }
-    for (const frame of frames) {
-      if (frame.kind !== FrameKind.Request) {
-        this.malformed(connection, new MalformedFrameError(`a frame of kind ${frame.kind} sent to the server; only requests are`));
-        return;
-      }
     }
     for (const frame of frames) {
       this.stats.requests++;

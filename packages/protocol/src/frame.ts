@@ -81,6 +81,20 @@ export function decodeFrames(bytes: Uint8Array): Frame[] {
   return frames;
 }
 
+/**
+ * The request frames of one WebSocket message a server received; a text
+ * message, an undecodable one, or one holding anything but requests is a
+ * MalformedFrameError (a server has no id to answer it with).
+ */
+export function decodeRequests(data: Uint8Array, isBinary: boolean): Frame[] {
+  if (!isBinary) throw new MalformedFrameError('a text frame; frames are binary msgpack');
+  const frames = decodeFrames(data);
+  for (const frame of frames) {
+    if (frame.kind !== FrameKind.Request) throw new MalformedFrameError(`a frame of kind ${frame.kind} sent to the server; only requests are`);
+  }
+  return frames;
+}
+
 /** Checks a frame's headers against `schema`; a failure names the field. */
 export function parseHeaders<T extends z.ZodType>(schema: T, headers: Readonly<Record<string, unknown>>): z.output<T> {
   const result = schema.safeParse(headers);

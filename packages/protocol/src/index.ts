@@ -1,5 +1,5 @@
 export { RequestCode, ResponseCode, responseCodeName } from './codes.js';
-export { FrameKind, decodeFrame, decodeFrames, encodeFrame, encodeFrames, frameBytesMax, frameIdMax, parseHeaders } from './frame.js';
+export { FrameKind, decodeFrame, decodeFrames, decodeRequests, encodeFrame, encodeFrames, frameBytesMax, frameIdMax, parseHeaders } from './frame.js';
 export type { Frame } from './frame.js';
 export { OutgoingFrames } from './outgoing-frames.js';
 export { BadRequestError, MalformedFrameError, NoAnswerError, NotSentError, ProtocolError } from './errors.js';

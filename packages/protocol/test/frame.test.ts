@@ -1,7 +1,7 @@
 import { encode } from '@msgpack/msgpack';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BadRequestError, FrameKind, MalformedFrameError, OutgoingFrames, decodeFrame, decodeFrames, encodeFrame, encodeFrames, frameBytesMax, ledger, parseHeaders, type Frame } from '../src/index.js';
+import { BadRequestError, FrameKind, MalformedFrameError, OutgoingFrames, decodeFrame, decodeFrames, decodeRequests, encodeFrame, encodeFrames, frameBytesMax, ledger, parseHeaders, type Frame } from '../src/index.js';
 
 const frameArbitrary: fc.Arbitrary<Frame> = fc.record({
   id: fc.integer({ min: 0, max: 0xffff_ffff }),
@@ -89,5 +89,15 @@ describe('several frames in one message', () => {
     expect(sent).toHaveLength(1);
     expect(decodeFrames(sent[0]!)).toHaveLength(2);
     outgoing.clear();
+  });
+});
+
+describe('a server reading requests', () => {
+  it('takes the request frames of a binary message and refuses text, garbage and any other kind of frame', () => {
+    const request = { id: 1, kind: FrameKind.Request, code: 100, headers: {}, body: null } as const;
+    expect(decodeRequests(encodeFrames([request, { ...request, id: 2 }]), true).map((frame) => frame.id)).toEqual([1, 2]);
+    expect(() => decodeRequests(encodeFrame(request), false)).toThrow('a text frame');
+    expect(() => decodeRequests(new Uint8Array([0xc1]), true)).toThrow(MalformedFrameError);
+    expect(() => decodeRequests(encodeFrames([request, { ...request, kind: FrameKind.Response }]), true)).toThrow('only requests are');
   });
 });

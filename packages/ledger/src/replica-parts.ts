@@ -1,0 +1,50 @@
+import { join } from 'node:path';
+import { SegmentLog } from '@raftmq/commitlog';
+import { RaftNode, WsTransport, type StateMachine } from '@raftmq/raft';
+import type { Logger } from './logger.js';
+import type { ReplicaConfig } from './replica-config.js';
+
+export interface ReplicaParts {
+  readonly store: SegmentLog;
+  readonly transport: WsTransport;
+  readonly node: RaftNode;
+  /** Each voter's client address, by id: where a NOT_LEADER answer points. */
+  readonly clientUrls: Readonly<Record<string, string>>;
+}
+
+/**
+ * What every replica process is made of, from its config: a SegmentLog under
+ * dataDir/log, the authenticated peer transport, and a RaftNode applying to
+ * `stateMachine`, with timing turned from milliseconds into ticks. The
+ * ledger's Replica and the broker's BrokerReplica differ only in the state
+ * machine and the server they put in front.
+ */
+export function assembleReplica(config: ReplicaConfig, stateMachine: StateMachine, logger: Logger, compactionLimit?: () => number): ReplicaParts {
+  const store = new SegmentLog(join(config.dataDir, 'log'), {
+    flushMode: config.flush.mode === 'sync' ? { kind: 'sync' } : { kind: 'async', intervalMs: config.flush.intervalMs },
+    entrySizeBytesMax: config.entryBytesMax,
+    ...(config.segmentSizeBytes === undefined ? {} : { segmentSizeBytes: config.segmentSizeBytes }),
+  });
+  const peerUrls = Object.fromEntries(Object.entries(config.peers).map(([id, peer]) => [id, peer.peerUrl]));
+  const transport = new WsTransport({ selfId: config.id, listen: config.peerListen, peers: peerUrls, secret: config.secret, logger });
+  const { tickMs, heartbeatIntervalMs, electionTimeoutMsMin, electionTimeoutMsMax } = config.timing;
+  const node = new RaftNode({
+    config: {
+      id: config.id,
+      heartbeatIntervalTicks: heartbeatIntervalMs / tickMs,
+      electionTimeoutTicksMin: electionTimeoutMsMin / tickMs,
+      electionTimeoutTicksMax: electionTimeoutMsMax / tickMs,
+      entryBytesMax: config.entryBytesMax,
+      ...(config.preferredLeader === undefined ? {} : { preferredLeaderId: config.preferredLeader }),
+    },
+    store,
+    transport,
+    stateMachine,
+    bootstrapVoters: Object.keys(config.peers).sort(),
+    settings: { tickIntervalMs: tickMs, snapshotEveryEntries: config.snapshotEveryEntries, snapshotKeepEntries: config.snapshotKeepEntries },
+    logger,
+    ...(compactionLimit === undefined ? {} : { compactionLimit }),
+  });
+  const clientUrls = Object.fromEntries(Object.entries(config.peers).map(([id, peer]) => [id, peer.clientUrl]));
+  return { store, transport, node, clientUrls };
+}
