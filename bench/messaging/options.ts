@@ -1,4 +1,5 @@
 import { parseConcurrency } from '../throughput/options.js';
+import { secondsFlag } from '../shared/flags.js';
 
 /** The flags of `bench messaging`, as commander hands them over: strings, unparsed. */
 export interface MessagingFlags {
@@ -44,15 +45,8 @@ const DEFAULT_SECONDS = 10;
 const QUICK_SECONDS = 2;
 const DEFAULT_WARMUP_SECONDS = 2;
 const QUICK_WARMUP_SECONDS = 0.5;
-const MAX_SECONDS = 600;
 
 export const MESSAGING_TARGETS: MessagingTargets = { throughputRatioAtLeast: 2, brokerPeakRssBytes: 250_000_000 };
-
-function seconds(flag: string, text: string, min: number): number {
-  const value = Number(text);
-  if (!Number.isFinite(value) || value < min || value > MAX_SECONDS) throw new Error(`--${flag} must be a number of seconds in [${min}, ${MAX_SECONDS}], got '${text}'`);
-  return value;
-}
 
 /** How many Producers `concurrency` senders need when each takes at most `perProducer` sends in flight. */
 export function producersFor(concurrency: number, perProducer: number): number {
@@ -63,8 +57,8 @@ export function parseMessagingFlags(flags: MessagingFlags): MessagingBenchConfig
   const quick = flags.quick === true;
   const concurrencies = parseConcurrency(flags.concurrency ?? '64');
   return {
-    seconds: flags.seconds === undefined ? (quick ? QUICK_SECONDS : DEFAULT_SECONDS) : seconds('seconds', flags.seconds, 0.1),
-    warmupSeconds: flags.warmupSeconds === undefined ? (quick ? QUICK_WARMUP_SECONDS : DEFAULT_WARMUP_SECONDS) : seconds('warmup-seconds', flags.warmupSeconds, 0),
+    seconds: flags.seconds === undefined ? (quick ? QUICK_SECONDS : DEFAULT_SECONDS) : secondsFlag('seconds', flags.seconds, 0.1),
+    warmupSeconds: flags.warmupSeconds === undefined ? (quick ? QUICK_WARMUP_SECONDS : DEFAULT_WARMUP_SECONDS) : secondsFlag('warmup-seconds', flags.warmupSeconds, 0),
     concurrencies,
     targetConcurrency: concurrencies.at(-1) as number,
     messageBytes: 1024,

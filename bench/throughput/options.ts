@@ -2,6 +2,7 @@ import { ETCD_DEFAULT_TIMING } from '../etcd/cluster.js';
 import type { EtcdTiming } from '../etcd/cluster.js';
 import { RAFTMQ_DEFAULT_TIMING } from '../raftmq/group.js';
 import type { RaftmqTiming } from '../raftmq/group.js';
+import { secondsFlag } from '../shared/flags.js';
 
 /** The flags of `bench throughput`, as commander hands them over: strings, unparsed. */
 export interface ThroughputFlags {
@@ -52,7 +53,6 @@ const DEFAULT_SECONDS = 10;
 const QUICK_SECONDS = 2;
 const DEFAULT_WARMUP_SECONDS = 2;
 const QUICK_WARMUP_SECONDS = 0.5;
-const MAX_SECONDS = 600;
 const DEFAULT_CONCURRENCY = 64;
 const MAX_CONCURRENCY = 1024;
 const VALUE_BYTES = 1024;
@@ -60,12 +60,6 @@ const MAX_ERRORS_PER_CASE = 1_000;
 const REQUEST_TIMEOUT_MS = 10_000;
 
 export const THROUGHPUT_TARGETS: ThroughputTargets = { throughputRatioAtLeast: 5, p99RatioBelow: 1, replicaPeakRssBytes: 200_000_000 };
-
-function seconds(flag: string, text: string, min: number): number {
-  const value = Number(text);
-  if (!Number.isFinite(value) || value < min || value > MAX_SECONDS) throw new Error(`--${flag} must be a number of seconds in [${min}, ${MAX_SECONDS}], got '${text}'`);
-  return value;
-}
 
 /** '64' → [1, 64]; '8,64' → [1, 8, 64]: a row for one appender always comes along. */
 export function parseConcurrency(text: string): number[] {
@@ -87,8 +81,8 @@ export function parseThroughputFlags(flags: ThroughputFlags): ThroughputBenchCon
   const quick = flags.quick === true;
   const concurrencies = parseConcurrency(flags.concurrency ?? String(DEFAULT_CONCURRENCY));
   return {
-    seconds: flags.seconds === undefined ? (quick ? QUICK_SECONDS : DEFAULT_SECONDS) : seconds('seconds', flags.seconds, 0.1),
-    warmupSeconds: flags.warmupSeconds === undefined ? (quick ? QUICK_WARMUP_SECONDS : DEFAULT_WARMUP_SECONDS) : seconds('warmup-seconds', flags.warmupSeconds, 0),
+    seconds: flags.seconds === undefined ? (quick ? QUICK_SECONDS : DEFAULT_SECONDS) : secondsFlag('seconds', flags.seconds, 0.1),
+    warmupSeconds: flags.warmupSeconds === undefined ? (quick ? QUICK_WARMUP_SECONDS : DEFAULT_WARMUP_SECONDS) : secondsFlag('warmup-seconds', flags.warmupSeconds, 0),
     concurrencies,
     targetConcurrency: concurrencies.at(-1) as number,
     valueBytes: VALUE_BYTES,
