@@ -1,9 +1,9 @@
 import type { LogStore } from '@raftmq/commitlog';
-import { RequestCode, ResponseCode, decodeMessageBatch, encodeStoredMessageBatch, messaging, parseHeaders, type Frame, type QueueConsumeStats } from '@raftmq/protocol';
+import { RequestCode, ResponseCode, encodeStoredMessageBatch, messaging, parseHeaders, type Frame, type QueueConsumeStats } from '@raftmq/protocol';
 import { NotLeaderError, Role, type RaftNode } from '@raftmq/raft';
 import { parseMessageId } from './message-id.js';
 import type { BrokerState, TopicConfig } from './state/broker-state.js';
-import { decodeCommand } from './state/log-command.js';
+import { StoredEntry } from './stored-entry.js';
 
 /** How long a TransferLeadership waits for the new leader when the request names no timeout. */
 export const transferLeadershipTimeoutMsDefault = 5_000;
@@ -125,22 +125,22 @@ function notFound(msgId: string, why: string): AdminAnswer {
   return { code: ResponseCode.QueryNotFound, headers: { message: `no message ${msgId}: ${why}` } };
 }
 
-/** The offset of the first message of the entry at `logIndex` in the queue, or undefined when the queue does not hold it. */
-function entryOffset(state: BrokerState, topic: string, queueId: number, logIndex: number): number | undefined {
+/** The queue offset of the message at (logIndex, positionInEntry), or undefined when the queue does not hold it. */
+function messageOffset(state: BrokerState, topic: string, queueId: number, logIndex: number, positionInEntry: number): number | undefined {
   const range = state.queueRange(topic, queueId);
   let lo = range.minOffset;
   let hi = range.maxOffset;
-  // The first offset whose entry is at or after logIndex: log indexes grow with offsets.
+  // Queue offsets follow the log: (log index, place in the entry) grows with the offset.
   while (lo < hi) {
     const middle = Math.floor((lo + hi) / 2);
     const position = state.position(topic, queueId, middle);
     if (position === undefined) return undefined;
-    if (position.logIndex < logIndex) lo = middle + 1;
+    if (position.logIndex < logIndex || (position.logIndex === logIndex && position.positionInEntry < positionInEntry)) lo = middle + 1;
     else hi = middle;
   }
   if (lo >= range.maxOffset) return undefined;
   const position = state.position(topic, queueId, lo);
-  return position?.logIndex === logIndex && position.positionInEntry === 0 ? lo : undefined;
+  return position?.logIndex === logIndex && position.positionInEntry === positionInEntry ? lo : undefined;
 }
 
 /** RocketMQ's VIEW_MESSAGE_BY_ID: the id names the entry and the position in it. */
@@ -151,25 +151,19 @@ export async function queryMessageById(context: BrokerAdminContext, msgId: strin
   if (location.brokerName !== context.brokerName) return notFound(msgId, `it belongs to broker group ${location.brokerName}, not ${context.brokerName}`);
   if (location.logIndex > state.appliedIndex) return notFound(msgId, 'its entry is not applied here');
   if (location.logIndex < store.firstIndex()) return notFound(msgId, 'its entry was compacted away');
-  const [entry] = await store.entries(location.logIndex, location.logIndex + 1);
-  if (entry === undefined || entry.index !== location.logIndex || entry.data.byteLength === 0) return notFound(msgId, 'its entry holds no message');
-  const command = decodeCommand(entry.data);
-  if (typeof command === 'string' || command.kind !== 'send') return notFound(msgId, 'its entry holds no message');
-  if (location.positionInEntry >= command.messageCount) return notFound(msgId, `its entry holds ${command.messageCount} messages`);
-  const first = entryOffset(state, command.topic, command.queueId, location.logIndex);
-  if (first === undefined) return notFound(msgId, 'it was not stored (refused or a duplicate) or was dropped');
-  const message = decodeMessageBatch(command.batch)[location.positionInEntry];
-  if (message === undefined) return notFound(msgId, 'its entry holds fewer messages');
-  const body = encodeStoredMessageBatch([
-    {
-      ...message,
-      queueOffset: first + location.positionInEntry,
-      msgId,
-      bornTimestamp: command.bornTimestampMs ?? command.storeTimestampMs,
-      storeTimestamp: command.storeTimestampMs,
-    },
-  ]);
-  return { code: ResponseCode.Success, headers: { topic: command.topic, queueId: command.queueId }, body };
+  let entry: StoredEntry;
+  try {
+    entry = await StoredEntry.read(store, location.logIndex);
+  } catch {
+    return notFound(msgId, 'its entry holds no message');
+  }
+  if (location.positionInEntry >= entry.messageCount) return notFound(msgId, `its entry holds ${entry.messageCount} messages`);
+  const send = entry.sendAt(location.positionInEntry);
+  const offset = messageOffset(state, send.topic, send.queueId, location.logIndex, location.positionInEntry);
+  if (offset === undefined) return notFound(msgId, 'it was not stored (refused or a duplicate) or was dropped');
+  const { message, bornTimestampMs, storeTimestampMs } = entry.at(location.positionInEntry);
+  const body = encodeStoredMessageBatch([{ ...message, queueOffset: offset, msgId, bornTimestamp: bornTimestampMs, storeTimestamp: storeTimestampMs }]);
+  return { code: ResponseCode.Success, headers: { topic: send.topic, queueId: send.queueId }, body };
 }
 
 /** Hands leadership to `to` and waits until this replica sees `to` lead, up to `timeoutMs`. */

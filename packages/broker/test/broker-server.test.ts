@@ -71,7 +71,8 @@ describe('BrokerServer in a three-replica group', () => {
           expect(answer.code, JSON.stringify(answer.headers)).toBe(ResponseCode.Success);
           const result = messaging.sendMessageResponseHeaders.parse(answer.headers);
           expect(result).toMatchObject({ status: 'SEND_OK', queueId, queueOffset: Math.floor(sequence / queues), durability: 'quorum-fsynced' });
-          expect(parseMessageId(result.msgIds[0] as string)).toEqual({ brokerName: 'broker-a', logIndex: result.logIndex, positionInEntry: 0 });
+          // Sends of one turn share an entry: the id names the entry and the message's place in it.
+          expect(parseMessageId(result.msgIds[0] as string)).toMatchObject({ brokerName: 'broker-a', logIndex: result.logIndex });
           sent[sequence] = { queueId, queueOffset: result.queueOffset, msgIds: result.msgIds, body };
         }
       }),
@@ -274,6 +275,51 @@ describe('BrokerServer in a three-replica group', () => {
     socket.send(Buffer.from([0xc1, 0xc1, 0xc1]));
     expect(await closed).toBe(1007);
     expect(leader.server.stats.framesMalformed).toBe(before + 1);
+  });
+});
+
+describe('BrokerServer coalescing the sends of one turn', () => {
+  let group: BrokerGroup;
+
+  beforeAll(async () => {
+    group = await BrokerGroup.start({ autoCreateTopic: true });
+  });
+
+  afterAll(async () => {
+    await group.stop();
+  });
+
+  it('stores the sends of one read in one entry, each with its own offset, id and place', async () => {
+    const leader = await group.waitForLeader();
+    const name = 'coalesced';
+    const created = await request(leader, RequestCode.UpdateAndCreateTopic, { topic: name, readQueues: 2, writeQueues: 2, perm: 6 });
+    expect(created.code).toBe(ResponseCode.Success);
+    // Issued in one turn: the client sends them as one socket message.
+    const answers = await Promise.all(
+      [0, 1, 0, 1, 0].map((queueId, sequence) => request(leader, RequestCode.SendMessage, sendHeaders(queueId, sequence, 'producer-3', name), batch({ body: text(`c${sequence}`) }))),
+    );
+    const results = answers.map((answer) => {
+      expect(answer.code, JSON.stringify(answer.headers)).toBe(ResponseCode.Success);
+      return messaging.sendMessageResponseHeaders.parse(answer.headers);
+    });
+    expect(new Set(results.map((result) => result.logIndex)).size).toBe(1);
+    expect(results.map((result) => parseMessageId(result.msgIds[0] as string)?.positionInEntry)).toEqual([0, 1, 2, 3, 4]);
+    expect(results.map((result) => [result.queueId, result.queueOffset])).toEqual([
+      [0, 0],
+      [1, 0],
+      [0, 1],
+      [1, 1],
+      [0, 2],
+    ]);
+    const pulled = await request(leader, RequestCode.PullMessage, { consumerGroup: 'group-c', topic: name, queueId: 0, queueOffset: 0, maxMessages: 32, suspendTimeoutMs: 0 });
+    const messages = decodeStoredMessageBatch(pulled.body);
+    expect(messages.map((message) => new TextDecoder().decode(message.body))).toEqual(['c0', 'c2', 'c4']);
+    expect(messages.map((message) => message.msgId)).toEqual([results[0]?.msgIds[0], results[2]?.msgIds[0], results[4]?.msgIds[0]]);
+    const byId = await request(leader, RequestCode.QueryMessageById, { msgId: results[3]?.msgIds[0] });
+    expect(byId.code, JSON.stringify(byId.headers)).toBe(ResponseCode.Success);
+    expect(byId.headers).toEqual({ topic: name, queueId: 1 });
+    const [found] = decodeStoredMessageBatch(byId.body);
+    expect([new TextDecoder().decode(found?.body), found?.queueOffset]).toEqual(['c3', 1]);
   });
 });
 

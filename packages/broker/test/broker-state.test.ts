@@ -2,7 +2,7 @@ import type { Entry } from '@raftmq/commitlog';
 import { EntryType } from '@raftmq/raft';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BrokerState, encodeCommand, type LogCommand } from '../src/index.js';
+import { BrokerState, encodeCommand, type LogCommand, type SendPart } from '../src/index.js';
 import { producerWindowSendsMax } from '../src/state/producer-sessions.js';
 
 /** A log of commands, indexes from `first`. */
@@ -126,5 +126,47 @@ describe('BrokerState', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('BrokerState with coalesced sends', () => {
+  const part = (queueId: number, producerId = '', sequence = 0, messageCount = 1, name = 'orders'): SendPart => ({ topic: name, queueId, producerId, sequence, messageCount, batch: new Uint8Array([9]) });
+  const sends = (...parts: SendPart[]): LogCommand => ({ kind: 'sends', storeTimestampMs: 1_700_000_000_000, parts });
+
+  it('places each send of an entry after the one before it, and answers each with its own outcome', () => {
+    const state = applied([topic(), sends(part(0, 'p', 0, 2), part(1, 'p', 1), part(0, 'p', 2, 3))]);
+    expect(state.queueRange('orders', 0)).toEqual({ minOffset: 0, maxOffset: 5 });
+    expect(state.position('orders', 0, 1)).toEqual({ logIndex: 2, positionInEntry: 1 });
+    expect(state.position('orders', 0, 2)).toEqual({ logIndex: 2, positionInEntry: 3 });
+    expect(state.position('orders', 1, 0)).toEqual({ logIndex: 2, positionInEntry: 2 });
+    const outcomes = state.takeOutcomes(2);
+    expect(outcomes?.map((each) => [each.queueId, each.queueOffset, each.firstPosition, each.messageCount])).toEqual([
+      [0, 0, 0, 2],
+      [1, 0, 2, 1],
+      [0, 2, 3, 3],
+    ]);
+    expect(state.takeOutcomes(2)).toBeUndefined();
+  });
+
+  it('stores a send retried within the same entry once, the retry answered with the first outcome', () => {
+    const state = applied([topic(), sends(part(0, 'p', 7), part(0, 'p', 7))]);
+    expect(state.queueRange('orders', 0).maxOffset).toBe(1);
+    const [first, retry] = state.takeOutcomes(2) ?? [];
+    expect(retry).toEqual({ ...first, duplicate: true });
+  });
+
+  it('refuses one send of an entry without disturbing the others', () => {
+    const state = applied([topic(), sends(part(0), part(0, '', 0, 1, 'missing'), part(9), part(1))]);
+    expect(state.takeOutcomes(2)?.map((each) => each.status)).toEqual(['SEND_OK', 'TOPIC_NOT_EXIST', 'QUEUE_NOT_EXIST', 'SEND_OK']);
+    expect(state.position('orders', 1, 0)).toEqual({ logIndex: 2, positionInEntry: 3 });
+  });
+
+  it('keeps the places of coalesced sends across a snapshot, and a retry after it still answers DUPLICATE with them', () => {
+    const state = applied([topic(), sends(part(0, 'p', 0), part(0, 'p', 1, 2))]);
+    const restored = new BrokerState();
+    restored.restore({ meta: { index: 2, term: 1, membership: { voters: [], learners: [] } }, data: state.snapshot() });
+    expect(restored.position('orders', 0, 2)).toEqual({ logIndex: 2, positionInEntry: 2 });
+    restored.apply(entries([sends(part(0, 'p', 1, 2))], 3));
+    expect(restored.takeOutcome(3)).toMatchObject({ duplicate: true, logIndex: 2, firstPosition: 1, queueOffset: 1 });
   });
 });

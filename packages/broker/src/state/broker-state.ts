@@ -2,12 +2,12 @@ import { Decoder, Encoder } from '@msgpack/msgpack';
 import type { Entry, Snapshot } from '@raftmq/commitlog';
 import { EntryType, type StateMachine } from '@raftmq/raft';
 import { ConsumeQueue, type MessagePosition } from './consume-queue.js';
-import { decodeCommand, type LogCommand, type OffsetCommand, type SendCommand, type TopicCommand } from './log-command.js';
+import { decodeCommand, type LogCommand, type OffsetCommand, type SendPart, type TopicCommand } from './log-command.js';
 import { ProducerSessions, type SendOutcome } from './producer-sessions.js';
 
 /** Idempotent producers remembered at once (each with its last producerWindowSendsMax sends); the least recently seen is forgotten first. */
 export const producerSessionsMaxDefault = 10_000;
-/** Outcomes of recent sends kept for the requests waiting on them, by log index. */
+/** Entries whose sends' outcomes are kept for the requests waiting on them. */
 const recentOutcomesMax = 65_536;
 
 export interface TopicConfig {
@@ -44,7 +44,8 @@ export class BrokerState implements StateMachine {
   private readonly queues = new Map<string, ConsumeQueue>();
   private readonly offsets = new Map<string, Map<string, number>>();
   private readonly producers: ProducerSessions;
-  private readonly outcomes = new Map<number, SendOutcome | DuplicateOutcome>();
+  /** By log index: the outcome of each send the entry holds, in order. */
+  private readonly outcomes = new Map<number, (SendOutcome | DuplicateOutcome)[]>();
 
   constructor(options: { readonly producerSessionsMax?: number } = {}) {
     this.producers = new ProducerSessions(options.producerSessionsMax ?? producerSessionsMaxDefault);
@@ -136,11 +137,16 @@ export class BrokerState implements StateMachine {
     return [...this.offsets.keys()];
   }
 
-  /** What the send committed at `logIndex` produced; taken once by the request that waits for it. */
+  /** What the first (or only) send committed at `logIndex` produced; taken once. */
   takeOutcome(logIndex: number): SendOutcome | DuplicateOutcome | undefined {
-    const outcome = this.outcomes.get(logIndex);
+    return this.takeOutcomes(logIndex)?.[0];
+  }
+
+  /** What each send committed at `logIndex` produced, in entry order; taken once, by whoever proposed the entry. */
+  takeOutcomes(logIndex: number): readonly (SendOutcome | DuplicateOutcome)[] | undefined {
+    const outcomes = this.outcomes.get(logIndex);
     this.outcomes.delete(logIndex);
-    return outcome;
+    return outcomes;
   }
 
   /** The log was compacted below `firstLogIndex`: messages held before it can no longer be read. */
@@ -152,8 +158,18 @@ export class BrokerState implements StateMachine {
 
   private applyCommand(logIndex: number, command: LogCommand): void {
     switch (command.kind) {
+      case 'sends': {
+        const outcomes: (SendOutcome | DuplicateOutcome)[] = [];
+        let position = 0;
+        for (const part of command.parts) {
+          outcomes.push(this.applySend(logIndex, part, position));
+          position += part.messageCount;
+        }
+        this.remember(logIndex, outcomes);
+        return;
+      }
       case 'send':
-        this.applySend(logIndex, command);
+        this.remember(logIndex, [this.applySend(logIndex, command, 0)]);
         return;
       case 'offset':
         this.applyOffset(command);
@@ -164,42 +180,37 @@ export class BrokerState implements StateMachine {
     }
   }
 
-  private applySend(logIndex: number, command: SendCommand): void {
-    if (command.producerId !== '') {
-      const earlier = this.producers.duplicateOf(command.producerId, command.sequence);
-      if (earlier !== undefined) {
-        if (earlier === 'too-old') {
-          this.remember(logIndex, this.refusal(command, logIndex, 'SEQUENCE_TOO_OLD'));
-          return;
-        }
-        // A retry of a committed send: the first outcome stands and no message is added twice.
-        this.remember(logIndex, { ...earlier, duplicate: true });
-        return;
-      }
+  /** One send, its first message at `firstPosition` in the entry at `logIndex`. */
+  private applySend(logIndex: number, send: SendPart, firstPosition: number): SendOutcome | DuplicateOutcome {
+    if (send.producerId !== '') {
+      const earlier = this.producers.duplicateOf(send.producerId, send.sequence);
+      if (earlier === 'too-old') return this.refusal(send, logIndex, firstPosition, 'SEQUENCE_TOO_OLD');
+      // A retry of a committed send: the first outcome stands and no message is added twice.
+      if (earlier !== undefined) return { ...earlier, duplicate: true };
     }
-    const outcome = this.appendToQueue(logIndex, command);
+    const outcome = this.appendToQueue(logIndex, send, firstPosition);
     // Only what was stored is remembered: a send refused for a missing topic may be retried once the topic exists.
-    if (command.producerId !== '' && outcome.status === 'SEND_OK') this.producers.record(command.producerId, command.sequence, outcome);
-    this.remember(logIndex, outcome);
+    if (send.producerId !== '' && outcome.status === 'SEND_OK') this.producers.record(send.producerId, send.sequence, outcome);
+    return outcome;
   }
 
-  private appendToQueue(logIndex: number, command: SendCommand): SendOutcome {
-    const topic = this.topics.get(command.topic);
-    if (topic === undefined) return this.refusal(command, logIndex, 'TOPIC_NOT_EXIST');
-    if ((topic.perm & permWrite) === 0) return this.refusal(command, logIndex, 'NOT_WRITABLE');
-    if (command.queueId >= topic.writeQueues) return this.refusal(command, logIndex, 'QUEUE_NOT_EXIST');
-    const key = queueKey(command.topic, command.queueId);
+  private appendToQueue(logIndex: number, send: SendPart, firstPosition: number): SendOutcome {
+    const topic = this.topics.get(send.topic);
+    if (topic === undefined) return this.refusal(send, logIndex, firstPosition, 'TOPIC_NOT_EXIST');
+    if ((topic.perm & permWrite) === 0) return this.refusal(send, logIndex, firstPosition, 'NOT_WRITABLE');
+    if (send.queueId >= topic.writeQueues) return this.refusal(send, logIndex, firstPosition, 'QUEUE_NOT_EXIST');
+    const key = queueKey(send.topic, send.queueId);
     let queue = this.queues.get(key);
     if (queue === undefined) {
       queue = new ConsumeQueue();
       this.queues.set(key, queue);
     }
-    const queueOffset = queue.append(logIndex, command.messageCount);
-    return { status: 'SEND_OK', topic: command.topic, queueId: command.queueId, queueOffset, logIndex, messageCount: command.messageCount };
+    const queueOffset = queue.append(logIndex, send.messageCount, firstPosition);
+    return { status: 'SEND_OK', topic: send.topic, queueId: send.queueId, queueOffset, logIndex, firstPosition, messageCount: send.messageCount };
   }
 
-  private refusal(command: SendCommand, logIndex: number, status: SendOutcome['status']): SendOutcome {
-    return { status, topic: command.topic, queueId: command.queueId, queueOffset: -1, logIndex, messageCount: command.messageCount };
+  private refusal(send: SendPart, logIndex: number, firstPosition: number, status: SendOutcome['status']): SendOutcome {
+    return { status, topic: send.topic, queueId: send.queueId, queueOffset: -1, logIndex, firstPosition, messageCount: send.messageCount };
   }
 
   private applyOffset(command: OffsetCommand): void {
@@ -216,8 +227,8 @@ export class BrokerState implements StateMachine {
     this.topicsVersion++;
   }
 
-  private remember(logIndex: number, outcome: SendOutcome | DuplicateOutcome): void {
-    this.outcomes.set(logIndex, outcome);
+  private remember(logIndex: number, outcomes: (SendOutcome | DuplicateOutcome)[]): void {
+    this.outcomes.set(logIndex, outcomes);
     if (this.outcomes.size > recentOutcomesMax) this.outcomes.delete(this.outcomes.keys().next().value as number);
   }
 }

@@ -28,11 +28,11 @@ export class ConsumeQueue {
     return this.minOffset + this.length;
   }
 
-  /** Appends `count` messages of one entry; returns the offset of the first. */
-  append(logIndex: number, count: number): number {
+  /** Appends `count` messages of one entry, the first at `firstPosition` in it; returns the queue offset of the first. */
+  append(logIndex: number, count: number, firstPosition = 0): number {
     const first = this.maxOffset;
     this.reserve(this.length + count);
-    for (let position = 0; position < count; position++) {
+    for (let position = firstPosition; position < firstPosition + count; position++) {
       this.logIndexes[this.length] = logIndex;
       this.positions[this.length] = position;
       this.length++;

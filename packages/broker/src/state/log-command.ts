@@ -1,5 +1,6 @@
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { z } from 'zod';
+import { decodeSends, encodeSends, sendsTag, type SendsCommand } from './sends-codec.js';
 
 /**
  * What the broker writes into its group's Raft log: every change of broker
@@ -8,9 +9,11 @@ import { z } from 'zod';
  *
  * A send stores the client's encoded message batch verbatim: the leader
  * never re-encodes a message, and the state machine only needs the count to
- * assign queue offsets.
+ * assign queue offsets. The leader writes the sends of one turn as one
+ * 'sends' entry (sends-codec.ts); a lone 'send' is the older form, still read.
  */
-export type LogCommand = SendCommand | OffsetCommand | TopicCommand;
+export type LogCommand = SendsCommand | SendCommand | OffsetCommand | TopicCommand;
+export type { SendPart, SendsCommand } from './sends-codec.js';
 
 export interface SendCommand {
   readonly kind: 'send';
@@ -64,6 +67,8 @@ const decoder = new Decoder();
 
 export function encodeCommand(command: LogCommand): Uint8Array {
   switch (command.kind) {
+    case 'sends':
+      return encodeSends(command);
     case 'send':
       return encoder.encode(
         command.bornTimestampMs === undefined
@@ -79,6 +84,7 @@ export function encodeCommand(command: LogCommand): Uint8Array {
 
 /** The command an entry holds, or a string saying why it holds none. */
 export function decodeCommand(data: Uint8Array): LogCommand | string {
+  if (data[0] === sendsTag) return decodeSends(data);
   let value: unknown;
   try {
     value = decoder.decode(data);

@@ -6,6 +6,8 @@ export interface SendOutcome {
   /** The offset of the batch's first message; -1 when it was refused. */
   readonly queueOffset: number;
   readonly logIndex: number;
+  /** Where the send's first message is in its entry (several sends may share one). */
+  readonly firstPosition: number;
   readonly messageCount: number;
 }
 
@@ -74,6 +76,10 @@ export class ProducerSessions {
 
   restore(entries: readonly [string, number, [number, SendOutcome][]][]): void {
     this.sessions.clear();
-    for (const [producerId, forgottenThrough, recent] of entries) this.sessions.set(producerId, { recent: new Map(recent), forgottenThrough });
+    for (const [producerId, forgottenThrough, recent] of entries) {
+      // Snapshots from before sends shared entries carry no firstPosition: each send had its entry to itself.
+      const outcomes = recent.map(([sequence, outcome]): [number, SendOutcome] => [sequence, { ...outcome, firstPosition: outcome.firstPosition ?? 0 }]);
+      this.sessions.set(producerId, { recent: new Map(outcomes), forgottenThrough });
+    }
   }
 }

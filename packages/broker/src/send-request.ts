@@ -1,0 +1,126 @@
+import { BadRequestError, ResponseCode, decodeMessageBatch, messaging, parseHeaders, type Frame } from '@raftmq/protocol';
+import type { RaftNode } from '@raftmq/raft';
+import type { Logger } from '@raftmq/ledger';
+import { messageId } from './message-id.js';
+import { Refusal, permRead, permWrite, requireLeader, type Reply } from './refusal.js';
+import { SendCoalescer } from './send-coalescer.js';
+import type { BrokerState } from './state/broker-state.js';
+import { encodeCommand } from './state/log-command.js';
+
+/** Queues a topic created by a send gets (RocketMQ's defaultTopicQueueNums). */
+export const autoCreateTopicQueuesDefault = 8;
+
+export interface SendRequestOptions {
+  readonly node: RaftNode;
+  readonly state: BrokerState;
+  readonly brokerName: string;
+  readonly logger: Logger;
+  readonly autoCreateTopic?: boolean;
+  readonly autoCreateTopicQueues?: number;
+  readonly durability?: 'quorum-fsynced' | 'quorum-written';
+}
+
+export interface SendCounters {
+  sends: number;
+  duplicates: number;
+}
+
+/**
+ * SendMessage and SendBatchMessage: checked whole before anything reaches
+ * the log, proposed with the other sends of the turn as one entry, answered
+ * after commit with the send's own result.
+ */
+export class SendRequests {
+  private readonly roundRobin = new Map<string, number>();
+  private readonly creatingTopics = new Map<string, Promise<void>>();
+  private readonly coalescer: SendCoalescer;
+
+  constructor(
+    private readonly options: SendRequestOptions,
+    private readonly counters: SendCounters,
+  ) {
+    this.coalescer = new SendCoalescer(options.node, options.state);
+  }
+
+  async handle(frame: Frame, reply: Reply, batchMessagesMax: number | undefined): Promise<void> {
+    const request = parseHeaders(messaging.sendMessageRequestHeaders, frame.headers);
+    // The body is checked whole before anything reaches the log.
+    const messages = decodeMessageBatch(frame.body, batchMessagesMax === undefined ? undefined : { batchMessagesMax });
+    const body = frame.body as Uint8Array;
+    const { state, node, brokerName } = this.options;
+    requireLeader(node);
+    let topic = state.topic(request.topic);
+    if (topic === undefined && this.options.autoCreateTopic === true) {
+      await this.createTopic(request.topic);
+      topic = state.topic(request.topic);
+    }
+    if (topic === undefined) throw new Refusal(ResponseCode.TopicNotExist, `topic ${request.topic} does not exist in broker group ${brokerName}`);
+    if ((topic.perm & permWrite) === 0) throw new Refusal(ResponseCode.ServiceNotAvailable, `topic ${request.topic} is not writable (perm ${topic.perm})`);
+    if (topic.writeQueues === 0) throw new Refusal(ResponseCode.ServiceNotAvailable, `topic ${request.topic} has no write queues`);
+    let queueId = request.queueId;
+    if (queueId === -1) {
+      const next = this.roundRobin.get(request.topic) ?? 0;
+      this.roundRobin.set(request.topic, next + 1);
+      queueId = next % topic.writeQueues;
+    } else if (queueId >= topic.writeQueues) {
+      throw new BadRequestError('headers.queueId', `${queueId} is not a write queue of ${request.topic} (it has ${topic.writeQueues})`);
+    }
+    const { outcome, term } = await this.coalescer.add({
+      topic: request.topic,
+      queueId,
+      producerId: request.producerId,
+      sequence: request.sequence,
+      bornTimestampMs: request.bornTimestamp,
+      messageCount: messages.length,
+      batch: body,
+    });
+    if (outcome === undefined) {
+      // Committed, but its outcome is no longer known here (a snapshot was installed meanwhile): a retry with the same sequence answers DUPLICATE.
+      throw new Refusal(ResponseCode.OutcomeUnknown, `the send committed but its outcome was lost; retry with the same sequence`);
+    }
+    switch (outcome.status) {
+      case 'SEND_OK':
+        break;
+      case 'TOPIC_NOT_EXIST':
+        throw new Refusal(ResponseCode.TopicNotExist, `topic ${request.topic} does not exist in broker group ${brokerName}`);
+      case 'QUEUE_NOT_EXIST':
+        throw new BadRequestError('headers.queueId', `${queueId} is not a write queue of ${request.topic}`);
+      case 'NOT_WRITABLE':
+        throw new Refusal(ResponseCode.ServiceNotAvailable, `topic ${request.topic} is not writable`);
+      case 'SEQUENCE_TOO_OLD':
+        throw new Refusal(ResponseCode.LimitExceeded, `sequence ${request.sequence} of ${request.producerId} is older than the sends the broker remembers; it cannot tell whether it was stored`, {
+          field: 'headers.sequence',
+          limit: 'producerWindowSendsMax',
+        });
+    }
+    const duplicate = 'duplicate' in outcome && outcome.duplicate;
+    if (duplicate) this.counters.duplicates++;
+    else this.counters.sends++;
+    const msgIds = new Array<string>(outcome.messageCount);
+    for (let position = 0; position < outcome.messageCount; position++) msgIds[position] = messageId(brokerName, outcome.logIndex, outcome.firstPosition + position);
+    reply(ResponseCode.Success, {
+      status: duplicate ? 'DUPLICATE' : 'SEND_OK',
+      msgIds,
+      queueId: outcome.queueId,
+      queueOffset: outcome.queueOffset,
+      logIndex: outcome.logIndex,
+      term,
+      durability: this.options.durability ?? 'quorum-fsynced',
+    });
+  }
+
+  /** Proposes a topic with the default queues; concurrent sends to the same missing topic share one proposal. */
+  private createTopic(topic: string): Promise<void> {
+    let creating = this.creatingTopics.get(topic);
+    if (creating === undefined) {
+      const queues = this.options.autoCreateTopicQueues ?? autoCreateTopicQueuesDefault;
+      creating = this.options.node
+        .propose([encodeCommand({ kind: 'topic', topic, readQueues: queues, writeQueues: queues, perm: permRead | permWrite })])
+        .then(() => undefined)
+        .finally(() => this.creatingTopics.delete(topic));
+      this.creatingTopics.set(topic, creating);
+      this.options.logger.info({ topic, queues }, 'creating a topic on its first send');
+    }
+    return creating;
+  }
+}
