@@ -252,7 +252,8 @@ export class Producer {
     let redirects = 0;
     let avoid: string | undefined;
     let delayMs = retryDelayMsMin;
-    let lastProblem: unknown = new Error('no attempt was made');
+    // Not an Error: capturing a stack on every send would cost more than the send's own encoding.
+    let lastProblem: unknown = 'no attempt was made';
 
     const giveUp = (why: string): ClientError => {
       const message = `send of ${topic} (sequence ${sequence}) ${why}: ${lastProblem instanceof Error ? lastProblem.message : String(lastProblem)}`;
