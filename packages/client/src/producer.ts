@@ -17,6 +17,7 @@ import {
 import { BrokerConnections, brokerError, checkOption, connectTimeoutMsDefault, delay, headerText, responseName } from './connections.js';
 import { ClientError, ClientLimitError, ClientStateError, NoRouteError, SendFailedError, SendOutcomeUnknownError } from './errors.js';
 import { RouteTable, routePollIntervalMsDefault, type NameServers } from './routes.js';
+import { SendBatcher } from './send-batcher.js';
 
 /**
  * Sends one producer may have in flight at once. Kept below the broker's
@@ -90,6 +91,13 @@ export interface ProducerOptions {
   readonly attemptTimeoutMs?: number;
   readonly connectTimeoutMs?: number;
   readonly routePollIntervalMs?: number;
+  /**
+   * RocketMQ 5's autoBatch: sends issued in the same turn of the event loop
+   * to the same topic, with no queue chosen, leave as one batch request (one
+   * sequence, one stored entry); each still gets its own message id and queue
+   * offset. A lone send leaves at once, as without it. Default false.
+   */
+  readonly autoBatch?: boolean;
 }
 
 type Pick = (route: TopicRoute, avoid: string | undefined) => MessageQueue;
@@ -120,6 +128,7 @@ export class Producer {
   private readonly retryTimes: number;
   private readonly attemptTimeoutMs: number;
   private readonly producerGroup: string | undefined;
+  private readonly batcher: SendBatcher<SendResult> | null;
 
   constructor(options: ProducerOptions) {
     this.sendTimeoutMs = positiveInt('sendTimeoutMs', options.sendTimeoutMs ?? sendTimeoutMsDefault);
@@ -129,6 +138,12 @@ export class Producer {
     this.producerGroup = options.producerGroup;
     this.routes = new RouteTable(options.nameServers, options.routePollIntervalMs ?? routePollIntervalMsDefault, true);
     this.connections = new BrokerConnections(options.connectTimeoutMs ?? connectTimeoutMsDefault);
+    this.batcher =
+      options.autoBatch === true
+        ? new SendBatcher((topic, messages) =>
+            this.run(topic, messages.length === 1 ? RequestCode.SendMessage : RequestCode.SendBatchMessage, encodeMessageBatch(messages), this.picker({ topic, body: '' }, {}), this.retryTimes),
+          )
+        : null;
   }
 
   start(): void {
@@ -150,7 +165,14 @@ export class Producer {
 
   /** Sends one message; resolves once its group committed it. */
   async send(message: OutgoingMessage, options: SendOptions = {}): Promise<SendResult> {
-    const body = encodeMessageBatch([toMessage(message)]);
+    const converted = toMessage(message);
+    // Checked alone first: an illegal message fails by itself, never the batch it would have joined.
+    const body = encodeMessageBatch([converted]);
+    if (this.batcher !== null && options.queueSelector === undefined && options.queueId === undefined && options.brokerName === undefined) {
+      this.checkSendable(message.topic);
+      const { result, position } = await this.batcher.add(message.topic, converted);
+      return position === 0 && result.msgIds.length === 1 ? result : { ...result, msgId: result.msgIds[position] as string, msgIds: [result.msgIds[position] as string], queueOffset: result.queueOffset + position };
+    }
     return this.run(message.topic, RequestCode.SendMessage, body, this.picker(message, options), this.retryTimes);
   }
 
@@ -208,9 +230,13 @@ export class Producer {
     return value;
   }
 
-  private async run(topic: string, code: number, body: Uint8Array, picker: { pick: Pick; fixed: boolean }, retries: number): Promise<SendResult> {
+  private checkSendable(topic: string): void {
     if (this.state !== 'started') throw new ClientStateError(this.state === 'new' ? 'start() the producer before sending' : 'the producer was shut down');
     checkOption(namesrv.topicName, topic, 'topic');
+  }
+
+  private async run(topic: string, code: number, body: Uint8Array, picker: { pick: Pick; fixed: boolean }, retries: number): Promise<SendResult> {
+    this.checkSendable(topic);
     if (this.inFlight >= producerInFlightSendsMax) {
       throw new ClientLimitError('producerInFlightSendsMax', `${this.inFlight} sends already in flight; at most ${producerInFlightSendsMax}`);
     }

@@ -116,6 +116,26 @@ describe('Producer and SimpleConsumer', () => {
     expect(await Promise.all([0, 1, 2, 3].map((queueId) => group.maxOffset(topic, queueId)))).toEqual([0, 1, 3, 1]);
   });
 
+  it('with autoBatch, sends one batch request for the sends of a turn, each answered with its own id and offset; an illegal message fails alone', async () => {
+    const topic = 'auto';
+    const group = await cluster(topic, 2);
+    const sender = producer(group.nameServers, { autoBatch: true });
+    const tooLarge = new Uint8Array(4 * 1024 * 1024 + 1);
+    const illegal = expect(sender.send({ topic, body: tooLarge })).rejects.toThrow(/messageSizeBytesMax/);
+    const results = await Promise.all(Array.from({ length: 10 }, (_, index) => sender.send({ topic, body: `a-${index}` })));
+    await illegal;
+    expect(new Set(results.map((each) => each.logIndex)).size).toBe(1);
+    expect(new Set(results.map((each) => each.msgId)).size).toBe(10);
+    const queue = results[0]?.messageQueue.queueId as number;
+    expect(results.map((each) => [each.messageQueue.queueId, each.queueOffset, each.msgIds.length])).toEqual(results.map((_, index) => [queue, index, 1]));
+    const reader = await consumer(group.nameServers, 'auto-readers', topic);
+    const received = await receiveAll(reader, 10);
+    expect(received.map((message) => [message.msgId, new TextDecoder().decode(message.body)]).sort()).toEqual(results.map((each, index) => [each.msgId, `a-${index}`]).sort());
+    // A lone send leaves at once, alone.
+    const lone = await sender.send({ topic, body: 'lone' });
+    expect(lone.msgIds).toHaveLength(1);
+  });
+
   it('refuses a topic no group serves, and too many sends in flight, with typed errors', async () => {
     const group = await cluster('known', 1);
     const sender = producer(group.nameServers);
