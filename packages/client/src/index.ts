@@ -7,6 +7,7 @@ export {
   writeQueues,
 } from './producer.js';
 export type { MessageQueue, OutgoingMessage, ProducerOptions, QueueSelector, SendOptions, SendResult } from './producer.js';
+export { autoBatchBytesMax, autoBatchMessagesMax } from './send-batcher.js';
 export { SimpleConsumer, bufferedMessagesPerQueueMax, consumerRequestTimeoutMsDefault, pullBatchSizeDefault, receiveMessagesMax } from './simple-consumer.js';
 export type { ReceivedMessage, SimpleConsumerOptions } from './simple-consumer.js';
 export { RouteTable, deadAddressMemoryMs, routePollIntervalMsDefault } from './routes.js';
