@@ -18,7 +18,7 @@ import type { SelectiveLoss } from './selective-loss.js';
 import type { SimNode } from './sim-node.js';
 import type { SimulationStats } from './stats.js';
 import type { TraceHash } from './trace.js';
-import type { Workload } from './workload.js';
+import type { SimulatedClients } from './clients.js';
 
 /** What the injector needs from the simulation. */
 export interface FaultWorld {
@@ -29,7 +29,7 @@ export interface FaultWorld {
   /** The nemeses' own draws (which downtime, how long a leader leads), apart from the network's and the disk's. */
   readonly nemesisRandom: SeededRandom;
   readonly operator: Operator;
-  readonly workload: Workload;
+  readonly workload: SimulatedClients;
   readonly trace: TraceHash;
   readonly stats: SimulationStats;
   readonly scenario: Scenario;

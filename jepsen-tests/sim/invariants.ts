@@ -11,6 +11,12 @@ export type InvariantName =
   | 'linearizable-read'
   | 'durability'
   | 'acknowledged-values'
+  | 'broker-acknowledged-sends'
+  | 'broker-duplicate-message'
+  | 'broker-offset-conflict'
+  | 'broker-consumed-twice'
+  | 'broker-queue-order'
+  | 'broker-route'
   | 'liveness'
   | 'core-error'
   | 'driver-contract'
@@ -82,6 +88,11 @@ export class InvariantChecker {
 
   get failed(): boolean {
     return this.violation !== null;
+  }
+
+  /** The node that led `term`, as observed, if any did. */
+  leaderOfTerm(term: number): string | undefined {
+    return this.leaderByTerm.get(term);
   }
 
   violate(invariant: InvariantName, message: string): void {

@@ -1,12 +1,12 @@
 import type { Scenario } from './faults.js';
-import type { SimulationResult } from './simulation.js';
+import type { SimulationResult, SimulationWorkload } from './simulation.js';
 
 /**
  * The one command that replays a run. A seed alone stands for its own
  * scenario; a scenario that fast-check built (or shrank) travels along as JSON.
  */
-export function replayCommand(seed: number, nodes: number, scenario?: Scenario): string {
-  const command = `npm run sim -- --seed ${seed} --nodes ${nodes}`;
+export function replayCommand(seed: number, nodes: number, scenario?: Scenario, workload: SimulationWorkload = 'values'): string {
+  const command = `npm run sim -- --seed ${seed} --nodes ${nodes}${workload === 'values' ? '' : ` --workload ${workload}`}`;
   return scenario === undefined ? command : `${command} --scenario '${JSON.stringify(scenario)}'`;
 }
 
@@ -16,6 +16,6 @@ export function describeFailure(result: SimulationResult, scenarioIsCustom: bool
   const what = violation === undefined ? 'no violation' : `${violation.invariant} at ${(violation.timeUs / 1000).toFixed(3)} ms: ${violation.message}`;
   return [
     `seed ${result.seed}, ${result.nodes} nodes: ${what}`,
-    `replay: ${replayCommand(result.seed, result.nodes, scenarioIsCustom ? result.scenario : undefined)}`,
+    `replay: ${replayCommand(result.seed, result.nodes, scenarioIsCustom ? result.scenario : undefined, result.broker === undefined ? 'values' : 'broker')}`,
   ].join('\n');
 }

@@ -1,4 +1,4 @@
-import { runSimulation, type SimulationResult } from './simulation.js';
+import { runSimulation, type SimulationResult, type SimulationWorkload } from './simulation.js';
 import { emptySimulationStats, type SimulationStats } from './stats.js';
 
 /** Founding members per run: fixed, or alternating 3 and 5 by seed. */
@@ -21,6 +21,7 @@ export interface SeedRunOptions {
   readonly start: number;
   readonly count: number;
   readonly nodes: NodesChoice;
+  readonly workload?: SimulationWorkload;
   readonly onResult?: (result: SimulationResult, completed: number) => void;
 }
 
@@ -31,7 +32,7 @@ export function runSeeds(options: SeedRunOptions): SeedRunSummary {
   let totals: SimulationStats | undefined;
   for (let offset = 0; offset < options.count; offset++) {
     const seed = options.start + offset;
-    const result = runSimulation({ seed, nodes: nodesForSeed(seed, options.nodes) });
+    const result = runSimulation({ seed, nodes: nodesForSeed(seed, options.nodes), ...(options.workload === undefined ? {} : { workload: options.workload }) });
     if (!result.ok) failures.push(result);
     totals = totals === undefined ? { ...result.stats } : addStats(totals, result.stats);
     options.onResult?.(result, offset + 1);

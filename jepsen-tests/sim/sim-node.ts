@@ -16,7 +16,7 @@ import {
 import type { UnsafeSwitches } from '@raftmq/raft/testing';
 import type { InvariantChecker } from './invariants.js';
 import { SeededRandom } from './random.js';
-import { ValueStateMachine } from './state-machine.js';
+import { ValueStateMachine, type ReplicaMachine } from './state-machine.js';
 
 /** What a node needs from the world around it. */
 export interface NodeHost {
@@ -55,6 +55,14 @@ export interface SimNodeOptions {
    * consequences reach the Raft-level invariants instead.
    */
   readonly durabilityChecks?: boolean;
+  /**
+   * Entries written less than this long ago are never compacted away, as a
+   * broker keeps its CommitLog for fileReservedTime whatever was consumed.
+   * Unset: compaction follows snapshots alone.
+   */
+  readonly retentionUs?: number;
+  /** A fresh state machine for each start of the process; the value list by default. */
+  readonly createMachine?: () => ReplicaMachine;
 }
 
 export type NodeState = 'running' | 'paused' | 'down' | 'stopped';
@@ -80,7 +88,7 @@ export class SimNode {
   readonly id: string;
   readonly number: number;
   readonly store = new MemoryLog();
-  machine = new ValueStateMachine();
+  machine: ReplicaMachine = new ValueStateMachine();
   /** Bumped by each crash: events scheduled for an earlier life find a different number and do nothing. */
   incarnation = 0;
   private coreOrNull: RaftCore | null = null;
@@ -92,6 +100,10 @@ export class SimNode {
   /** Read states whose index the state machine has not reached yet. */
   private waitingReads: ReadState[] = [];
   private lastSnapshotIndex = 0;
+  /** When this process wrote each run of entries, oldest first: the ages retention goes by. */
+  private writtenAt: { lastIndex: number; timeUs: number }[] = [];
+  /** The highest index written at least retentionUs ago. */
+  private retainedThrough = 0;
   private observedRole: Role | null = null;
   private observedTerm = 0;
   private observedLeader: string | null = null;
@@ -121,13 +133,17 @@ export class SimNode {
   /** Starts (or restarts) the process from what its store holds. */
   start(): void {
     if (this.isUp || this.state === 'stopped') return;
-    this.machine = new ValueStateMachine();
+    this.machine = this.options.createMachine?.() ?? new ValueStateMachine();
     const snapshot = this.store.snapshot();
     if (snapshot !== null) {
       this.machine.restore(snapshot.data);
       this.host.checker.observeSnapshotRestore(this.id, this.machine.appliedIndex, this.machine.digest);
     }
     this.lastSnapshotIndex = this.machine.appliedIndex;
+    if (this.options.retentionUs !== undefined) {
+      this.writtenAt = [{ lastIndex: this.store.lastIndex(), timeUs: this.host.nowUs() }];
+      this.retainedThrough = this.store.firstIndex() - 1;
+    }
     this.incarnation++;
     this.outstanding = null;
     this.observedCommit = 0;
@@ -382,6 +398,7 @@ export class SimNode {
         if (truncated) store.truncateSuffixSync(first.index);
         const prevTerm = store.term(first.index - 1) ?? -1;
         store.appendSync(ready.entries);
+        if (this.options.retentionUs !== undefined) this.writtenAt.push({ lastIndex: store.lastIndex(), timeUs: this.host.nowUs() });
         checker.observeWrite(this.id, core.role === 'leader' ? core.term : null, ready.entries, truncated, prevTerm);
       } else if (core.role === 'leader') {
         checker.observeWrite(this.id, core.term, ready.entries, false, -1);
@@ -458,6 +475,24 @@ export class SimNode {
     this.waitingReads = stillWaiting;
   }
 
+  /**
+   * The highest index that may be compacted under retention: the last of the
+   * entries written at least retentionUs ago. Entries from before a restart
+   * count as written at the restart (their ages are not known); a suffix
+   * replaced after a conflict keeps the age of what it replaced, so it may
+   * leave the log that much sooner.
+   */
+  private retainedFromIndex(): number {
+    const retentionUs = this.options.retentionUs;
+    if (retentionUs === undefined) return Infinity;
+    const cutoffUs = this.host.nowUs() - retentionUs;
+    for (let written = this.writtenAt[0]; written !== undefined && written.timeUs <= cutoffUs; written = this.writtenAt[0]) {
+      this.retainedThrough = Math.max(this.retainedThrough, written.lastIndex);
+      this.writtenAt.shift();
+    }
+    return this.retainedThrough;
+  }
+
   /** Snapshots the state machine every snapshotEveryEntries applied entries and compacts the log below it. */
   private maybeSnapshot(core: RaftCore): void {
     const applied = this.machine.appliedIndex;
@@ -468,7 +503,7 @@ export class SimNode {
     if (!this.call('membershipAt', () => (membership = core.membershipAt(applied))) || membership === undefined) return;
     try {
       this.store.saveSnapshotSync({ index: applied, term, membership }, this.machine.encodeSnapshot());
-      const compactUpTo = applied - this.options.snapshotKeepEntries;
+      const compactUpTo = Math.min(applied - this.options.snapshotKeepEntries, this.retainedFromIndex());
       if (compactUpTo >= this.store.firstIndex()) this.store.compactSync(compactUpTo);
     } catch (error) {
       const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);

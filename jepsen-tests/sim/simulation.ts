@@ -4,7 +4,11 @@ import type { UnsafeSwitches } from '@raftmq/raft/testing';
 import { EventQueue } from './event-queue.js';
 import { FaultInjector } from './fault-injector.js';
 import { generateScenario, type Scenario } from './faults.js';
-import { checkAcknowledgedValues, InvariantChecker, type Violation } from './invariants.js';
+import { BrokerWorkload, type BrokerRunSummary } from './broker/broker-workload.js';
+import type { BrokerUnsafeSwitches } from './broker/broker-unsafe.js';
+import { createBrokerMachine } from './broker/broker-machine.js';
+import type { SimulatedClients } from './clients.js';
+import { InvariantChecker, type Violation } from './invariants.js';
 import { Network, nodeNumbersMax } from './network.js';
 import { Operator } from './operator.js';
 import { SeededRandom } from './random.js';
@@ -26,6 +30,8 @@ const livenessTicksMaxDefault = 1_000;
 const simulatedDurationUsMax = 30_000_000;
 /** A run that handles this many events is stopped as a failure (a message storm). */
 const eventsMax = 5_000_000;
+/** How long broker replicas keep their log whatever was consumed: RocketMQ's fileReservedTime (72 h), scaled to runs of seconds. */
+const brokerRetentionUs = 1_000_000;
 /** A client gives up on an operation after this long. */
 const requestTimeoutUs = 500_000;
 /** Trace event kinds of the simulation's own events (message kinds use their type numbers). */
@@ -45,7 +51,17 @@ export interface SimulationOptions {
   /** Receives a line for each notable event: faults, leadership, membership. */
   readonly log?: (line: string) => void;
   readonly livenessTicksMax?: number;
+  /**
+   * What runs on the replicas: 'values' (the default) is a list of unique
+   * values written and read by plain clients; 'broker' is the broker's state
+   * machine with producers, consumers and NameServers (broker/).
+   */
+  readonly workload?: SimulationWorkload;
+  /** Deliberate bugs of the simulated broker, consumers or NameServer (negative controls of broker runs). */
+  readonly brokerUnsafe?: BrokerUnsafeSwitches;
 }
+
+export type SimulationWorkload = 'values' | 'broker';
 
 export interface SimulationResult {
   readonly ok: boolean;
@@ -55,6 +71,8 @@ export interface SimulationResult {
   readonly traceHash: string;
   readonly stats: SimulationStats;
   readonly scenario: Scenario;
+  /** What the broker clients did and saw, in broker runs. */
+  readonly broker?: BrokerRunSummary;
 }
 
 /** The store of a founding member: the initial membership as entries 1..n of term 1, committed and synced. */
@@ -85,7 +103,9 @@ export class Simulation implements NodeHost {
   readonly trace = new TraceHash();
   readonly scenario: Scenario;
   readonly stats: SimulationStats;
-  readonly workload: Workload;
+  readonly workload: SimulatedClients;
+  /** The broker clients, in broker runs (the same object as `workload`). */
+  readonly broker: BrokerWorkload | null = null;
   readonly operator: Operator;
   /** Nodes that exist: up, paused or down with their disk. Wiped and removed nodes leave this map. */
   readonly nodes = new Map<string, SimNode>();
@@ -117,23 +137,29 @@ export class Simulation implements NodeHost {
     this.diskRandom = SeededRandom.forLabel(options.seed, 'disk');
     this.placementRandom = SeededRandom.forLabel(options.seed, 'placement');
     this.stats = emptySimulationStats();
-    this.workload = new Workload(
-      {
-        checker: this.checker,
-        nowUs: () => this.currentUs,
-        after: (delayUs, action) => this.after(delayUs, action),
-        nodeIds: () => [...this.nodes.keys()],
-        node: (id) => this.nodes.get(id),
-      },
-      SeededRandom.forLabel(options.seed, 'clients'),
-      {
+    const clientHost = {
+      checker: this.checker,
+      nowUs: () => this.currentUs,
+      after: (delayUs: number, action: () => void) => this.after(delayUs, action),
+      nodeIds: () => [...this.nodes.keys()],
+      node: (id: string) => this.nodes.get(id),
+    };
+    if (options.workload === 'broker') {
+      this.broker = new BrokerWorkload(
+        { ...clientHost, network: this.network, log: (line) => this.log(line) },
+        SeededRandom.forLabel(options.seed, 'clients'),
+        { scenario: this.scenario, requestTimeoutUs, unsafe: options.brokerUnsafe ?? {} },
+      );
+      this.workload = this.broker;
+    } else {
+      this.workload = new Workload(clientHost, SeededRandom.forLabel(options.seed, 'clients'), {
         clients: this.scenario.clients,
         writePermille: this.scenario.writePermille,
         thinkTimeMaxUs: this.scenario.thinkTimeMaxMs * 1000,
         batchValuesMax: this.scenario.batchValuesMax,
         requestTimeoutUs,
-      },
-    );
+      });
+    }
     this.operator = new Operator({
       nowUs: () => this.currentUs,
       after: (delayUs, action) => this.after(delayUs, action),
@@ -226,6 +252,7 @@ export class Simulation implements NodeHost {
       traceHash: this.trace.hex(),
       stats: { ...stats },
       scenario: this.scenario,
+      ...(this.broker === null ? {} : { broker: this.broker.summary() }),
     };
   }
 
@@ -248,6 +275,7 @@ export class Simulation implements NodeHost {
       backlogMessagesMax,
       unsafe: this.options.unsafe,
       durabilityChecks: this.options.durabilityChecks ?? true,
+      ...(this.broker === null ? {} : { createMachine: createBrokerMachine, retentionUs: brokerRetentionUs }),
     });
     this.nodes.set(id, node);
     return node;
@@ -314,7 +342,7 @@ export class Simulation implements NodeHost {
       if (member === undefined || member.nodeState !== 'running') return `member ${id} is not running`;
       if (member.machine.appliedIndex !== commitIndex) return `member ${id} applied ${member.machine.appliedIndex} of ${commitIndex}`;
     }
-    return null;
+    return this.workload.unsettledReason?.(leader) ?? null;
   }
 
   private checkLiveness(): void {
@@ -338,13 +366,10 @@ export class Simulation implements NodeHost {
     const core = leader?.core;
     if (core === null || core === undefined) return;
     const membership = core.membershipAt(core.commitIndex);
-    const replicas = [...membership.voters, ...membership.learners].map((id) => {
-      const node = this.nodes.get(id) as SimNode;
-      return { id, values: node.machine.values };
-    });
-    const problem = checkAcknowledgedValues(replicas, this.workload.acknowledged);
-    if (problem !== null) this.checker.violate('acknowledged-values', problem);
-    this.log(`settled: leader ${leader?.id ?? '?'} term ${core.term}, ${this.workload.acknowledged.length} values acknowledged, all ${replicas.length} members level at ${core.commitIndex}`);
+    const members = [...membership.voters, ...membership.learners].map((id) => this.nodes.get(id) as SimNode);
+    const problem = this.workload.checkEnd(members);
+    if (problem !== null) this.checker.violate(problem.invariant, problem.message);
+    this.log(`settled: leader ${leader?.id ?? '?'} term ${core.term}, ${this.workload.stats.acknowledged} writes acknowledged, all ${members.length} members level at ${core.commitIndex}`);
   }
 
   // ------------------------------------------------------------ NodeHost
@@ -389,6 +414,7 @@ export class Simulation implements NodeHost {
     this.trace.mix(node.number);
     this.trace.mix(term);
     this.roleListener?.(node, role, term);
+    this.workload.onRoleChange?.(node, role, term);
     if (role === Role.Leader) {
       this.log(`${node.id} became leader of term ${term}`);
       this.faults.onBecameLeader(node, term);

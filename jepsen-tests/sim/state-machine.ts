@@ -31,6 +31,22 @@ export function nextDigest(digest: number, entry: Entry): number {
   return hash >>> 0;
 }
 
+/**
+ * What a simulated replica applies committed entries to: the value list of
+ * the Raft-level runs, or the broker's state in broker runs. The digest is
+ * the rolling digest of every applied entry (nextDigest), carried through
+ * snapshots, so state-machine safety is checked the same way for both.
+ */
+export interface ReplicaMachine {
+  readonly appliedIndex: number;
+  readonly digest: number;
+  /** Applies the next committed entry; returns its value when it carries a client value. */
+  apply(entry: Entry): string | undefined;
+  encodeSnapshot(): Uint8Array;
+  /** Replaces the whole state with a snapshot's (taken by this or another replica). */
+  restore(data: Uint8Array): void;
+}
+
 interface SnapshotState {
   readonly index: number;
   readonly digest: number;
@@ -41,7 +57,7 @@ interface SnapshotState {
  * The replicated state machine of the simulation: the list of client values
  * in the order they were applied, as a queue's consumers would see them.
  */
-export class ValueStateMachine {
+export class ValueStateMachine implements ReplicaMachine {
   appliedIndex = 0;
   digest = 0;
   readonly values: string[] = [];

@@ -1,9 +1,10 @@
 import type { Entry } from '@raftmq/commitlog';
 import { NotLeaderError, ProposalDroppedError } from '@raftmq/raft';
-import type { InvariantChecker } from './invariants.js';
+import type { EndProblem, SimulatedClients } from './clients.js';
+import { checkAcknowledgedValues, type InvariantChecker } from './invariants.js';
 import type { SeededRandom } from './random.js';
 import type { SimNode } from './sim-node.js';
-import { encodeValue } from './state-machine.js';
+import { ValueStateMachine, encodeValue } from './state-machine.js';
 
 /** What the clients need from the simulation. */
 export interface WorkloadHost {
@@ -76,7 +77,7 @@ const backoffDelayMaxUs = 50_000;
  * with the returned term; a read must see every write acknowledged before it
  * was invoked.
  */
-export class Workload {
+export class Workload implements SimulatedClients {
   /** Acknowledged values, in acknowledgement order. */
   readonly acknowledged: string[] = [];
   /** The highest log index of an acknowledged value. */
@@ -286,5 +287,15 @@ export class Workload {
     this.stats.readsAborted++;
     read.client.believedLeader = null;
     this.finish(read.client, read.operation, 'failed');
+  }
+
+  /** Every acknowledged value is applied on every live member, exactly once, in one order. */
+  checkEnd(members: readonly SimNode[]): EndProblem | null {
+    const replicas = members.map((node) => {
+      if (!(node.machine instanceof ValueStateMachine)) throw new TypeError(`${node.id} does not run the value state machine`);
+      return { id: node.id, values: node.machine.values };
+    });
+    const problem = checkAcknowledgedValues(replicas, this.acknowledged);
+    return problem === null ? null : { invariant: 'acknowledged-values', message: problem };
   }
 }

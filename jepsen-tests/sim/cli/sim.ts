@@ -4,7 +4,7 @@ import { measureElectionTimes, type ElectionStats } from '../election-stats.js';
 import type { Scenario } from '../faults.js';
 import { describeFailure } from '../replay.js';
 import { nodesForSeed, runSeeds, type NodesChoice, type SeedRunSummary } from '../seed-runner.js';
-import { runSimulation } from '../simulation.js';
+import { runSimulation, type SimulationWorkload } from '../simulation.js';
 
 /** Failures listed in full at the end of a long run; the rest are counted. */
 const failuresListedMax = 20;
@@ -18,6 +18,7 @@ interface CliOptions {
   readonly scenario?: Scenario;
   readonly electionStats?: boolean;
   readonly trials: number;
+  readonly workload: SimulationWorkload;
 }
 
 function parseInteger(text: string): number {
@@ -39,6 +40,11 @@ function parseNodes(text: string): NodesChoice {
   throw new InvalidArgumentError('must be 3, 5 or mix');
 }
 
+function parseWorkload(text: string): SimulationWorkload {
+  if (text === 'values' || text === 'broker') return text;
+  throw new InvalidArgumentError('must be values or broker');
+}
+
 function parseScenario(text: string): Scenario {
   try {
     return JSON.parse(text) as Scenario;
@@ -48,13 +54,14 @@ function parseScenario(text: string): Scenario {
 }
 
 /** Replays one seed with every notable event printed. */
-function replayOne(seed: number, nodes: number, scenario: Scenario | undefined): number {
+function replayOne(seed: number, nodes: number, scenario: Scenario | undefined, workload: SimulationWorkload): number {
   const startedMs = performance.now();
-  const result = runSimulation({ seed, nodes, ...(scenario === undefined ? {} : { scenario }), log: (line) => console.log(line) });
+  const result = runSimulation({ seed, nodes, workload, ...(scenario === undefined ? {} : { scenario }), log: (line) => console.log(line) });
   const elapsedMs = performance.now() - startedMs;
   console.log('');
   console.log(`scenario: ${JSON.stringify(result.scenario)}`);
   console.log(`stats: ${JSON.stringify(result.stats)}`);
+  if (result.broker !== undefined) console.log(`broker: ${JSON.stringify(result.broker)}`);
   console.log(`trace hash ${result.traceHash}, ${elapsedMs.toFixed(1)} ms wall time`);
   if (result.ok) {
     console.log(`seed ${seed}, ${nodes} nodes: ok`);
@@ -91,7 +98,7 @@ function printSummary(summary: SeedRunSummary): void {
   if (summary.failures.length > failuresListedMax) console.log(`... and ${summary.failures.length - failuresListedMax} more`);
 }
 
-function runMany(start: number, count: number, nodes: NodesChoice): number {
+function runMany(start: number, count: number, nodes: NodesChoice, workload: SimulationWorkload): number {
   const bar = new SingleBar(
     { format: 'sim |{bar}| {value}/{total} seeds | {rate} seeds/s | {failed} failed | eta {eta_formatted}', hideCursor: true },
     Presets.shades_classic,
@@ -103,6 +110,7 @@ function runMany(start: number, count: number, nodes: NodesChoice): number {
     start,
     count,
     nodes,
+    workload,
     onResult: (result, completed) => {
       if (!result.ok) failed++;
       const rate = (completed / ((performance.now() - startedMs) / 1000)).toFixed(1);
@@ -160,6 +168,7 @@ const program = new Command()
   .option('--seed <seed>', 'replay one seed, printing every notable event', parseInteger)
   .addOption(new Option('--nodes <count>', 'founding members: 3, 5, or mix (alternate by seed)').argParser(parseNodes))
   .option('--scenario <json>', 'with --seed: run this scenario (as printed by a failing property test) instead of the seed\'s own', parseScenario)
+  .addOption(new Option('--workload <kind>', 'values: the Raft-level value list; broker: the broker state machine with producers, consumers and NameServers').argParser(parseWorkload).default('values'))
   .option('--election-stats', 'measure the time from a leader crash to a new leader')
   .option('--trials <count>', 'trials for --election-stats', parsePositive, electionTrialsDefault)
   .action((options: CliOptions) => {
@@ -168,9 +177,9 @@ const program = new Command()
       const nodes = options.nodes === 5 ? 5 : 3;
       exitCode = electionStats(options.trials, nodes);
     } else if (options.seed !== undefined) {
-      exitCode = replayOne(options.seed, nodesForSeed(options.seed, options.nodes ?? 3), options.scenario);
+      exitCode = replayOne(options.seed, nodesForSeed(options.seed, options.nodes ?? 3), options.scenario, options.workload);
     } else {
-      exitCode = runMany(options.start, options.seeds ?? 100, options.nodes ?? 'mix');
+      exitCode = runMany(options.start, options.seeds ?? 100, options.nodes ?? 'mix', options.workload);
     }
     process.exitCode = exitCode;
   });

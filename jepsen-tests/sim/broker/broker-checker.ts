@@ -1,0 +1,224 @@
+import type { EndProblem } from '../clients.js';
+import type { InvariantChecker } from '../invariants.js';
+import type { SimNode } from '../sim-node.js';
+import { brokerMachineOf } from './broker-machine.js';
+import { parseIdentity } from './message-identity.js';
+import { readMessage } from './replica-requests.js';
+
+/** An acknowledged send: where the broker said its messages are. */
+export interface AcknowledgedSend {
+  readonly producerId: string;
+  readonly sequence: number;
+  readonly topic: string;
+  readonly queueId: number;
+  readonly queueOffset: number;
+  readonly logIndex: number;
+  readonly identities: readonly string[];
+}
+
+interface StoredFact {
+  readonly identity: string;
+  /** Who saw it first, for the report. */
+  readonly source: string;
+}
+
+interface GroupQueue {
+  /** The highest offset whose commit through the log was acknowledged to the group's consumer. */
+  acknowledgedCommit: number;
+  /** The session consuming the queue now, and the offset it must process next. */
+  session: number;
+  nextOffset: number;
+  /** Offsets processed by earlier sessions, up to this: re-processing below it is a redelivery. */
+  processedThrough: number;
+}
+
+function queueKey(topic: string, queueId: number): string {
+  return `${topic}:${queueId}`;
+}
+
+function offsetKey(topic: string, queueId: number, offset: number): string {
+  return `${topic}:${queueId}:${offset}`;
+}
+
+/**
+ * The broker checks, fed with every observation of a run: each message a
+ * replica applies, each acknowledgement, each message a consumer processes.
+ * The per-step checks run as the observations come, the rest at the end.
+ */
+export class BrokerChecker {
+  /** (topic, queue, offset) → the message first seen there, over every replica and the whole run. */
+  private readonly stored = new Map<string, StoredFact>();
+  /** Message identity → the (topic, queue, offset) it was first seen at. */
+  private readonly placeOfIdentity = new Map<string, string>();
+  private readonly acknowledged: AcknowledgedSend[] = [];
+  /** Producer and queue → the offset of its last acknowledged send there. */
+  private readonly lastAcknowledgedOffset = new Map<string, number>();
+  private readonly groupQueues = new Map<string, GroupQueue>();
+  /** Queue → the highest offset any consumer processed. */
+  private readonly consumedOffsetMax = new Map<string, { topic: string; queueId: number; offset: number }>();
+  redeliveries = 0;
+  /** Acknowledged messages the end check read back from a live member's queue and log (the rest were compacted away). */
+  messagesReadBack = 0;
+
+  constructor(private readonly checker: InvariantChecker) {}
+
+  get acknowledgedSends(): readonly AcknowledgedSend[] {
+    return this.acknowledged;
+  }
+
+  /** A message seen at a queue offset: applied by a replica, acknowledged to a producer, or pulled by a consumer. */
+  observeStored(topic: string, queueId: number, offset: number, identity: string, source: string): void {
+    const key = offsetKey(topic, queueId, offset);
+    const known = this.stored.get(key);
+    if (known === undefined) {
+      this.stored.set(key, { identity, source });
+      const place = this.placeOfIdentity.get(identity);
+      if (place === undefined) this.placeOfIdentity.set(identity, key);
+      else this.checker.violate('broker-duplicate-message', `message ${identity} is stored at ${place} and again at ${key} (${source})`);
+    } else if (known.identity !== identity) {
+      this.checker.violate('broker-offset-conflict', `offset ${key} holds ${known.identity} (${known.source}) and ${identity} (${source})`);
+    }
+  }
+
+  /** A send acknowledged to its producer; a producer sends one at a time, so its acknowledged offsets in one queue only grow. */
+  observeAcknowledged(send: AcknowledgedSend): void {
+    this.acknowledged.push(send);
+    send.identities.forEach((identity, position) => this.observeStored(send.topic, send.queueId, send.queueOffset + position, identity, `acknowledged to ${send.producerId}`));
+    const key = `${send.producerId}@${queueKey(send.topic, send.queueId)}`;
+    const last = this.lastAcknowledgedOffset.get(key);
+    if (last !== undefined && send.queueOffset <= last) {
+      this.checker.violate('broker-queue-order', `${send.producerId}'s send ${send.sequence} was acknowledged at offset ${send.queueOffset} of ${queueKey(send.topic, send.queueId)}, not after its previous send's ${last}`);
+    }
+    this.lastAcknowledgedOffset.set(key, send.queueOffset);
+  }
+
+  private groupQueue(group: string, topic: string, queueId: number): GroupQueue {
+    const key = `${group}@${queueKey(topic, queueId)}`;
+    let state = this.groupQueues.get(key);
+    if (state === undefined) {
+      state = { acknowledgedCommit: 0, session: 0, nextOffset: 0, processedThrough: 0 };
+      this.groupQueues.set(key, state);
+    }
+    return state;
+  }
+
+  /**
+   * A consumer (re)started at `offset`, the group's committed offset it read
+   * linearizably: it must not be below a commit already acknowledged, or the
+   * group consumes those messages twice.
+   */
+  sessionStarted(group: string, topic: string, queueId: number, session: number, offset: number): void {
+    const state = this.groupQueue(group, topic, queueId);
+    if (offset < state.acknowledgedCommit) {
+      this.checker.violate('broker-consumed-twice', `${group} resumed ${queueKey(topic, queueId)} at offset ${offset}, below its acknowledged commit ${state.acknowledgedCommit}`);
+    }
+    state.session = session;
+    state.nextOffset = offset;
+  }
+
+  commitAcknowledged(group: string, topic: string, queueId: number, offset: number): void {
+    const state = this.groupQueue(group, topic, queueId);
+    state.acknowledgedCommit = Math.max(state.acknowledgedCommit, offset);
+  }
+
+  /** The consumer moved past offsets the queue no longer holds (the log was compacted under them). */
+  offsetsSkipped(group: string, topic: string, queueId: number, session: number, to: number): void {
+    const state = this.groupQueue(group, topic, queueId);
+    if (session === state.session && to > state.nextOffset) state.nextOffset = to;
+  }
+
+  /** A consumer processed the message at `offset`: within a session, offsets come one after another, each once. */
+  observeConsumed(group: string, topic: string, queueId: number, session: number, offset: number, identity: string, source: string): void {
+    this.observeStored(topic, queueId, offset, identity, source);
+    const state = this.groupQueue(group, topic, queueId);
+    if (session !== state.session) return;
+    if (offset !== state.nextOffset) {
+      this.checker.violate('broker-consumed-twice', `${group}'s consumer of ${queueKey(topic, queueId)} processed offset ${offset} where it expected ${state.nextOffset} (${source})`);
+      return;
+    }
+    if (offset < state.processedThrough) this.redeliveries++;
+    state.nextOffset = offset + 1;
+    state.processedThrough = Math.max(state.processedThrough, offset + 1);
+    const queue = queueKey(topic, queueId);
+    const highest = this.consumedOffsetMax.get(queue);
+    if (highest === undefined || offset > highest.offset) this.consumedOffsetMax.set(queue, { topic, queueId, offset });
+  }
+
+  /**
+   * At the end, on every live member (all level with the commit index):
+   * each acknowledged send sits at its acknowledged offsets, pointing at its
+   * log entry, which holds its messages; no consumer saw an offset the queue
+   * never reached; each producer's messages in a queue keep its order.
+   */
+  checkEnd(members: readonly SimNode[]): EndProblem | null {
+    for (const node of members) {
+      const problem = this.checkMember(node);
+      if (problem !== null) return problem;
+    }
+    return this.checkProducerOrder();
+  }
+
+  private checkMember(node: SimNode): EndProblem | null {
+    const machine = brokerMachineOf(node.machine);
+    machine.syncCompaction(node.store.firstIndex());
+    const state = machine.state;
+    for (const send of this.acknowledged) {
+      const range = state.queueRange(send.topic, send.queueId);
+      const lastOffset = send.queueOffset + send.identities.length - 1;
+      const where = `${queueKey(send.topic, send.queueId)} offset ${send.queueOffset}`;
+      if (range.maxOffset <= lastOffset) {
+        return { invariant: 'broker-acknowledged-sends', message: `${node.id} ends ${queueKey(send.topic, send.queueId)} at offset ${range.maxOffset}: ${send.producerId}'s send ${send.sequence}, acknowledged at ${where}, is lost` };
+      }
+      for (let position = 0; position < send.identities.length; position++) {
+        const offset = send.queueOffset + position;
+        // Dropped with the log prefix it pointed into: what was there is known from when it was applied (observeStored).
+        if (offset < range.minOffset) continue;
+        const held = state.position(send.topic, send.queueId, offset);
+        if (held === undefined || held.logIndex !== send.logIndex || held.positionInEntry !== position) {
+          return { invariant: 'broker-acknowledged-sends', message: `${node.id} points ${queueKey(send.topic, send.queueId)} offset ${offset} at ${held === undefined ? 'nothing' : `entry ${held.logIndex}[${held.positionInEntry}]`}; ${send.producerId}'s send ${send.sequence} was acknowledged there in entry ${send.logIndex}[${position}]` };
+        }
+        const read = readMessage(node, send.logIndex, position);
+        const expected = send.identities[position] as string;
+        if ('problem' in read || read.identity !== expected) {
+          return { invariant: 'broker-acknowledged-sends', message: `${node.id} at ${queueKey(send.topic, send.queueId)} offset ${offset}: ${'problem' in read ? read.problem : `holds ${read.identity}`}, where ${expected} was acknowledged` };
+        }
+        this.messagesReadBack++;
+      }
+    }
+    for (const consumed of this.consumedOffsetMax.values()) {
+      const range = state.queueRange(consumed.topic, consumed.queueId);
+      if (consumed.offset >= range.maxOffset) {
+        return { invariant: 'broker-offset-conflict', message: `a consumer processed ${queueKey(consumed.topic, consumed.queueId)} offset ${consumed.offset}, but ${node.id}'s queue ends at ${range.maxOffset}: it read a message that never committed` };
+      }
+    }
+    return null;
+  }
+
+  /** Over everything ever stored: in each queue, each producer's messages come in the order it sent them. */
+  private checkProducerOrder(): EndProblem | null {
+    const byQueue = new Map<string, { offset: number; identity: string }[]>();
+    for (const [key, fact] of this.stored) {
+      const cut = key.lastIndexOf(':');
+      const queue = key.slice(0, cut);
+      let list = byQueue.get(queue);
+      if (list === undefined) {
+        list = [];
+        byQueue.set(queue, list);
+      }
+      list.push({ offset: Number(key.slice(cut + 1)), identity: fact.identity });
+    }
+    for (const [queue, list] of byQueue) {
+      list.sort((left, right) => left.offset - right.offset);
+      const lastByProducer = new Map<string, { sequence: number; position: number; offset: number }>();
+      for (const { offset, identity } of list) {
+        const { producerId, sequence, position } = parseIdentity(identity);
+        const last = lastByProducer.get(producerId);
+        if (last !== undefined && (sequence < last.sequence || (sequence === last.sequence && position <= last.position))) {
+          return { invariant: 'broker-queue-order', message: `${queue}: ${producerId}'s message ${sequence}#${position} at offset ${offset} comes after its ${last.sequence}#${last.position} at offset ${last.offset}` };
+        }
+        lastByProducer.set(producerId, { sequence, position, offset });
+      }
+    }
+    return null;
+  }
+}

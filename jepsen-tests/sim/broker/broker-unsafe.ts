@@ -1,0 +1,16 @@
+/**
+ * Deliberate bugs of the simulated broker, its clients and its NameServers,
+ * for the negative controls of broker runs: each must be caught by the
+ * check it breaks. Test-only switches of the simulator; the packages have no
+ * such flags.
+ */
+export interface BrokerUnsafeSwitches {
+  /** Sends reach the log without their producer id, so a retried or duplicated send is stored again. */
+  readonly disableProducerDedup?: boolean;
+  /** A pull also serves the messages of log entries not committed yet, at the offsets they would get. */
+  readonly serveUncommittedEntries?: boolean;
+  /** The NameServers route whoever last registered as leader, whatever its term. */
+  readonly unfencedNameServer?: boolean;
+  /** A restarted consumer resumes where its previous session began instead of at the committed offset. */
+  readonly consumerIgnoresCommittedOffset?: boolean;
+}

@@ -1,0 +1,323 @@
+import type { Entry } from '@raftmq/commitlog';
+import { decodeCommand, type DuplicateOutcome, type SendOutcome } from '@raftmq/broker';
+import { decodeMessageBatch } from '@raftmq/protocol';
+import { EntryType, Role } from '@raftmq/raft';
+import type { EndProblem, SimulatedClients } from '../clients.js';
+import type { Scenario } from '../faults.js';
+import type { InvariantChecker } from '../invariants.js';
+import type { Network } from '../network.js';
+import type { SeededRandom } from '../random.js';
+import type { SimNode } from '../sim-node.js';
+import type { WorkloadStats } from '../workload.js';
+import { BrokerChecker } from './broker-checker.js';
+import { brokerMachineOf } from './broker-machine.js';
+import type { BrokerUnsafeSwitches } from './broker-unsafe.js';
+import { backoffDelayUsMax, backoffDelayUsMin, leaderTarget, redirectDelayUsMax, type BrokerClientHost } from './client-host.js';
+import { SimConsumer, type OffsetQueryWaiter } from './consumer.js';
+import { BrokerHistory, HistoryEvent } from './history.js';
+import { identityOfMessage } from './message-identity.js';
+import { SimNameServers } from './name-servers.js';
+import { SimProducer } from './producer.js';
+import { ProposalTracker } from './proposal-tracker.js';
+import { proposeTopic } from './replica-requests.js';
+
+export const brokerName = 'broker-a';
+export const clusterName = 'sim';
+export const topicName = 'orders';
+export const consumerGroups = ['group-a', 'group-b'] as const;
+/** Independent NameServers every replica registers with. */
+const nameServerCount = 2;
+/** Replicas register this often besides at once on a change of role or term (RocketMQ's 30 s heartbeat, scaled to runs of seconds). */
+const heartbeatIntervalUs = 300_000;
+const queuesMin = 2;
+const queuesMax = 4;
+const pullMessagesMax = 8;
+/** Of the processed batches, those after which a consumer crashes before committing, in thousandths. */
+const consumerCrashPermille = 30;
+const consumerRestartDelayUsMax = 100_000;
+
+export interface BrokerWorkloadHost {
+  readonly checker: InvariantChecker;
+  readonly network: Network;
+  nowUs(): number;
+  after(delayUs: number, action: () => void): void;
+  nodeIds(): readonly string[];
+  node(id: string): SimNode | undefined;
+  log(line: string): void;
+}
+
+export interface BrokerWorkloadOptions {
+  readonly scenario: Scenario;
+  readonly requestTimeoutUs: number;
+  readonly unsafe: BrokerUnsafeSwitches;
+}
+
+/** What a broker run's clients did, for summaries and the determinism test. */
+export interface BrokerRunSummary {
+  /** The digest of the clients' history: acknowledgements, deliveries, sessions, commits. */
+  readonly historyDigest: string;
+  readonly queues: number;
+  readonly sendsAcknowledged: number;
+  readonly duplicatesAnswered: number;
+  readonly messagesConsumed: number;
+  /** Messages processed again by a group after a consumer crashed before committing them (legitimate). */
+  readonly redeliveries: number;
+  readonly sessions: number;
+  readonly consumerCrashes: number;
+  readonly commitsAcknowledged: number;
+  readonly offsetsSkipped: number;
+  readonly registrationsDelivered: number;
+  /** Acknowledged messages the end check read back from the live members' queues and logs, summed over members. */
+  readonly messagesReadBack: number;
+}
+
+/**
+ * The broker in the simulator: every replica runs packages/broker's
+ * BrokerState; idempotent producers send through the master the NameServers
+ * route; consumer groups pull from any replica and commit offsets through
+ * the log; replicas register with simulated NameServers. Everything seen is
+ * recorded in a history and checked (broker-checker.ts).
+ */
+export class BrokerWorkload implements SimulatedClients, BrokerClientHost {
+  readonly checker: InvariantChecker;
+  readonly brokerChecker: BrokerChecker;
+  readonly history = new BrokerHistory();
+  readonly nameServers: SimNameServers;
+  readonly proposals = new ProposalTracker();
+  readonly unsafe: BrokerUnsafeSwitches;
+  readonly topic = topicName;
+  readonly queues: number;
+  readonly requestTimeoutUs: number;
+  readonly duplicatePermille: number;
+  stopped = false;
+  private readonly producers: SimProducer[] = [];
+  private readonly consumers: SimConsumer[] = [];
+  private probe: SimProducer | null = null;
+  private readonly queries = new Map<number, OffsetQueryWaiter>();
+  private nextRequestId = 1;
+  private topicCreated = false;
+  /** The operator's attempt at creating the topic: answers to earlier attempts are ignored. */
+  private topicAttempt = 0;
+
+  constructor(
+    private readonly host: BrokerWorkloadHost,
+    readonly random: SeededRandom,
+    private readonly options: BrokerWorkloadOptions,
+  ) {
+    this.checker = host.checker;
+    this.brokerChecker = new BrokerChecker(host.checker);
+    this.unsafe = options.unsafe;
+    this.requestTimeoutUs = options.requestTimeoutUs;
+    this.duplicatePermille = options.scenario.network.duplicatePermille;
+    this.queues = random.nextInt(queuesMin, queuesMax);
+    this.nameServers = new SimNameServers(host, { cluster: clusterName, brokerName }, nameServerCount, options.unsafe.unfencedNameServer === true);
+  }
+
+  /** The simulation's client statistics: sends acknowledged, and messages consumed as the reads served. */
+  get stats(): WorkloadStats {
+    const counts = this.history.counts;
+    return {
+      proposals: 0,
+      valuesProposed: 0,
+      acknowledged: counts.sendsAcknowledged,
+      lost: 0,
+      refused: 0,
+      reads: counts.messagesConsumed,
+      readsServed: counts.messagesConsumed,
+      readsAborted: 0,
+      timeouts: 0,
+    };
+  }
+
+  nowUs(): number {
+    return this.host.nowUs();
+  }
+
+  after(delayUs: number, action: () => void): void {
+    this.host.after(delayUs, action);
+  }
+
+  nodeIds(): readonly string[] {
+    return this.host.nodeIds();
+  }
+
+  node(id: string): SimNode | undefined {
+    return this.host.node(id);
+  }
+
+  start(): void {
+    const scenario = this.options.scenario;
+    const thinkTimeUsMax = scenario.thinkTimeMaxMs * 1000;
+    this.createTopic(null);
+    for (let index = 0; index < scenario.clients; index++) {
+      const producer = new SimProducer(this, { producerId: `producer-${index}`, batchMessagesMax: scenario.batchValuesMax, thinkTimeUsMax, probe: false });
+      this.producers.push(producer);
+      producer.start(this.random.nextInt(0, thinkTimeUsMax));
+    }
+    for (const group of consumerGroups) {
+      for (let queueId = 0; queueId < this.queues; queueId++) {
+        const consumer = new SimConsumer(
+          this,
+          { group, queueId, pullMessagesMax, crashPermille: consumerCrashPermille, restartDelayUsMax: consumerRestartDelayUsMax },
+          (requestId, waiter) => this.queries.set(requestId, waiter),
+          () => this.nextRequestId++,
+        );
+        this.consumers.push(consumer);
+        consumer.start(this.random.nextInt(0, thinkTimeUsMax));
+      }
+    }
+    this.heartbeat();
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  startProbe(): void {
+    if (this.probe !== null) return;
+    this.probe = new SimProducer(this, { producerId: 'producer-probe', batchMessagesMax: 1, thinkTimeUsMax: 0, probe: true });
+    this.probe.start(0);
+  }
+
+  get probeIndex(): number {
+    return this.probe?.acknowledgedIndex ?? 0;
+  }
+
+  /**
+   * The operator creates the topic through the master, one attempt at a
+   * time, each retried after a refusal, a lost or unknown outcome, or a
+   * timeout (a proposal truncated away on a replica that then applied
+   * nothing at its index is never reported), until it sees the topic applied
+   * on the master: a creation whose outcome stayed unknown may still have
+   * committed.
+   */
+  private createTopic(believedLeader: string | null): void {
+    if (this.topicCreated) return;
+    const attempt = ++this.topicAttempt;
+    const retry = (leaderHint: string | null): void => {
+      if (attempt !== this.topicAttempt || this.topicCreated) return;
+      this.topicAttempt++;
+      const delayUs = leaderHint !== null ? this.random.nextInt(100, redirectDelayUsMax) : this.random.nextInt(backoffDelayUsMin, backoffDelayUsMax);
+      this.after(delayUs, () => this.createTopic(leaderHint));
+    };
+    this.after(this.requestTimeoutUs, () => retry(null));
+    const targetId = leaderTarget(this, believedLeader);
+    const node = targetId === null ? undefined : this.node(targetId);
+    if (node === undefined) {
+      retry(null);
+      return;
+    }
+    const reached = node.request((core) => {
+      if (attempt !== this.topicAttempt || this.topicCreated) return;
+      if (core.role === Role.Leader && brokerMachineOf(node.machine).state.topic(this.topic) !== undefined) {
+        this.topicCreated = true;
+        return;
+      }
+      const answer = proposeTopic(node, core, this.topic, this.queues);
+      if (answer.kind !== 'proposed') {
+        retry(answer.kind === 'notLeader' ? answer.leaderHint : null);
+        return;
+      }
+      this.proposals.track(node.id, answer.index, answer.term, (fate) => {
+        if (fate.kind !== 'applied') {
+          retry(null);
+          return;
+        }
+        this.topicCreated = true;
+        this.history.record(HistoryEvent.TopicCreated, this.nowUs(), fate.entry.index);
+        this.host.log(`topic ${this.topic} created with ${this.queues} queues at index ${fate.entry.index}`);
+      });
+    });
+    if (!reached) retry(null);
+  }
+
+  private heartbeat(): void {
+    for (const id of this.nodeIds()) {
+      const node = this.node(id);
+      if (node !== undefined) this.nameServers.register(node);
+    }
+    this.after(heartbeatIntervalUs, () => this.heartbeat());
+  }
+
+  // ------------------------------------------------------------ SimulatedClients
+
+  onApplied(node: SimNode, entry: Entry): void {
+    let outcome: SendOutcome | DuplicateOutcome | undefined;
+    if (entry.type === EntryType.Normal && entry.data.byteLength > 0) {
+      const command = decodeCommand(entry.data);
+      if (typeof command !== 'string' && command.kind === 'send') {
+        // Taken on every replica, so outcomes nobody waits for do not pile up.
+        const taken = brokerMachineOf(node.machine).state.takeOutcome(entry.index);
+        if (taken !== undefined && taken.status === 'SEND_OK' && !('duplicate' in taken)) {
+          decodeMessageBatch(command.batch).forEach((message, position) => {
+            this.brokerChecker.observeStored(command.topic, command.queueId, taken.queueOffset + position, identityOfMessage(message), `${node.id} applied entry ${entry.index}`);
+          });
+        }
+        outcome = taken;
+      }
+    }
+    this.proposals.onApplied(node.id, entry, outcome);
+  }
+
+  onSnapshotInstalled(node: SimNode, index: number): void {
+    this.proposals.onSnapshotInstalled(node.id, index);
+  }
+
+  onNodeDown(node: SimNode): void {
+    this.proposals.onNodeDown(node.id);
+    for (const [requestId, waiter] of this.queries) if (waiter.nodeId === node.id) this.queries.delete(requestId);
+  }
+
+  onReadServed(node: SimNode, requestId: number): void {
+    const waiter = this.queries.get(requestId);
+    if (waiter === undefined || waiter.nodeId !== node.id) return;
+    this.queries.delete(requestId);
+    waiter.served(node);
+  }
+
+  onReadAborted(node: SimNode, requestId: number): void {
+    const waiter = this.queries.get(requestId);
+    if (waiter === undefined || waiter.nodeId !== node.id) return;
+    this.queries.delete(requestId);
+    waiter.aborted();
+  }
+
+  /** A replica that gains or loses leadership, or moves to a new term, registers at once. */
+  onRoleChange(node: SimNode): void {
+    this.nameServers.register(node);
+  }
+
+  /** Every NameServer must route the settled leader, in its term. */
+  unsettledReason(leader: SimNode): string | null {
+    const term = leader.core?.term ?? 0;
+    for (let position = 0; position < this.nameServers.tables.length; position++) {
+      const route = this.nameServers.leader(position);
+      if (route === null || route.replicaId !== leader.id || route.term !== term) {
+        return `NameServer ${position} routes ${route === null ? 'no master' : `${route.replicaId} of term ${route.term}`}, not ${leader.id} of term ${term}`;
+      }
+    }
+    return null;
+  }
+
+  checkEnd(members: readonly SimNode[]): EndProblem | null {
+    return this.brokerChecker.checkEnd(members);
+  }
+
+  summary(): BrokerRunSummary {
+    const counts = this.history.counts;
+    return {
+      historyDigest: this.history.digest(),
+      queues: this.queues,
+      sendsAcknowledged: counts.sendsAcknowledged,
+      duplicatesAnswered: counts.duplicatesAnswered,
+      messagesConsumed: counts.messagesConsumed,
+      redeliveries: this.brokerChecker.redeliveries,
+      sessions: counts.sessions,
+      consumerCrashes: counts.consumerCrashes,
+      commitsAcknowledged: counts.commitsAcknowledged,
+      offsetsSkipped: counts.offsetsSkipped,
+      registrationsDelivered: this.nameServers.registrationsDelivered,
+      messagesReadBack: this.brokerChecker.messagesReadBack,
+    };
+  }
+}

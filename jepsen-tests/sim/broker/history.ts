@@ -1,0 +1,47 @@
+import { TraceHash } from '../trace.js';
+
+/** Kinds of history events, folded into the digest with their details. */
+export const HistoryEvent = {
+  Acknowledged: 1,
+  Consumed: 2,
+  SessionStarted: 3,
+  CommitAcknowledged: 4,
+  Skipped: 5,
+  ConsumerCrashed: 6,
+  TopicCreated: 7,
+} as const;
+export type HistoryEvent = (typeof HistoryEvent)[keyof typeof HistoryEvent];
+
+/**
+ * The history of what the broker's clients did and were told, as a digest
+ * and counts: two runs of one seed must give the same digest, and the counts
+ * say how much a run exercised.
+ */
+export class BrokerHistory {
+  private readonly hash = new TraceHash();
+  readonly counts = {
+    sendsAcknowledged: 0,
+    duplicatesAnswered: 0,
+    messagesConsumed: 0,
+    sessions: 0,
+    consumerCrashes: 0,
+    commitsAcknowledged: 0,
+    offsetsSkipped: 0,
+  };
+
+  record(kind: HistoryEvent, timeUs: number, ...details: readonly (number | string)[]): void {
+    this.hash.event(kind, timeUs);
+    for (const detail of details) {
+      if (typeof detail === 'number') this.hash.mix(detail);
+      else this.hash.mixString(detail);
+    }
+  }
+
+  digest(): string {
+    return this.hash.hex();
+  }
+
+  get events(): number {
+    return this.hash.events;
+  }
+}

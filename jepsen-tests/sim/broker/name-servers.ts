@@ -1,0 +1,115 @@
+import { RouteRegistry } from '@raftmq/namesrv';
+import type { BrokerRegistration, LeaderRoute } from '@raftmq/protocol';
+import { Role } from '@raftmq/raft';
+import type { InvariantChecker } from '../invariants.js';
+import { nodeNumbersMax, type Network } from '../network.js';
+import type { SimNode } from '../sim-node.js';
+import { brokerMachineOf } from './broker-machine.js';
+import { UnfencedRouteTable, type RouteTable } from './unfenced-route-table.js';
+
+export interface NameServersHost {
+  readonly checker: InvariantChecker;
+  readonly network: Network;
+  nowUs(): number;
+  after(delayUs: number, action: () => void): void;
+}
+
+export interface NameServerIdentity {
+  readonly cluster: string;
+  readonly brokerName: string;
+}
+
+/**
+ * Independent NameServers, as RocketMQ runs them (they never talk to each
+ * other), each a RouteRegistry, reached over the simulated network: a
+ * registration can be delayed, reordered, duplicated or lost like any
+ * message (partitions cut only links between replicas). Every route a
+ * NameServer gives after a registration is checked at once: its master is
+ * the node that led that term in Raft, and its term never goes down.
+ */
+export class SimNameServers {
+  readonly tables: readonly RouteTable[];
+  registrationsSent = 0;
+  registrationsDelivered = 0;
+  private readonly routedTerms: number[];
+
+  constructor(
+    private readonly host: NameServersHost,
+    private readonly identity: NameServerIdentity,
+    count: number,
+    unfenced: boolean,
+  ) {
+    const tables: RouteTable[] = [];
+    for (let position = 0; position < count; position++) tables.push(unfenced ? new UnfencedRouteTable() : new RouteRegistry());
+    this.tables = tables;
+    this.routedTerms = tables.map(() => 0);
+  }
+
+  /** The network number of NameServer `position`: above every node's, so no partition shape names it. */
+  private numberOf(position: number): number {
+    return nodeNumbersMax - 1 - position;
+  }
+
+  /** What the node tells the NameServers now: its role and term as its core has them, and its topics. */
+  registration(node: SimNode): BrokerRegistration | null {
+    const core = node.core;
+    if (core === null || node.nodeState !== 'running') return null;
+    const topics: BrokerRegistration['topics'] = {};
+    for (const topic of brokerMachineOf(node.machine).state.topicList()) topics[topic.topic] = { readQueues: topic.readQueues, writeQueues: topic.writeQueues, perm: topic.perm };
+    return {
+      cluster: this.identity.cluster,
+      brokerName: this.identity.brokerName,
+      replicaId: node.id,
+      address: node.id,
+      role: core.role === Role.Leader ? 'leader' : 'follower',
+      leaderTerm: core.term,
+      topics,
+    };
+  }
+
+  /** Sends the node's current registration to every NameServer. */
+  register(node: SimNode): void {
+    const registration = this.registration(node);
+    if (registration === null) return;
+    const { network } = this.host;
+    for (let position = 0; position < this.tables.length; position++) {
+      const number = this.numberOf(position);
+      this.registrationsSent++;
+      for (const delayUs of network.plan(node.number, number)) {
+        this.host.after(delayUs, () => {
+          network.arrived(node.number, number);
+          this.deliver(position, registration);
+        });
+      }
+    }
+  }
+
+  /** The master NameServer `position` routes now, if any. */
+  leader(position: number): LeaderRoute | null {
+    return (this.tables[position] as RouteTable).leader(this.identity.brokerName);
+  }
+
+  private deliver(position: number, registration: BrokerRegistration): void {
+    const table = this.tables[position] as RouteTable;
+    const nowMs = this.host.nowUs() / 1000;
+    table.register(registration, nowMs);
+    this.registrationsDelivered++;
+    this.checkRoute(position);
+  }
+
+  private checkRoute(position: number): void {
+    const route = this.leader(position);
+    if (route === null) return;
+    const checker = this.host.checker;
+    const routedTerm = this.routedTerms[position] as number;
+    if (route.term < routedTerm) {
+      checker.violate('broker-route', `NameServer ${position} routes ${route.replicaId} as master of term ${route.term}, after routing a master of term ${routedTerm}`);
+      return;
+    }
+    this.routedTerms[position] = route.term;
+    const raftLeader = checker.leaderOfTerm(route.term);
+    if (raftLeader !== route.replicaId) {
+      checker.violate('broker-route', `NameServer ${position} routes ${route.replicaId} as master of term ${route.term}, whose Raft leader was ${raftLeader ?? 'nobody'}`);
+    }
+  }
+}

@@ -1,0 +1,174 @@
+import { decodeCommand, encodeCommand, type SendCommand } from '@raftmq/broker';
+import { decodeMessageBatch, encodeMessageBatch } from '@raftmq/protocol';
+import { NotLeaderError, ProposalDroppedError, Role, type RaftCore } from '@raftmq/raft';
+import type { SimNode } from '../sim-node.js';
+import { brokerMachineOf, type BrokerMachine } from './broker-machine.js';
+import type { BrokerUnsafeSwitches } from './broker-unsafe.js';
+import { identityOfMessage, messagesOfSend } from './message-identity.js';
+
+/*
+ * What a broker replica does with a client request, as packages/broker's
+ * BrokerServer does it (send, pull, offset queries and commits), against a
+ * simulated node's core, BrokerState and store. No sockets: the simulated
+ * clients call these directly, inside SimNode.request.
+ */
+
+const permRead = 4;
+const permWrite = 2;
+
+export type Refusal =
+  | { readonly kind: 'notLeader'; readonly leaderHint: string | null }
+  | { readonly kind: 'topicNotExist' }
+  | { readonly kind: 'notWritable' }
+  | { readonly kind: 'busy' }
+  /** The core threw something other than a refusal: the simulation has recorded it as a violation. */
+  | { readonly kind: 'failed' };
+
+export type ProposeAnswer = { readonly kind: 'proposed'; readonly index: number; readonly term: number } | Refusal;
+
+export interface SendRequest {
+  readonly topic: string;
+  readonly queueId: number;
+  readonly producerId: string;
+  readonly sequence: number;
+  readonly messageCount: number;
+  readonly bornTimestampMs: number;
+}
+
+function requireLeader(core: RaftCore): Refusal | null {
+  return core.role === Role.Leader ? null : { kind: 'notLeader', leaderHint: core.leaderId };
+}
+
+function propose(node: SimNode, core: RaftCore, data: Uint8Array): ProposeAnswer {
+  const result = node.propose(core, [data]);
+  if (result === undefined) return { kind: 'failed' };
+  if (result instanceof NotLeaderError) return { kind: 'notLeader', leaderHint: result.leaderHint };
+  if (result instanceof ProposalDroppedError) return { kind: 'busy' };
+  if (result instanceof Error) return { kind: 'notLeader', leaderHint: null };
+  return { kind: 'proposed', index: result.firstIndex, term: result.term };
+}
+
+/** The send command a leader proposes: BrokerServer.send's, with the simulated clock's time. */
+export function sendCommand(request: SendRequest, storeTimestampMs: number, unsafe: BrokerUnsafeSwitches): SendCommand {
+  return {
+    kind: 'send',
+    topic: request.topic,
+    queueId: request.queueId,
+    producerId: unsafe.disableProducerDedup === true ? '' : request.producerId,
+    sequence: request.sequence,
+    storeTimestampMs,
+    bornTimestampMs: request.bornTimestampMs,
+    messageCount: request.messageCount,
+    batch: encodeMessageBatch(messagesOfSend(request.producerId, request.sequence, request.messageCount)),
+  };
+}
+
+/** A send: only the leader judges it, against its own applied topic table, then proposes it; the outcome comes at apply. */
+export function proposeSend(node: SimNode, core: RaftCore, request: SendRequest, nowMs: number, unsafe: BrokerUnsafeSwitches): ProposeAnswer {
+  const notLeader = requireLeader(core);
+  if (notLeader !== null) return notLeader;
+  const topic = brokerMachineOf(node.machine).state.topic(request.topic);
+  if (topic === undefined) return { kind: 'topicNotExist' };
+  if ((topic.perm & permWrite) === 0 || request.queueId >= topic.writeQueues) return { kind: 'notWritable' };
+  return propose(node, core, encodeCommand(sendCommand(request, nowMs, unsafe)));
+}
+
+/** UpdateConsumerOffset: leader only, through the log. */
+export function proposeOffsetCommit(node: SimNode, core: RaftCore, group: string, topic: string, queueId: number, offset: number): ProposeAnswer {
+  const notLeader = requireLeader(core);
+  if (notLeader !== null) return notLeader;
+  return propose(node, core, encodeCommand({ kind: 'offset', group, topic, queueId, offset }));
+}
+
+/** UpdateAndCreateTopic: leader only, through the log. */
+export function proposeTopic(node: SimNode, core: RaftCore, topic: string, queues: number): ProposeAnswer {
+  const notLeader = requireLeader(core);
+  if (notLeader !== null) return notLeader;
+  return propose(node, core, encodeCommand({ kind: 'topic', topic, readQueues: queues, writeQueues: queues, perm: permRead | permWrite }));
+}
+
+export interface PulledMessage {
+  readonly offset: number;
+  readonly identity: string;
+  readonly logIndex: number;
+}
+
+export type PullAnswer =
+  | { readonly kind: 'found'; readonly messages: readonly PulledMessage[]; readonly nextOffset: number }
+  | { readonly kind: 'notFound' }
+  | { readonly kind: 'offsetMoved'; readonly nextOffset: number }
+  | { readonly kind: 'topicNotExist' }
+  /** The queue points at a log entry the replica cannot read back as its message: a broker bug. */
+  | { readonly kind: 'unreadable'; readonly reason: string };
+
+export interface PullRequest {
+  readonly topic: string;
+  readonly queueId: number;
+  readonly offset: number;
+  readonly maxMessages: number;
+}
+
+/**
+ * A pull, served by any replica from its applied state (which holds
+ * committed entries only), as BrokerServer.pull answers it without long
+ * polling: an offset outside [minOffset, maxOffset] is moved to the nearer
+ * end, an offset at maxOffset finds nothing.
+ */
+export function pull(node: SimNode, request: PullRequest, unsafe: BrokerUnsafeSwitches): PullAnswer {
+  const machine = brokerMachineOf(node.machine);
+  const state = machine.state;
+  const topic = state.topic(request.topic);
+  if (topic === undefined || (topic.perm & permRead) === 0 || request.queueId >= topic.readQueues) return { kind: 'topicNotExist' };
+  machine.syncCompaction(node.store.firstIndex());
+  const range = state.queueRange(request.topic, request.queueId);
+  if (unsafe.serveUncommittedEntries === true && request.offset >= range.maxOffset) {
+    const speculative = uncommittedMessages(node, machine, request, range.maxOffset);
+    if (speculative.length > 0) return { kind: 'found', messages: speculative, nextOffset: request.offset + speculative.length };
+  }
+  if (request.offset < range.minOffset) return { kind: 'offsetMoved', nextOffset: range.minOffset };
+  if (request.offset > range.maxOffset) return { kind: 'offsetMoved', nextOffset: range.maxOffset };
+  if (request.offset === range.maxOffset) return { kind: 'notFound' };
+  const messages: PulledMessage[] = [];
+  let offset = request.offset;
+  while (messages.length < request.maxMessages) {
+    const position = state.position(request.topic, request.queueId, offset);
+    if (position === undefined) break;
+    const read = readMessage(node, position.logIndex, position.positionInEntry);
+    if ('problem' in read) return { kind: 'unreadable', reason: `offset ${offset} of ${request.topic}:${request.queueId} on ${node.id}: ${read.problem}` };
+    messages.push({ offset, identity: read.identity, logIndex: position.logIndex });
+    offset++;
+  }
+  return { kind: 'found', messages, nextOffset: offset };
+}
+
+export type ReadResult = { readonly identity: string } | { readonly problem: string };
+
+/** The identity of the message at (logIndex, positionInEntry) in the node's store, or why it cannot be read. */
+export function readMessage(node: SimNode, logIndex: number, positionInEntry: number): ReadResult {
+  if (logIndex < node.store.firstIndex() || logIndex > node.store.lastIndex()) return { problem: `the store does not hold entry ${logIndex}` };
+  const [entry] = node.store.readEntries(logIndex, logIndex + 1, Infinity);
+  if (entry === undefined) return { problem: `the store does not hold entry ${logIndex}` };
+  const command = decodeCommand(entry.data);
+  if (typeof command === 'string' || command.kind !== 'send') return { problem: `entry ${logIndex} holds no send` };
+  const message = decodeMessageBatch(command.batch)[positionInEntry];
+  if (message === undefined) return { problem: `entry ${logIndex} has no message at ${positionInEntry}` };
+  return { identity: identityOfMessage(message) };
+}
+
+/** The negative control's bug: messages of sends past the applied index, numbered on from maxOffset as if they had committed. */
+function uncommittedMessages(node: SimNode, machine: BrokerMachine, request: PullRequest, maxOffset: number): PulledMessage[] {
+  const store = node.store;
+  const speculative: PulledMessage[] = [];
+  let offset = maxOffset;
+  for (let index = Math.max(machine.appliedIndex + 1, store.firstIndex()); index <= store.lastIndex(); index++) {
+    const [entry] = store.readEntries(index, index + 1, Infinity);
+    if (entry === undefined || entry.data.byteLength === 0) continue;
+    const command = decodeCommand(entry.data);
+    if (typeof command === 'string' || command.kind !== 'send' || command.topic !== request.topic || command.queueId !== request.queueId) continue;
+    for (const message of decodeMessageBatch(command.batch)) {
+      if (offset >= request.offset && speculative.length < request.maxMessages) speculative.push({ offset, identity: identityOfMessage(message), logIndex: index });
+      offset++;
+    }
+  }
+  return speculative;
+}
