@@ -172,6 +172,8 @@ export class BrokerServer {
         return this.pulls.handle(frame, reply, connection);
       case RequestCode.QueryConsumerOffset: {
         const request = parseHeaders(messaging.queryConsumerOffsetRequestHeaders, frame.headers);
+        // Linearizable: a replica answering from a stale applied state would hand a resuming consumer an older offset.
+        await this.options.node.readIndex();
         const offset = state.consumerOffset(request.consumerGroup, request.topic, request.queueId);
         if (offset === undefined) reply(ResponseCode.QueryNotFound, { message: `${request.consumerGroup} has no offset in ${request.topic}:${request.queueId}` });
         else reply(ResponseCode.Success, { offset });

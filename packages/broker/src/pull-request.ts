@@ -97,11 +97,13 @@ export class PullRequests {
       this.syncCompaction();
       const range = state.queueRange(request.topic, request.queueId);
       const rangeHeaders = { minOffset: range.minOffset, maxOffset: range.maxOffset };
-      if (request.queueOffset < range.minOffset || request.queueOffset > range.maxOffset) {
-        const corrected = request.queueOffset < range.minOffset ? range.minOffset : range.maxOffset;
-        reply(ResponseCode.PullOffsetMoved, { nextBeginOffset: corrected, ...rangeHeaders, message: `offset ${request.queueOffset} is outside [${range.minOffset}, ${range.maxOffset}]` });
+      if (request.queueOffset < range.minOffset) {
+        reply(ResponseCode.PullOffsetMoved, { nextBeginOffset: range.minOffset, ...rangeHeaders, message: `offset ${request.queueOffset} is below ${range.minOffset}, the first still held` });
         return;
       }
+      // An offset past the end is never moved back: committed messages are never lost, so this replica
+      // (a follower, or a leader still applying its predecessor's log) is behind; the pull waits for it to catch up.
+      // Moving the consumer back to this replica's end would hand it again what it already consumed elsewhere.
       if (request.queueOffset < range.maxOffset) {
         const { messages, nextOffset } = await this.read(request.topic, request.queueId, request.queueOffset, request.maxMessages, maxBytes, tags);
         const after = state.queueRange(request.topic, request.queueId);

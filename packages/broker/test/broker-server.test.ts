@@ -183,10 +183,11 @@ describe('BrokerServer in a three-replica group', () => {
     expect(offset.code).toBe(ResponseCode.NotLeader);
   });
 
-  it('answers an offset out of range PULL_OFFSET_MOVED with the corrected offset', async () => {
-    const answer = await request(leader, RequestCode.PullMessage, pullHeaders(1, 1_000));
-    expect(answer.code).toBe(ResponseCode.PullOffsetMoved);
-    expect(answer.headers).toMatchObject({ nextBeginOffset: 50, minOffset: 0, maxOffset: 50 });
+  it('never moves a pull past the end back: the replica is behind, so the pull waits and keeps its offset', async () => {
+    // Moving it back to this replica's end would hand the consumer again what it consumed elsewhere.
+    const answer = await request(leader, RequestCode.PullMessage, pullHeaders(1, 1_000, { suspendTimeoutMs: 50 }));
+    expect(answer.code).toBe(ResponseCode.PullNotFound);
+    expect(answer.headers).toMatchObject({ nextBeginOffset: 1_000, minOffset: 0, maxOffset: 50 });
   });
 
   it('serves pulls from a follower up to what it has committed', async () => {
@@ -257,6 +258,29 @@ describe('BrokerServer in a three-replica group', () => {
     await until(() => leader.state.consumerOffset('group-2', topic, 0) === 23, 5_000, 'the piggy-backed offset');
     await group.caughtUp(follower);
     expect((await request(follower, RequestCode.QueryConsumerOffset, { consumerGroup: 'group-2', topic, queueId: 0 })).headers).toEqual({ offset: 23 });
+  });
+
+  it('answers an offset query linearizably: a follower asked right after a commit gives the committed offset, not its older one', async () => {
+    for (let offset = 30; offset < 40; offset++) {
+      const update = await request(leader, RequestCode.UpdateConsumerOffset, { consumerGroup: 'group-3', topic, queueId: 1, offset });
+      expect(update.code).toBe(ResponseCode.Success);
+      // No wait for the follower to catch up: the query itself must.
+      const query = await request(follower, RequestCode.QueryConsumerOffset, { consumerGroup: 'group-3', topic, queueId: 1 });
+      expect(query.headers).toEqual({ offset });
+    }
+    // A follower cut off from the leader cannot confirm what it holds, so it must not answer with it.
+    await group.caughtUp(follower);
+    group.network.isolate(follower.id);
+    try {
+      const update = await request(leader, RequestCode.UpdateConsumerOffset, { consumerGroup: 'group-3', topic, queueId: 1, offset: 40 });
+      expect(update.code).toBe(ResponseCode.Success);
+      const stale = await request(follower, RequestCode.QueryConsumerOffset, { consumerGroup: 'group-3', topic, queueId: 1 }, null, 500).catch((error: unknown) => error);
+      expect(stale).not.toMatchObject({ code: ResponseCode.Success });
+    } finally {
+      group.network.heal();
+    }
+    await group.caughtUp(follower);
+    expect((await request(follower, RequestCode.QueryConsumerOffset, { consumerGroup: 'group-3', topic, queueId: 1 })).headers).toEqual({ offset: 40 });
   });
 
   it('answers an unknown request code REQUEST_CODE_NOT_SUPPORTED', async () => {

@@ -490,8 +490,9 @@ export class SimpleConsumer {
           queue.nextPullOffset = Math.max(from, parseHeaders(messaging.pullMissResponseHeaders, frame.headers).nextBeginOffset);
           break;
         case ResponseCode.PullOffsetMoved:
-          // Retention dropped what we asked for (or the offset ran past the end): go where the broker says.
-          queue.nextPullOffset = parseHeaders(messaging.pullMissResponseHeaders, frame.headers).nextBeginOffset;
+          // Retention dropped what we asked for: go on from the first message still held. Never backwards: what
+          // was pulled before `from` was received already, and a replica that is behind must not hand it out again.
+          queue.nextPullOffset = Math.max(from, parseHeaders(messaging.pullMissResponseHeaders, frame.headers).nextBeginOffset);
           break;
         default:
           throw brokerError(frame, `pull of ${this.topic}:${queue.queue.queueId} from ${queue.queue.brokerName}`);
