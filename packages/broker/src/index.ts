@@ -14,3 +14,8 @@ export { messageId, parseMessageId } from './message-id.js';
 export type { MessageLocation } from './message-id.js';
 export { ConsumerRegistry, ConsumerRegistryLimitError, consumerExpiryMsDefault, consumerGroupMembersMax, consumerGroupsMax } from './consumer-registry.js';
 export type { ConsumerMember, ConsumerRegistryOptions } from './consumer-registry.js';
+export { StoredEntry } from './stored-entry.js';
+export type { StoredMessageParts } from './stored-entry.js';
+export { SendCoalescer, coalescedEntryBytesMax } from './send-coalescer.js';
+export type { CoalescedOutcome } from './send-coalescer.js';
+export { decodeSends, encodeSends, entryMessagesMax, sendsPartsMax } from './state/sends-codec.js';
