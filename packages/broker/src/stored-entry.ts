@@ -1,4 +1,4 @@
-import type { LogStore } from '@raftmq/commitlog';
+import type { Entry, LogStore } from '@raftmq/commitlog';
 import { decodeMessageBatch, type Message } from '@raftmq/protocol';
 import { decodeCommand, type SendPart } from './state/log-command.js';
 
@@ -30,6 +30,12 @@ export class StoredEntry {
   static async read(store: LogStore, logIndex: number): Promise<StoredEntry> {
     const [entry] = await store.entries(logIndex, logIndex + 1);
     if (entry === undefined || entry.index !== logIndex) throw new Error(`the store has no entry ${logIndex} for a message the consume queue holds`);
+    return StoredEntry.of(entry);
+  }
+
+  /** The sends `entry` holds; throws when it holds none. */
+  static of(entry: Entry): StoredEntry {
+    const logIndex = entry.index;
     const command = decodeCommand(entry.data);
     if (typeof command === 'string') throw new Error(`entry ${logIndex} holds no send: ${command}`);
     if (command.kind === 'send') return new StoredEntry(logIndex, [command], [0], command.storeTimestampMs);
