@@ -62,4 +62,7 @@ export { BrokerMachine, createBrokerMachine } from './broker/broker-machine.js';
 export { SimNameServers } from './broker/name-servers.js';
 export { UnfencedRouteTable } from './broker/unfenced-route-table.js';
 export type { RouteTable } from './broker/unfenced-route-table.js';
-export { identityText, parseIdentity } from './broker/message-identity.js';
+export { identityText, messagesOfSend, parseIdentity } from './broker/message-identity.js';
+export { SimSendCoalescer, sendTurnUsDefault } from './broker/send-coalescer.js';
+export type { SendAnswer, SendFate } from './broker/send-coalescer.js';
+export { storedSendsOf } from './broker/stored-sends.js';

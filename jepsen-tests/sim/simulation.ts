@@ -59,6 +59,8 @@ export interface SimulationOptions {
   readonly workload?: SimulationWorkload;
   /** Deliberate bugs of the simulated broker, consumers or NameServer (negative controls of broker runs). */
   readonly brokerUnsafe?: BrokerUnsafeSwitches;
+  /** Broker runs: how long a leader's turn gathers sends into one entry, in microseconds (broker/send-coalescer.ts). */
+  readonly brokerSendTurnUs?: number;
 }
 
 export type SimulationWorkload = 'values' | 'broker';
@@ -148,7 +150,7 @@ export class Simulation implements NodeHost {
       this.broker = new BrokerWorkload(
         { ...clientHost, network: this.network, log: (line) => this.log(line) },
         SeededRandom.forLabel(options.seed, 'clients'),
-        { scenario: this.scenario, requestTimeoutUs, unsafe: options.brokerUnsafe ?? {} },
+        { scenario: this.scenario, requestTimeoutUs, unsafe: options.brokerUnsafe ?? {}, ...(options.brokerSendTurnUs === undefined ? {} : { sendTurnUs: options.brokerSendTurnUs }) },
       );
       this.workload = this.broker;
     } else {

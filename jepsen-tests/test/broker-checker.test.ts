@@ -10,7 +10,7 @@ function message(producerId: string, sequence: number, position = 0): string {
 }
 
 function send(sequence: number, queueOffset: number): AcknowledgedSend {
-  return { producerId: 'p', sequence, topic, queueId: 0, queueOffset, logIndex: 10 + sequence, identities: [message('p', sequence)] };
+  return { producerId: 'p', sequence, topic, queueId: 0, queueOffset, logIndex: 10 + sequence, firstPosition: 0, identities: [message('p', sequence)] };
 }
 
 function checkers(): { raft: InvariantChecker; broker: BrokerChecker } {

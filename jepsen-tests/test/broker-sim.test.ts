@@ -43,14 +43,28 @@ describe('the broker in the seeded simulation', () => {
     });
   }
 
-  it(`runs seeds 1..${ordinarySeeds} clean, exercising retries, duplicates, redeliveries, snapshots and routing`, () => {
-    const totals = { sendsAcknowledged: 0, duplicatesAnswered: 0, messagesConsumed: 0, redeliveries: 0, consumerCrashes: 0, commitsAcknowledged: 0, offsetsSkipped: 0, messagesReadBack: 0, snapshotsInstalled: 0 };
+  it(`runs seeds 1..${ordinarySeeds} clean, exercising retries, duplicates, coalesced sends, redeliveries, snapshots and routing`, () => {
+    const totals = {
+      sendsAcknowledged: 0,
+      duplicatesAnswered: 0,
+      entriesWithSeveralSends: 0,
+      entriesWithSeveralProducers: 0,
+      messagesConsumed: 0,
+      redeliveries: 0,
+      consumerCrashes: 0,
+      commitsAcknowledged: 0,
+      offsetsSkipped: 0,
+      messagesReadBack: 0,
+      snapshotsInstalled: 0,
+    };
     for (let seed = 1; seed <= ordinarySeeds; seed++) {
       const result = runBroker(seed, seed % 2 === 0 ? 3 : 5);
       expect(result.ok, describeFailure(result, false)).toBe(true);
       const summary = brokerSummary(result);
       totals.sendsAcknowledged += summary.sendsAcknowledged;
       totals.duplicatesAnswered += summary.duplicatesAnswered;
+      totals.entriesWithSeveralSends += summary.entriesWithSeveralSends;
+      totals.entriesWithSeveralProducers += summary.entriesWithSeveralProducers;
       totals.messagesConsumed += summary.messagesConsumed;
       totals.redeliveries += summary.redeliveries;
       totals.consumerCrashes += summary.consumerCrashes;

@@ -13,6 +13,8 @@ export interface AcknowledgedSend {
   readonly queueId: number;
   readonly queueOffset: number;
   readonly logIndex: number;
+  /** The place of the send's first message in its entry (an entry may hold the sends of a whole turn). */
+  readonly firstPosition: number;
   readonly identities: readonly string[];
 }
 
@@ -174,10 +176,11 @@ export class BrokerChecker {
         // Dropped with the log prefix it pointed into: what was there is known from when it was applied (observeStored).
         if (offset < range.minOffset) continue;
         const held = state.position(send.topic, send.queueId, offset);
-        if (held === undefined || held.logIndex !== send.logIndex || held.positionInEntry !== position) {
-          return { invariant: 'broker-acknowledged-sends', message: `${node.id} points ${queueKey(send.topic, send.queueId)} offset ${offset} at ${held === undefined ? 'nothing' : `entry ${held.logIndex}[${held.positionInEntry}]`}; ${send.producerId}'s send ${send.sequence} was acknowledged there in entry ${send.logIndex}[${position}]` };
+        const positionInEntry = send.firstPosition + position;
+        if (held === undefined || held.logIndex !== send.logIndex || held.positionInEntry !== positionInEntry) {
+          return { invariant: 'broker-acknowledged-sends', message: `${node.id} points ${queueKey(send.topic, send.queueId)} offset ${offset} at ${held === undefined ? 'nothing' : `entry ${held.logIndex}[${held.positionInEntry}]`}; ${send.producerId}'s send ${send.sequence} was acknowledged there in entry ${send.logIndex}[${positionInEntry}]` };
         }
-        const read = readMessage(node, send.logIndex, position);
+        const read = readMessage(node, send.logIndex, positionInEntry, send);
         const expected = send.identities[position] as string;
         if ('problem' in read || read.identity !== expected) {
           return { invariant: 'broker-acknowledged-sends', message: `${node.id} at ${queueKey(send.topic, send.queueId)} offset ${offset}: ${'problem' in read ? read.problem : `holds ${read.identity}`}, where ${expected} was acknowledged` };

@@ -1,7 +1,5 @@
 import type { Entry } from '@raftmq/commitlog';
-import { decodeCommand, type DuplicateOutcome, type SendOutcome } from '@raftmq/broker';
-import { decodeMessageBatch } from '@raftmq/protocol';
-import { EntryType, Role } from '@raftmq/raft';
+import { Role } from '@raftmq/raft';
 import type { EndProblem, SimulatedClients } from '../clients.js';
 import type { Scenario } from '../faults.js';
 import type { InvariantChecker } from '../invariants.js';
@@ -20,6 +18,8 @@ import { SimNameServers } from './name-servers.js';
 import { SimProducer } from './producer.js';
 import { ProposalTracker } from './proposal-tracker.js';
 import { proposeTopic } from './replica-requests.js';
+import { SimSendCoalescer, sendTurnUsDefault } from './send-coalescer.js';
+import { storedSendsOf } from './stored-sends.js';
 
 export const brokerName = 'broker-a';
 export const clusterName = 'sim';
@@ -50,6 +50,8 @@ export interface BrokerWorkloadOptions {
   readonly scenario: Scenario;
   readonly requestTimeoutUs: number;
   readonly unsafe: BrokerUnsafeSwitches;
+  /** How long a leader's turn gathers sends into one entry (send-coalescer.ts); sendTurnUsDefault when absent. */
+  readonly sendTurnUs?: number;
 }
 
 /** What a broker run's clients did, for summaries and the determinism test. */
@@ -69,6 +71,10 @@ export interface BrokerRunSummary {
   readonly registrationsDelivered: number;
   /** Acknowledged messages the end check read back from the live members' queues and logs, summed over members. */
   readonly messagesReadBack: number;
+  /** Entries of sends committed where they were proposed; of them, those gathering several sends, and sends of several producers. */
+  readonly sendEntries: number;
+  readonly entriesWithSeveralSends: number;
+  readonly entriesWithSeveralProducers: number;
 }
 
 /**
@@ -94,6 +100,8 @@ export class BrokerWorkload implements SimulatedClients, BrokerClientHost {
   private readonly consumers: SimConsumer[] = [];
   private probe: SimProducer | null = null;
   private readonly queries = new Map<number, OffsetQueryWaiter>();
+  /** Each node's process's coalescer; a crash discards what it gathered (onNodeDown). */
+  private readonly coalescers = new Map<SimNode, SimSendCoalescer>();
   private nextRequestId = 1;
   private topicCreated = false;
   /** The operator's attempt at creating the topic: answers to earlier attempts are ignored. */
@@ -143,6 +151,15 @@ export class BrokerWorkload implements SimulatedClients, BrokerClientHost {
 
   node(id: string): SimNode | undefined {
     return this.host.node(id);
+  }
+
+  coalescerOf(node: SimNode): SimSendCoalescer {
+    let coalescer = this.coalescers.get(node);
+    if (coalescer === undefined) {
+      coalescer = new SimSendCoalescer(node, this, this.options.sendTurnUs ?? sendTurnUsDefault);
+      this.coalescers.set(node, coalescer);
+    }
+    return coalescer;
   }
 
   start(): void {
@@ -242,21 +259,25 @@ export class BrokerWorkload implements SimulatedClients, BrokerClientHost {
   // ------------------------------------------------------------ SimulatedClients
 
   onApplied(node: SimNode, entry: Entry): void {
-    let outcome: SendOutcome | DuplicateOutcome | undefined;
-    if (entry.type === EntryType.Normal && entry.data.byteLength > 0) {
-      const command = decodeCommand(entry.data);
-      if (typeof command !== 'string' && command.kind === 'send') {
-        // Taken on every replica, so outcomes nobody waits for do not pile up.
-        const taken = brokerMachineOf(node.machine).state.takeOutcome(entry.index);
-        if (taken !== undefined && taken.status === 'SEND_OK' && !('duplicate' in taken)) {
-          decodeMessageBatch(command.batch).forEach((message, position) => {
-            this.brokerChecker.observeStored(command.topic, command.queueId, taken.queueOffset + position, identityOfMessage(message), `${node.id} applied entry ${entry.index}`);
-          });
+    const sends = storedSendsOf(entry);
+    // Taken on every replica, so outcomes nobody waits for do not pile up.
+    const outcomes = sends === undefined ? undefined : brokerMachineOf(node.machine).state.takeOutcomes(entry.index);
+    if (sends !== undefined && outcomes !== undefined) {
+      for (const outcome of outcomes) {
+        if (outcome.status !== 'SEND_OK' || 'duplicate' in outcome) continue;
+        for (let position = 0; position < outcome.messageCount; position++) {
+          const positionInEntry = outcome.firstPosition + position;
+          const send = sends.sendAt(positionInEntry);
+          const source = `${node.id} applied entry ${entry.index}[${positionInEntry}]`;
+          if (send.topic !== outcome.topic || send.queueId !== outcome.queueId) {
+            this.checker.violate('broker-offset-conflict', `${source}: its send is to ${send.topic}:${send.queueId}, but its outcome puts it in ${outcome.topic}:${outcome.queueId}`);
+            continue;
+          }
+          this.brokerChecker.observeStored(outcome.topic, outcome.queueId, outcome.queueOffset + position, identityOfMessage(sends.at(positionInEntry).message), source);
         }
-        outcome = taken;
       }
     }
-    this.proposals.onApplied(node.id, entry, outcome);
+    this.proposals.onApplied(node.id, entry, outcomes);
   }
 
   onSnapshotInstalled(node: SimNode, index: number): void {
@@ -264,6 +285,7 @@ export class BrokerWorkload implements SimulatedClients, BrokerClientHost {
   }
 
   onNodeDown(node: SimNode): void {
+    this.coalescers.get(node)?.discard();
     this.proposals.onNodeDown(node.id);
     for (const [requestId, waiter] of this.queries) if (waiter.nodeId === node.id) this.queries.delete(requestId);
   }
@@ -318,6 +340,9 @@ export class BrokerWorkload implements SimulatedClients, BrokerClientHost {
       offsetsSkipped: counts.offsetsSkipped,
       registrationsDelivered: this.nameServers.registrationsDelivered,
       messagesReadBack: this.brokerChecker.messagesReadBack,
+      sendEntries: counts.sendEntries,
+      entriesWithSeveralSends: counts.entriesWithSeveralSends,
+      entriesWithSeveralProducers: counts.entriesWithSeveralProducers,
     };
   }
 }

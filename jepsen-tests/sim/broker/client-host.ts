@@ -6,6 +6,7 @@ import type { BrokerUnsafeSwitches } from './broker-unsafe.js';
 import type { BrokerHistory } from './history.js';
 import type { SimNameServers } from './name-servers.js';
 import type { ProposalTracker } from './proposal-tracker.js';
+import type { SimSendCoalescer } from './send-coalescer.js';
 
 /** What a simulated producer or consumer reaches: the nodes, the NameServers, the clock, and the recorders. */
 export interface BrokerClientHost {
@@ -26,6 +27,8 @@ export interface BrokerClientHost {
   after(delayUs: number, action: () => void): void;
   nodeIds(): readonly string[];
   node(id: string): SimNode | undefined;
+  /** The coalescer of sends of `node`'s process. */
+  coalescerOf(node: SimNode): SimSendCoalescer;
   /** Whether ordinary clients stopped (the faults healed); the probe goes on. */
   readonly stopped: boolean;
 }

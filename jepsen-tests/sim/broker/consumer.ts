@@ -135,43 +135,56 @@ export class SimConsumer {
     if (!reached) this.pullLater(session);
   }
 
+  /**
+   * What SimpleConsumer.pull does with an answer: every answer's
+   * nextBeginOffset is followed forwards only (Math.max with the offset
+   * asked), and messages below the offset asked are dropped; a move forwards
+   * skips what retention dropped.
+   */
   private pulled(node: SimNode, session: number, offset: number, answer: PullAnswer): void {
     const host = this.host;
     const { group, queueId } = this.options;
     switch (answer.kind) {
       case 'found':
         break;
-      case 'offsetMoved':
-        // Ahead of this replica's queue: it lags, so ask another. Behind its queue's start: those messages are gone.
-        if (answer.nextOffset > offset) {
-          host.history.counts.offsetsSkipped += answer.nextOffset - offset;
-          host.history.record(HistoryEvent.Skipped, host.nowUs(), this.label, session, offset, answer.nextOffset);
-          host.brokerChecker.offsetsSkipped(group, host.topic, queueId, session, answer.nextOffset);
-          this.nextOffset = answer.nextOffset;
-          this.pullNext(session);
+      case 'offsetMoved': {
+        const next = Math.max(offset, answer.nextOffset);
+        if (next === offset) {
+          this.pullLater(session);
           return;
         }
+        host.history.counts.offsetsSkipped += next - offset;
+        host.history.record(HistoryEvent.Skipped, host.nowUs(), this.label, session, offset, next);
+        host.brokerChecker.offsetsSkipped(group, host.topic, queueId, session, next);
+        this.nextOffset = next;
+        this.pullNext(session);
+        return;
+      }
+      case 'notFound':
+        // Nothing new on this replica yet: the live pull would have waited (long polling, not simulated), so wait here.
+        this.nextOffset = Math.max(offset, answer.nextOffset);
         this.pullLater(session);
         return;
       case 'unreadable':
         host.checker.violate('broker-offset-conflict', answer.reason);
         return;
-      case 'notFound':
       case 'topicNotExist':
         this.pullLater(session);
         return;
     }
     for (const message of answer.messages) {
+      if (message.offset < offset) continue;
       host.history.counts.messagesConsumed++;
       host.history.record(HistoryEvent.Consumed, host.nowUs(), this.label, session, message.offset, message.identity);
       host.brokerChecker.observeConsumed(group, host.topic, queueId, session, message.offset, message.identity, `pulled by ${this.label} from ${node.id}`);
     }
-    this.nextOffset = answer.nextOffset;
+    const next = Math.max(offset, answer.nextOffset);
+    this.nextOffset = next;
     if (host.random.chance(this.options.crashPermille)) {
       this.crash();
       return;
     }
-    this.commit(session, answer.nextOffset);
+    this.commit(session, next);
     host.after(host.random.nextInt(100, redirectDelayUsMax), () => this.pullNext(session));
   }
 

@@ -27,6 +27,10 @@ export class BrokerHistory {
     consumerCrashes: 0,
     commitsAcknowledged: 0,
     offsetsSkipped: 0,
+    /** Entries of sends committed where they were proposed, and those of them that gathered more than one send, or sends of more than one producer. */
+    sendEntries: 0,
+    entriesWithSeveralSends: 0,
+    entriesWithSeveralProducers: 0,
   };
 
   record(kind: HistoryEvent, timeUs: number, ...details: readonly (number | string)[]): void {

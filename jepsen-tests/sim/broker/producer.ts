@@ -2,8 +2,16 @@ import type { SimNode } from '../sim-node.js';
 import { backoffDelayUsMax, backoffDelayUsMin, leaderTarget, redirectDelayUsMax, type BrokerClientHost } from './client-host.js';
 import { HistoryEvent } from './history.js';
 import { identityText } from './message-identity.js';
-import type { ProposalFate } from './proposal-tracker.js';
-import { proposeSend, type ProposeAnswer, type SendRequest } from './replica-requests.js';
+import { offerSend, type SendRequest } from './replica-requests.js';
+import type { SendAnswer, SendFate } from './send-coalescer.js';
+
+/**
+ * A copy of a request the network duplicated reaches the leader up to this
+ * long after the original, in microseconds: sometimes in the same turn (one
+ * entry holds both, and the second part is answered as a duplicate of the
+ * first), sometimes in a later entry.
+ */
+const duplicateDelayUsMax = 2_000;
 
 export interface ProducerOptions {
   readonly producerId: string;
@@ -78,19 +86,32 @@ export class SimProducer {
       return;
     }
     const reached = node.request((core) => {
-      const nowMs = Math.floor(host.nowUs() / 1000);
-      const answer = proposeSend(node, core, inFlight.request, nowMs, host.unsafe);
-      this.answered(node, inFlight, attempt, answer);
-      // The network delivered the request twice: the copy is proposed too, and only dedup keeps it out of the queue.
-      if (answer.kind === 'proposed' && host.random.chance(host.duplicatePermille)) proposeSend(node, core, inFlight.request, nowMs, host.unsafe);
+      const refusal = offerSend(node, core, host.coalescerOf(node), inFlight.request, host.unsafe, (answer) => this.answered(inFlight, attempt, answer));
+      if (refusal !== undefined) {
+        this.answered(inFlight, attempt, refusal);
+        return;
+      }
+      if (host.random.chance(host.duplicatePermille)) this.deliverCopy(node, inFlight.request);
     });
     if (!reached) this.retryLater(inFlight, attempt, null);
   }
 
-  private answered(node: SimNode, inFlight: InFlight, attempt: number, answer: ProposeAnswer): void {
+  /** The network delivered the request twice: the copy is offered too, answered to nobody, and only dedup keeps it out of the queue. */
+  private deliverCopy(node: SimNode, request: SendRequest): void {
+    const host = this.host;
+    host.after(host.random.nextInt(0, duplicateDelayUsMax), () => {
+      node.request((core) => {
+        offerSend(node, core, host.coalescerOf(node), request, host.unsafe, () => undefined);
+      });
+    });
+  }
+
+  private answered(inFlight: InFlight, attempt: number, answer: SendAnswer): void {
     switch (answer.kind) {
-      case 'proposed':
-        this.host.proposals.track(node.id, answer.index, answer.term, (fate) => this.settled(inFlight, attempt, fate));
+      case 'applied':
+      case 'lost':
+      case 'unknown':
+        this.settled(inFlight, attempt, answer);
         return;
       case 'notLeader':
         this.retryLater(inFlight, attempt, answer.leaderHint);
@@ -105,7 +126,7 @@ export class SimProducer {
   }
 
   /** Any attempt's commit acknowledges the send: they all carry the same producer id and sequence. */
-  private settled(inFlight: InFlight, attempt: number, fate: ProposalFate): void {
+  private settled(inFlight: InFlight, attempt: number, fate: SendFate): void {
     if (this.inFlight !== inFlight) return;
     const outcome = fate.kind === 'applied' ? fate.outcome : undefined;
     if (fate.kind !== 'applied' || outcome === undefined || outcome.status !== 'SEND_OK') {
@@ -129,7 +150,7 @@ export class SimProducer {
     for (let position = 0; position < request.messageCount; position++) identities.push(identityText({ producerId: request.producerId, sequence: request.sequence, position }));
     host.history.counts.sendsAcknowledged++;
     if (duplicate) host.history.counts.duplicatesAnswered++;
-    host.history.record(HistoryEvent.Acknowledged, host.nowUs(), request.producerId, request.sequence, request.queueId, outcome.queueOffset, outcome.logIndex, duplicate ? 1 : 0);
+    host.history.record(HistoryEvent.Acknowledged, host.nowUs(), request.producerId, request.sequence, request.queueId, outcome.queueOffset, outcome.logIndex, outcome.firstPosition, duplicate ? 1 : 0);
     host.brokerChecker.observeAcknowledged({
       producerId: request.producerId,
       sequence: request.sequence,
@@ -137,6 +158,7 @@ export class SimProducer {
       queueId: request.queueId,
       queueOffset: outcome.queueOffset,
       logIndex: outcome.logIndex,
+      firstPosition: outcome.firstPosition,
       identities,
     });
     if (this.acknowledgedIndex === 0 && fate.kind === 'applied') this.acknowledgedIndex = fate.entry.index;

@@ -1,14 +1,17 @@
 import type { Entry } from '@raftmq/commitlog';
 import type { DuplicateOutcome, SendOutcome } from '@raftmq/broker';
 
+/** What the sends of one entry produced, one outcome per send in entry order (BrokerState.takeOutcomes). */
+export type SendOutcomes = readonly (SendOutcome | DuplicateOutcome)[];
+
 /**
  * What became of a proposal, as the replica that took it learns it:
- * applied at its index with its term (with the send's outcome, for a send),
+ * applied at its index with its term (with the outcomes of its sends, for an entry of sends),
  * lost (another entry took its index), or unknown (the replica crashed, or
  * installed a snapshot past it, before applying it one by one).
  */
 export type ProposalFate =
-  | { readonly kind: 'applied'; readonly entry: Entry; readonly outcome: SendOutcome | DuplicateOutcome | undefined }
+  | { readonly kind: 'applied'; readonly entry: Entry; readonly outcomes: SendOutcomes | undefined }
   | { readonly kind: 'lost' }
   | { readonly kind: 'unknown' };
 
@@ -32,12 +35,12 @@ export class ProposalTracker {
     pending.set(index, { term, onFate });
   }
 
-  onApplied(nodeId: string, entry: Entry, outcome: SendOutcome | DuplicateOutcome | undefined): void {
+  onApplied(nodeId: string, entry: Entry, outcomes: SendOutcomes | undefined): void {
     const pending = this.byNode.get(nodeId);
     const waiting = pending?.get(entry.index);
     if (pending === undefined || waiting === undefined) return;
     pending.delete(entry.index);
-    waiting.onFate(entry.term === waiting.term ? { kind: 'applied', entry, outcome } : { kind: 'lost' });
+    waiting.onFate(entry.term === waiting.term ? { kind: 'applied', entry, outcomes } : { kind: 'lost' });
   }
 
   onSnapshotInstalled(nodeId: string, index: number): void {

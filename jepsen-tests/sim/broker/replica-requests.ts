@@ -1,10 +1,12 @@
-import { decodeCommand, encodeCommand, type SendCommand } from '@raftmq/broker';
-import { decodeMessageBatch, encodeMessageBatch } from '@raftmq/protocol';
+import { encodeMessageBatch } from '@raftmq/protocol';
+import { encodeCommand, type SendPart } from '@raftmq/broker';
 import { NotLeaderError, ProposalDroppedError, Role, type RaftCore } from '@raftmq/raft';
 import type { SimNode } from '../sim-node.js';
 import { brokerMachineOf, type BrokerMachine } from './broker-machine.js';
 import type { BrokerUnsafeSwitches } from './broker-unsafe.js';
 import { identityOfMessage, messagesOfSend } from './message-identity.js';
+import type { SendAnswer, SimSendCoalescer } from './send-coalescer.js';
+import { storedSendsOf } from './stored-sends.js';
 
 /*
  * What a broker replica does with a client request, as packages/broker's
@@ -39,7 +41,7 @@ function requireLeader(core: RaftCore): Refusal | null {
   return core.role === Role.Leader ? null : { kind: 'notLeader', leaderHint: core.leaderId };
 }
 
-function propose(node: SimNode, core: RaftCore, data: Uint8Array): ProposeAnswer {
+export function propose(node: SimNode, core: RaftCore, data: Uint8Array): ProposeAnswer {
   const result = node.propose(core, [data]);
   if (result === undefined) return { kind: 'failed' };
   if (result instanceof NotLeaderError) return { kind: 'notLeader', leaderHint: result.leaderHint };
@@ -48,29 +50,34 @@ function propose(node: SimNode, core: RaftCore, data: Uint8Array): ProposeAnswer
   return { kind: 'proposed', index: result.firstIndex, term: result.term };
 }
 
-/** The send command a leader proposes: BrokerServer.send's, with the simulated clock's time. */
-export function sendCommand(request: SendRequest, storeTimestampMs: number, unsafe: BrokerUnsafeSwitches): SendCommand {
+/** The send as the leader hands it to its coalescer: SendRequests.handle's part, from the request as the client encoded it. */
+export function sendPart(request: SendRequest, unsafe: BrokerUnsafeSwitches): SendPart {
   return {
-    kind: 'send',
     topic: request.topic,
     queueId: request.queueId,
     producerId: unsafe.disableProducerDedup === true ? '' : request.producerId,
     sequence: request.sequence,
-    storeTimestampMs,
     bornTimestampMs: request.bornTimestampMs,
     messageCount: request.messageCount,
     batch: encodeMessageBatch(messagesOfSend(request.producerId, request.sequence, request.messageCount)),
   };
 }
 
-/** A send: only the leader judges it, against its own applied topic table, then proposes it; the outcome comes at apply. */
-export function proposeSend(node: SimNode, core: RaftCore, request: SendRequest, nowMs: number, unsafe: BrokerUnsafeSwitches): ProposeAnswer {
+/**
+ * A send, as SendRequests.handle takes it: only the leader judges it,
+ * against its own applied topic table, then adds it to the sends of this
+ * turn. A refusal comes back at once; otherwise `answer` is called once, with
+ * the refusal of the entry or the send's own fate, unless the process dies
+ * first (its client then times out).
+ */
+export function offerSend(node: SimNode, core: RaftCore, coalescer: SimSendCoalescer, request: SendRequest, unsafe: BrokerUnsafeSwitches, answer: (answer: SendAnswer) => void): Refusal | undefined {
   const notLeader = requireLeader(core);
   if (notLeader !== null) return notLeader;
   const topic = brokerMachineOf(node.machine).state.topic(request.topic);
   if (topic === undefined) return { kind: 'topicNotExist' };
   if ((topic.perm & permWrite) === 0 || request.queueId >= topic.writeQueues) return { kind: 'notWritable' };
-  return propose(node, core, encodeCommand(sendCommand(request, nowMs, unsafe)));
+  coalescer.add(core, sendPart(request, unsafe), answer);
+  return undefined;
 }
 
 /** UpdateConsumerOffset: leader only, through the log. */
@@ -93,9 +100,10 @@ export interface PulledMessage {
   readonly logIndex: number;
 }
 
+/** PullMessage's answers, each with the nextBeginOffset the server puts in it. */
 export type PullAnswer =
   | { readonly kind: 'found'; readonly messages: readonly PulledMessage[]; readonly nextOffset: number }
-  | { readonly kind: 'notFound' }
+  | { readonly kind: 'notFound'; readonly nextOffset: number }
   | { readonly kind: 'offsetMoved'; readonly nextOffset: number }
   | { readonly kind: 'topicNotExist' }
   /** The queue points at a log entry the replica cannot read back as its message: a broker bug. */
@@ -110,9 +118,10 @@ export interface PullRequest {
 
 /**
  * A pull, served by any replica from its applied state (which holds
- * committed entries only), as BrokerServer.pull answers it without long
- * polling: an offset outside [minOffset, maxOffset] is moved to the nearer
- * end, an offset at maxOffset finds nothing.
+ * committed entries only), as PullRequests.handle answers it with no
+ * suspend time: an offset below the queue's start is moved to the start; an
+ * offset at or past the end finds nothing and keeps its offset (a replica
+ * behind the one that served the consumer before must not move it back).
  */
 export function pull(node: SimNode, request: PullRequest, unsafe: BrokerUnsafeSwitches): PullAnswer {
   const machine = brokerMachineOf(node.machine);
@@ -126,14 +135,13 @@ export function pull(node: SimNode, request: PullRequest, unsafe: BrokerUnsafeSw
     if (speculative.length > 0) return { kind: 'found', messages: speculative, nextOffset: request.offset + speculative.length };
   }
   if (request.offset < range.minOffset) return { kind: 'offsetMoved', nextOffset: range.minOffset };
-  if (request.offset > range.maxOffset) return { kind: 'offsetMoved', nextOffset: range.maxOffset };
-  if (request.offset === range.maxOffset) return { kind: 'notFound' };
+  if (request.offset >= range.maxOffset) return { kind: 'notFound', nextOffset: request.offset };
   const messages: PulledMessage[] = [];
   let offset = request.offset;
   while (messages.length < request.maxMessages) {
     const position = state.position(request.topic, request.queueId, offset);
     if (position === undefined) break;
-    const read = readMessage(node, position.logIndex, position.positionInEntry);
+    const read = readMessage(node, position.logIndex, position.positionInEntry, request);
     if ('problem' in read) return { kind: 'unreadable', reason: `offset ${offset} of ${request.topic}:${request.queueId} on ${node.id}: ${read.problem}` };
     messages.push({ offset, identity: read.identity, logIndex: position.logIndex });
     offset++;
@@ -143,16 +151,23 @@ export function pull(node: SimNode, request: PullRequest, unsafe: BrokerUnsafeSw
 
 export type ReadResult = { readonly identity: string } | { readonly problem: string };
 
-/** The identity of the message at (logIndex, positionInEntry) in the node's store, or why it cannot be read. */
-export function readMessage(node: SimNode, logIndex: number, positionInEntry: number): ReadResult {
+/**
+ * The identity of the message at (logIndex, positionInEntry) in the node's
+ * store, or why it cannot be read; `queue`, when given, is the queue that
+ * pointed there, which the send holding the message must be to.
+ */
+export function readMessage(node: SimNode, logIndex: number, positionInEntry: number, queue?: { readonly topic: string; readonly queueId: number }): ReadResult {
   if (logIndex < node.store.firstIndex() || logIndex > node.store.lastIndex()) return { problem: `the store does not hold entry ${logIndex}` };
   const [entry] = node.store.readEntries(logIndex, logIndex + 1, Infinity);
   if (entry === undefined) return { problem: `the store does not hold entry ${logIndex}` };
-  const command = decodeCommand(entry.data);
-  if (typeof command === 'string' || command.kind !== 'send') return { problem: `entry ${logIndex} holds no send` };
-  const message = decodeMessageBatch(command.batch)[positionInEntry];
-  if (message === undefined) return { problem: `entry ${logIndex} has no message at ${positionInEntry}` };
-  return { identity: identityOfMessage(message) };
+  const sends = storedSendsOf(entry);
+  if (sends === undefined) return { problem: `entry ${logIndex} holds no send` };
+  if (positionInEntry >= sends.messageCount) return { problem: `entry ${logIndex} has no message at ${positionInEntry}` };
+  const send = sends.sendAt(positionInEntry);
+  if (queue !== undefined && (send.topic !== queue.topic || send.queueId !== queue.queueId)) {
+    return { problem: `entry ${logIndex} holds at ${positionInEntry} a message of ${send.topic}:${send.queueId}` };
+  }
+  return { identity: identityOfMessage(sends.at(positionInEntry).message) };
 }
 
 /** The negative control's bug: messages of sends past the applied index, numbered on from maxOffset as if they had committed. */
@@ -162,11 +177,12 @@ function uncommittedMessages(node: SimNode, machine: BrokerMachine, request: Pul
   let offset = maxOffset;
   for (let index = Math.max(machine.appliedIndex + 1, store.firstIndex()); index <= store.lastIndex(); index++) {
     const [entry] = store.readEntries(index, index + 1, Infinity);
-    if (entry === undefined || entry.data.byteLength === 0) continue;
-    const command = decodeCommand(entry.data);
-    if (typeof command === 'string' || command.kind !== 'send' || command.topic !== request.topic || command.queueId !== request.queueId) continue;
-    for (const message of decodeMessageBatch(command.batch)) {
-      if (offset >= request.offset && speculative.length < request.maxMessages) speculative.push({ offset, identity: identityOfMessage(message), logIndex: index });
+    const sends = entry === undefined ? undefined : storedSendsOf(entry);
+    if (sends === undefined) continue;
+    for (let position = 0; position < sends.messageCount; position++) {
+      const send = sends.sendAt(position);
+      if (send.topic !== request.topic || send.queueId !== request.queueId) continue;
+      if (offset >= request.offset && speculative.length < request.maxMessages) speculative.push({ offset, identity: identityOfMessage(sends.at(position).message), logIndex: index });
       offset++;
     }
   }

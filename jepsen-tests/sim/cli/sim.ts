@@ -105,6 +105,7 @@ function runMany(start: number, count: number, nodes: NodesChoice, workload: Sim
   );
   const startedMs = performance.now();
   let failed = 0;
+  const sendEntries = { all: 0, severalSends: 0, severalProducers: 0 };
   bar.start(count, 0, { rate: '0.0', failed: 0 });
   const summary = runSeeds({
     start,
@@ -113,11 +114,19 @@ function runMany(start: number, count: number, nodes: NodesChoice, workload: Sim
     workload,
     onResult: (result, completed) => {
       if (!result.ok) failed++;
+      if (result.broker !== undefined) {
+        sendEntries.all += result.broker.sendEntries;
+        sendEntries.severalSends += result.broker.entriesWithSeveralSends;
+        sendEntries.severalProducers += result.broker.entriesWithSeveralProducers;
+      }
       const rate = (completed / ((performance.now() - startedMs) / 1000)).toFixed(1);
       bar.update(completed, { rate, failed });
     },
   });
   bar.stop();
+  if (workload === 'broker') {
+    console.log(`\nentries of sends: ${sendEntries.all}, of which ${sendEntries.severalSends} coalesced several sends and ${sendEntries.severalProducers} several producers' sends`);
+  }
   printSummary(summary);
   return summary.failures.length === 0 ? 0 : 1;
 }
