@@ -92,7 +92,9 @@ export class BrokerReplica {
     // Asked at each snapshot: answers from the last check and starts the next, so the boundary follows the segments' ages.
     const parts = assembleReplica(config, this.state, logger, () => {
       void this.checkRetention();
-      return this.retainedFromIndex;
+      // A scheduled send not yet delivered keeps its entry, whatever its age.
+      const oldestScheduled = this.state.oldestScheduledLogIndex();
+      return oldestScheduled === undefined ? this.retainedFromIndex : Math.min(this.retainedFromIndex, oldestScheduled - 1);
     });
     this.store = parts.store;
     this.transport = parts.transport;

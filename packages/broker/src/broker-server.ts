@@ -18,6 +18,7 @@ import { NodeStoppedError, NotLeaderError, ProposalDroppedError, ProposalLostErr
 import { WebSocketServer, type WebSocket } from 'ws';
 import { handleAdminRequest } from './broker-admin.js';
 import { ConsumerRegistry } from './consumer-registry.js';
+import { DeliveryTimer } from './delivery-timer.js';
 import { PullRequests, type PullConnection } from './pull-request.js';
 import { Refusal, requireLeader, type Reply } from './refusal.js';
 import { SendRequests } from './send-request.js';
@@ -75,11 +76,13 @@ export class BrokerServer {
   readonly consumers: ConsumerRegistry;
   private readonly sends: SendRequests;
   private readonly pulls: PullRequests;
+  private readonly deliveries: DeliveryTimer;
 
   constructor(private readonly options: BrokerServerOptions) {
     this.consumers = new ConsumerRegistry({ expiryMs: options.consumerExpiryMs });
     this.sends = new SendRequests(options, this.stats);
     this.pulls = new PullRequests(options, this.stats);
+    this.deliveries = new DeliveryTimer(options.node, options.state, options.logger);
   }
 
   async start(): Promise<void> {
@@ -92,6 +95,7 @@ export class BrokerServer {
     });
     server.on('connection', (socket) => this.accept(socket));
     this.unsubscribe = this.options.node.onApplied(() => this.pulls.wakeWaiters());
+    this.deliveries.start();
   }
 
   get port(): number {
@@ -107,6 +111,7 @@ export class BrokerServer {
   async stop(): Promise<void> {
     this.unsubscribe?.();
     this.unsubscribe = null;
+    this.deliveries.stop();
     this.pulls.stop();
     const server = this.server;
     this.server = null;

@@ -199,6 +199,12 @@ export class PullRequests {
     while (messages.length < maxMessages && scanned < pullScanMessagesMax) {
       const position = state.position(topic, queueId, offset);
       if (position === undefined) break;
+      if (position.logIndex < store.firstIndex()) {
+        // A delayed message joins its queue after newer ones, so its entry may pass the retention age before theirs: it expired.
+        offset++;
+        scanned++;
+        continue;
+      }
       let entry = entries.get(position.logIndex);
       if (entry === undefined) {
         entry = await StoredEntry.read(store, position.logIndex);

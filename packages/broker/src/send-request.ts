@@ -1,4 +1,5 @@
 import { BadRequestError, ResponseCode, decodeMessageBatch, messaging, parseHeaders, type Frame } from '@raftmq/protocol';
+import type { SendMessageRequest } from '@raftmq/protocol';
 import type { RaftNode } from '@raftmq/raft';
 import type { Logger } from '@raftmq/ledger';
 import { messageId } from './message-id.js';
@@ -65,12 +66,14 @@ export class SendRequests {
     } else if (queueId >= topic.writeQueues) {
       throw new BadRequestError('headers.queueId', `${queueId} is not a write queue of ${request.topic} (it has ${topic.writeQueues})`);
     }
+    const deliverAtMs = scheduledDelivery(request, Date.now());
     const { outcome, term } = await this.coalescer.add({
       topic: request.topic,
       queueId,
       producerId: request.producerId,
       sequence: request.sequence,
       bornTimestampMs: request.bornTimestamp,
+      ...(deliverAtMs === undefined ? {} : { deliverAtMs }),
       messageCount: messages.length,
       batch: body,
     });
@@ -106,6 +109,7 @@ export class SendRequests {
       logIndex: outcome.logIndex,
       term,
       durability: this.options.durability ?? 'quorum-fsynced',
+      ...(outcome.deliverAtMs === undefined ? {} : { deliverTimeMs: outcome.deliverAtMs }),
     });
   }
 
@@ -123,4 +127,14 @@ export class SendRequests {
     }
     return creating;
   }
+}
+
+/** When a delayed or timer send is due on this leader's clock; undefined for one delivered at once (a timer already past is). */
+function scheduledDelivery(request: SendMessageRequest, nowMs: number): number | undefined {
+  if (request.delayLevel !== undefined) return nowMs + (messaging.messageDelayLevelsMs[request.delayLevel - 1] as number);
+  if (request.deliverTimeMs === undefined || request.deliverTimeMs <= nowMs) return undefined;
+  if (request.deliverTimeMs - nowMs > messaging.timerDelayMsMax) {
+    throw new Refusal(ResponseCode.LimitExceeded, `deliverTimeMs is ${request.deliverTimeMs - nowMs} ms ahead; at most ${messaging.timerDelayMsMax}`, { field: 'headers.deliverTimeMs', limit: 'timerDelayMsMax' });
+  }
+  return request.deliverTimeMs;
 }

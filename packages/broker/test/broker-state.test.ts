@@ -22,6 +22,8 @@ const send = (queueId: number, producerId = '', sequence = 0, messageCount = 1, 
   batch: new Uint8Array([1, 2, 3]),
 });
 
+const part = (queueId: number, producerId = '', sequence = 0, messageCount = 1, name = 'orders'): SendPart => ({ topic: name, queueId, producerId, sequence, messageCount, batch: new Uint8Array([9]) });
+
 function applied(commands: readonly LogCommand[]): BrokerState {
   const state = new BrokerState();
   state.apply(entries(commands));
@@ -97,6 +99,18 @@ describe('BrokerState', () => {
       fc.record({ queueId: fc.integer({ min: 0, max: 4 }), producer: fc.constantFrom('', 'p1', 'p2'), sequence: fc.integer({ min: 0, max: 12 }), count: fc.integer({ min: 1, max: 5 }) }).map(({ queueId, producer, sequence, count }) => send(queueId, producer, sequence, count)),
       fc.record({ queueId: fc.integer({ min: 0, max: 3 }), offset: fc.nat(100) }).map(({ queueId, offset }): LogCommand => ({ kind: 'offset', group: 'g', topic: 'orders', queueId, offset })),
       fc.integer({ min: 1, max: 4 }).map((queues) => topic('orders', queues)),
+      // Coalesced sends, some scheduled, and deliveries of what came due.
+      fc
+        .array(
+          fc.record({ queueId: fc.integer({ min: 0, max: 4 }), producer: fc.constantFrom('', 'p1', 'p3'), sequence: fc.integer({ min: 0, max: 12 }), count: fc.integer({ min: 1, max: 3 }), due: fc.option(fc.integer({ min: 0, max: 50 }), { nil: undefined }) }),
+          { minLength: 1, maxLength: 4 },
+        )
+        .map((parts): LogCommand => ({
+          kind: 'sends',
+          storeTimestampMs: 0,
+          parts: parts.map(({ queueId, producer, sequence, count, due }) => ({ ...part(queueId, producer, sequence, count), ...(due === undefined ? {} : { deliverAtMs: due }) })),
+        })),
+      fc.integer({ min: 0, max: 60 }).map((throughMs): LogCommand => ({ kind: 'deliver', throughMs })),
     );
     fc.assert(
       // Few sequences, long logs: retries of one (producer, sequence) on both sides of the snapshot are common.
@@ -123,6 +137,7 @@ describe('BrokerState', () => {
           }
           expect(restored.consumerOffset('g', 'orders', queueId)).toBe(whole.consumerOffset('g', 'orders', queueId));
         }
+        expect([restored.scheduledCount, restored.nextDeliveryMs(), restored.oldestScheduledLogIndex()]).toEqual([whole.scheduledCount, whole.nextDeliveryMs(), whole.oldestScheduledLogIndex()]);
       }),
       { numRuns: 300 },
     );
@@ -130,7 +145,6 @@ describe('BrokerState', () => {
 });
 
 describe('BrokerState with coalesced sends', () => {
-  const part = (queueId: number, producerId = '', sequence = 0, messageCount = 1, name = 'orders'): SendPart => ({ topic: name, queueId, producerId, sequence, messageCount, batch: new Uint8Array([9]) });
   const sends = (...parts: SendPart[]): LogCommand => ({ kind: 'sends', storeTimestampMs: 1_700_000_000_000, parts });
 
   it('places each send of an entry after the one before it, and answers each with its own outcome', () => {
@@ -168,5 +182,70 @@ describe('BrokerState with coalesced sends', () => {
     expect(restored.position('orders', 0, 2)).toEqual({ logIndex: 2, positionInEntry: 2 });
     restored.apply(entries([sends(part(0, 'p', 1, 2))], 3));
     expect(restored.takeOutcome(3)).toMatchObject({ duplicate: true, logIndex: 2, firstPosition: 1, queueOffset: 1 });
+  });
+});
+
+describe('BrokerState with scheduled sends', () => {
+  const scheduledPart = (queueId: number, deliverAtMs: number, sequence = 0, messageCount = 1): SendPart => ({
+    topic: 'orders',
+    queueId,
+    producerId: 'p',
+    sequence,
+    deliverAtMs,
+    messageCount,
+    batch: new Uint8Array([7]),
+  });
+  const sends = (...parts: SendPart[]): LogCommand => ({ kind: 'sends', storeTimestampMs: 1_000, parts });
+  const deliver = (throughMs: number): LogCommand => ({ kind: 'deliver', throughMs });
+
+  it('keeps a scheduled send out of its queue until a deliver command passes its time, then appends it in due order', () => {
+    const state = applied([topic(), sends(scheduledPart(0, 5_000, 0), part(0, 'p', 1), scheduledPart(0, 3_000, 2, 2))]);
+    expect(state.takeOutcomes(2)?.map((each) => [each.queueOffset, each.deliverAtMs])).toEqual([
+      [-1, 5_000],
+      [0, undefined],
+      [-1, 3_000],
+    ]);
+    expect(state.queueRange('orders', 0).maxOffset).toBe(1);
+    expect(state.nextDeliveryMs()).toBe(3_000);
+    expect(state.oldestScheduledLogIndex()).toBe(2);
+    state.apply(entries([deliver(2_999)], 3));
+    expect(state.queueRange('orders', 0).maxOffset).toBe(1);
+    state.apply(entries([deliver(4_000)], 4));
+    // The two messages due at 3 s, where they sit in entry 2.
+    expect([1, 2].map((offset) => state.position('orders', 0, offset))).toEqual([
+      { logIndex: 2, positionInEntry: 2 },
+      { logIndex: 2, positionInEntry: 3 },
+    ]);
+    state.apply(entries([deliver(9_000), deliver(9_000)], 5));
+    expect(state.position('orders', 0, 3)).toEqual({ logIndex: 2, positionInEntry: 0 });
+    expect(state.queueRange('orders', 0).maxOffset).toBe(4);
+    expect(state.nextDeliveryMs()).toBeUndefined();
+    expect(state.oldestScheduledLogIndex()).toBeUndefined();
+  });
+
+  it('answers a retried scheduled send DUPLICATE and schedules it once', () => {
+    const state = applied([topic(), sends(scheduledPart(1, 2_000, 4)), sends(scheduledPart(1, 2_500, 4))]);
+    expect(state.takeOutcome(3)).toMatchObject({ duplicate: true, deliverAtMs: 2_000, logIndex: 2 });
+    expect(state.scheduledCount).toBe(1);
+  });
+
+  it('carries the schedule through a snapshot, so a restored replica delivers the same sends', () => {
+    const log = [topic(), sends(scheduledPart(0, 4_000, 0), scheduledPart(1, 2_000, 1)), sends(scheduledPart(0, 1_000, 2))];
+    const state = applied(log);
+    const restored = new BrokerState();
+    restored.restore({ meta: { index: 3, term: 1, membership: { voters: [], learners: [] } }, data: state.snapshot() });
+    expect(restored.oldestScheduledLogIndex()).toBe(2);
+    for (const each of [state, restored]) each.apply(entries([deliver(5_000)], 4));
+    for (const queueId of [0, 1]) expect(restored.queueRange('orders', queueId)).toEqual(state.queueRange('orders', queueId));
+    expect([0, 1].map((offset) => restored.position('orders', 0, offset))).toEqual([
+      { logIndex: 3, positionInEntry: 0 },
+      { logIndex: 2, positionInEntry: 0 },
+    ]);
+  });
+
+  it('drops, and counts, a scheduled send whose topic lost the queue before it came due', () => {
+    const state = applied([topic(), sends(scheduledPart(3, 1_000)), { kind: 'topic', topic: 'orders', readQueues: 2, writeQueues: 2, perm: 6 }, deliver(2_000)]);
+    expect(state.scheduledDropped).toBe(1);
+    expect(state.queueRange('orders', 3).maxOffset).toBe(0);
   });
 });

@@ -12,11 +12,15 @@ const part: fc.Arbitrary<SendPart> = fc
     producerId,
     sequence: fc.maxSafeNat(),
     bornTimestampMs: fc.option(fc.maxSafeNat(), { nil: undefined }),
+    deliverAtMs: fc.option(fc.maxSafeNat(), { nil: undefined }),
     messageCount: fc.integer({ min: 1, max: 64 }),
     batch: fc.uint8Array({ maxLength: 256 }),
   })
-  .map((each) => (each.bornTimestampMs === undefined ? { ...each, bornTimestampMs: undefined } : each))
-  .map(({ bornTimestampMs, ...rest }) => (bornTimestampMs === undefined ? rest : { ...rest, bornTimestampMs }));
+  .map(({ bornTimestampMs, deliverAtMs, ...rest }) => ({
+    ...rest,
+    ...(bornTimestampMs === undefined ? {} : { bornTimestampMs }),
+    ...(deliverAtMs === undefined ? {} : { deliverAtMs }),
+  }));
 const command: fc.Arbitrary<SendsCommand> = fc.record({ kind: fc.constant('sends' as const), storeTimestampMs: fc.maxSafeNat(), parts: fc.array(part, { minLength: 1, maxLength: 8 }) });
 
 describe('the coalesced-sends codec', () => {

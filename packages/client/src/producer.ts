@@ -51,6 +51,10 @@ export interface OutgoingMessage {
   readonly tags?: string;
   readonly keys?: readonly string[];
   readonly properties?: Readonly<Record<string, string>>;
+  /** RocketMQ's delayTimeLevel, 1-18 (messaging.messageDelayLevelsMs): visible to consumers that long after it is stored. */
+  readonly delayLevel?: number;
+  /** RocketMQ 5's timer message: visible to consumers at this time (ms since the epoch, the broker's clock). */
+  readonly deliverTimeMs?: number;
 }
 
 /** Picks the queue of a send among the topic's write queues; a send it picked for stays on it through every retry (ordering). */
@@ -73,8 +77,10 @@ export interface SendResult {
   readonly msgId: string;
   readonly msgIds: readonly string[];
   readonly messageQueue: MessageQueue;
-  /** The first message's offset in its queue; the others of a batch follow it. */
+  /** The first message's offset in its queue; the others of a batch follow it. -1 for a scheduled message, whose offset is given when it is delivered. */
   readonly queueOffset: number;
+  /** A scheduled message (delay level or timer): when it becomes visible, on the broker's clock. */
+  readonly deliverTimeMs?: number;
   /** The Raft entry holding the messages, and the term it was committed under. */
   readonly logIndex: number;
   readonly term: number;
@@ -168,6 +174,8 @@ export class Producer {
     const converted = toMessage(message);
     // Checked alone first: an illegal message fails by itself, never the batch it would have joined.
     const body = encodeMessageBatch([converted]);
+    const scheduling = schedulingHeaders(message);
+    if (scheduling !== undefined) return this.run(message.topic, RequestCode.SendMessage, body, this.picker(message, options), this.retryTimes, scheduling);
     if (this.batcher !== null && options.queueSelector === undefined && options.queueId === undefined && options.brokerName === undefined) {
       this.checkSendable(message.topic);
       const { result, position } = await this.batcher.add(message.topic, converted);
@@ -181,6 +189,8 @@ export class Producer {
     const first = messages[0];
     if (first === undefined) throw new RangeError('a batch needs at least one message');
     if (messages.some((message) => message.topic !== first.topic)) throw new RangeError('every message of a batch must be of one topic');
+    // As RocketMQ: a batch is stored and delivered as one, so it cannot be scheduled.
+    if (messages.some((message) => schedulingHeaders(message) !== undefined)) throw new RangeError('a batch cannot hold delayed or timer messages; send them one by one');
     const body = encodeMessageBatch(messages.map(toMessage));
     return this.run(first.topic, RequestCode.SendBatchMessage, body, this.picker(first, options), this.retryTimes);
   }
@@ -192,7 +202,7 @@ export class Producer {
    */
   async sendOneway(message: OutgoingMessage, options: SendOptions = {}): Promise<void> {
     const body = encodeMessageBatch([toMessage(message)]);
-    void this.run(message.topic, RequestCode.SendMessage, body, this.picker(message, options), 0).catch(() => undefined);
+    void this.run(message.topic, RequestCode.SendMessage, body, this.picker(message, options), 0, schedulingHeaders(message)).catch(() => undefined);
   }
 
   // ------------------------------------------------------------ internals
@@ -235,14 +245,14 @@ export class Producer {
     checkOption(namesrv.topicName, topic, 'topic');
   }
 
-  private async run(topic: string, code: number, body: Uint8Array, picker: { pick: Pick; fixed: boolean }, retries: number): Promise<SendResult> {
+  private async run(topic: string, code: number, body: Uint8Array, picker: { pick: Pick; fixed: boolean }, retries: number, scheduling?: SchedulingHeaders): Promise<SendResult> {
     this.checkSendable(topic);
     if (this.inFlight >= producerInFlightSendsMax) {
       throw new ClientLimitError('producerInFlightSendsMax', `${this.inFlight} sends already in flight; at most ${producerInFlightSendsMax}`);
     }
     this.inFlight++;
     try {
-      return await this.attempts(topic, code, body, picker, retries);
+      return await this.attempts(topic, code, body, picker, retries, scheduling);
     } finally {
       this.inFlight--;
     }
@@ -267,7 +277,7 @@ export class Producer {
    *   may have been;
    * - any other refusal (bad request, illegal message, limits) is final.
    */
-  private async attempts(topic: string, code: number, body: Uint8Array, picker: { pick: Pick; fixed: boolean }, retries: number): Promise<SendResult> {
+  private async attempts(topic: string, code: number, body: Uint8Array, picker: { pick: Pick; fixed: boolean }, retries: number, scheduling: SchedulingHeaders | undefined): Promise<SendResult> {
     const sequence = this.nextSequence++;
     const bornTimestamp = Date.now();
     const deadline = performance.now() + this.sendTimeoutMs;
@@ -306,6 +316,7 @@ export class Producer {
         if (remainingMs <= 0) throw giveUp(`timed out after ${this.sendTimeoutMs} ms`);
         const headers: Record<string, unknown> = { topic, queueId: queue.queueId, producerId: this.producerId, sequence, bornTimestamp };
         if (this.producerGroup !== undefined) headers['producerGroup'] = this.producerGroup;
+        if (scheduling !== undefined) Object.assign(headers, scheduling);
         let frame: Frame | null = null;
         requests++;
         try {
@@ -414,8 +425,28 @@ function result(headers: messaging.SendResult, topic: string, brokerName: string
     logIndex: headers.logIndex,
     term: headers.term,
     durability: headers.durability,
+    ...(headers.deliverTimeMs === undefined ? {} : { deliverTimeMs: headers.deliverTimeMs }),
     attempts,
   };
+}
+
+type SchedulingHeaders = { readonly delayLevel: number } | { readonly deliverTimeMs: number };
+
+/** The headers that schedule `message`, checked here so a bad one fails before anything is sent; undefined for a message delivered at once. */
+function schedulingHeaders(message: OutgoingMessage): SchedulingHeaders | undefined {
+  const { delayLevel, deliverTimeMs } = message;
+  if (delayLevel !== undefined && deliverTimeMs !== undefined) throw new RangeError('a message has a delayLevel or a deliverTimeMs, not both');
+  if (delayLevel !== undefined) {
+    if (!Number.isInteger(delayLevel) || delayLevel < 1 || delayLevel > messaging.messageDelayLevelsMs.length) {
+      throw new RangeError(`delayLevel must be 1-${messaging.messageDelayLevelsMs.length}, not ${delayLevel}`);
+    }
+    return { delayLevel };
+  }
+  if (deliverTimeMs !== undefined) {
+    if (!Number.isSafeInteger(deliverTimeMs) || deliverTimeMs < 0) throw new RangeError(`deliverTimeMs must be a time in ms since the epoch, not ${deliverTimeMs}`);
+    return { deliverTimeMs };
+  }
+  return undefined;
 }
 
 /** The write queues of every writable group of the route, groups by name, queues by id. */

@@ -136,6 +136,22 @@ describe('Producer and SimpleConsumer', () => {
     expect(lone.msgIds).toHaveLength(1);
   });
 
+  it('sends timer and delayed messages, which a consumer receives only once due; a batch cannot hold one', async () => {
+    const topic = 'scheduled';
+    const group = await cluster(topic, 1);
+    const sender = producer(group.nameServers, { autoBatch: true });
+    const dueAt = Date.now() + 400;
+    const [timer, plain] = await Promise.all([sender.send({ topic, body: 'timer', deliverTimeMs: dueAt }), sender.send({ topic, body: 'plain' })]);
+    expect(timer).toMatchObject({ queueOffset: -1, deliverTimeMs: dueAt });
+    expect(plain.queueOffset).toBe(0);
+    await expect(sender.sendBatch([{ topic, body: 'a' }, { topic, body: 'b', delayLevel: 1 }])).rejects.toThrow(RangeError);
+    await expect(sender.send({ topic, body: 'bad', delayLevel: 19 })).rejects.toThrow(/delayLevel must be 1-18/);
+    const reader = await consumer(group.nameServers, 'scheduled-readers', topic);
+    const received = await receiveAll(reader, 2);
+    expect(received.map((message) => new TextDecoder().decode(message.body))).toEqual(['plain', 'timer']);
+    expect(Date.now()).toBeGreaterThanOrEqual(dueAt);
+  });
+
   it('refuses a topic no group serves, and too many sends in flight, with typed errors', async () => {
     const group = await cluster('known', 1);
     const sender = producer(group.nameServers);

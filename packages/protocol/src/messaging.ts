@@ -70,6 +70,11 @@ export const tagExpression = z
 
 // ---------------------------------------------------------------- send
 
+/** RocketMQ's messageDelayLevel: 1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h; level n waits the n-th. */
+export const messageDelayLevelsMs: readonly number[] = [1, 5, 10, 30, 60, 120, 180, 240, 300, 360, 420, 480, 540, 600, 1_200, 1_800, 3_600, 7_200].map((seconds) => seconds * 1000);
+/** How far ahead a timer message may be due (RocketMQ's timerMaxDelaySec, 3 days). */
+export const timerDelayMsMax = 3 * 24 * 3600 * 1000;
+
 /**
  * SendMessage and SendBatchMessage: the body is a message batch (one message
  * for SendMessage, up to batchMessagesMax for SendBatchMessage), all to one
@@ -88,8 +93,13 @@ export const sendMessageRequestHeaders = z
     sequence: queueOffset,
     /** When the producer made the messages, on its clock; stored with them. */
     bornTimestamp: timestamp,
+    /** RocketMQ's delayTimeLevel: delivered messageDelayLevelsMs[delayLevel - 1] after the broker stored it. */
+    delayLevel: z.number().int().min(1).max(messageDelayLevelsMs.length).optional(),
+    /** RocketMQ 5's timer message: delivered at this time (ms since the epoch, the broker's clock), at most timerDelayMsMax ahead. */
+    deliverTimeMs: timestamp.optional(),
   })
-  .strict();
+  .strict()
+  .refine((headers) => headers.delayLevel === undefined || headers.deliverTimeMs === undefined, { message: 'give delayLevel or deliverTimeMs, not both', path: ['deliverTimeMs'] });
 export const sendBatchMessageRequestHeaders = sendMessageRequestHeaders;
 export type SendMessageRequest = z.output<typeof sendMessageRequestHeaders>;
 
@@ -109,12 +119,14 @@ export const sendMessageResponseHeaders = z
     /** One per message, in the order sent. */
     msgIds: z.array(messageId).min(1).max(batchMessagesMax),
     queueId,
-    /** The offset of the first message; the others follow it. */
-    queueOffset,
+    /** The offset of the first message; the others follow it. -1 for a scheduled send: its offset is given when it is delivered. */
+    queueOffset: z.number().int().min(-1).max(Number.MAX_SAFE_INTEGER),
     /** The Raft entry holding the batch, and its term. */
     logIndex,
     term,
     durability: sendDurability,
+    /** A scheduled send (delay level or timer): when it becomes visible to consumers, on the broker's clock. */
+    deliverTimeMs: timestamp.optional(),
   })
   .strict();
 export type SendResult = z.output<typeof sendMessageResponseHeaders>;

@@ -4,6 +4,7 @@ import { EntryType, type StateMachine } from '@raftmq/raft';
 import { ConsumeQueue, type MessagePosition } from './consume-queue.js';
 import { decodeCommand, type LogCommand, type OffsetCommand, type SendPart, type TopicCommand } from './log-command.js';
 import { ProducerSessions, type SendOutcome } from './producer-sessions.js';
+import { ScheduledMessages, type ScheduledSend } from './scheduled-messages.js';
 
 /** Idempotent producers remembered at once (each with its last producerWindowSendsMax sends); the least recently seen is forgotten first. */
 export const producerSessionsMaxDefault = 10_000;
@@ -44,6 +45,10 @@ export class BrokerState implements StateMachine {
   private readonly queues = new Map<string, ConsumeQueue>();
   private readonly offsets = new Map<string, Map<string, number>>();
   private readonly producers: ProducerSessions;
+  /** Delayed and timer sends not yet delivered. */
+  private scheduled = new ScheduledMessages();
+  /** Scheduled sends that came due after their topic or queue was gone: dropped, counted. */
+  scheduledDropped = 0;
   /** By log index: the outcome of each send the entry holds, in order. */
   private readonly outcomes = new Map<number, (SendOutcome | DuplicateOutcome)[]>();
 
@@ -77,6 +82,8 @@ export class BrokerState implements StateMachine {
       }),
       offsets: [...this.offsets].map(([group, queues]) => [group, [...queues]]),
       producers: this.producers.toSnapshot(),
+      scheduled: this.scheduled.toSnapshot(),
+      scheduledDropped: this.scheduledDropped,
     });
   }
 
@@ -88,6 +95,8 @@ export class BrokerState implements StateMachine {
       queues: [string, number, Uint8Array, Uint8Array][];
       offsets: [string, [string, number][]][];
       producers: [string, number, [number, SendOutcome][]][];
+      scheduled?: ScheduledSend[];
+      scheduledDropped?: number;
     };
     this.appliedIndex = value.appliedIndex;
     this.unreadableEntries = value.unreadableEntries;
@@ -105,6 +114,8 @@ export class BrokerState implements StateMachine {
     this.offsets.clear();
     for (const [group, queues] of value.offsets) this.offsets.set(group, new Map(queues));
     this.producers.restore(value.producers);
+    this.scheduled = ScheduledMessages.fromSnapshot(value.scheduled ?? []);
+    this.scheduledDropped = value.scheduledDropped ?? 0;
     this.outcomes.clear();
   }
 
@@ -130,6 +141,21 @@ export class BrokerState implements StateMachine {
 
   consumerOffset(group: string, topic: string, queueId: number): number | undefined {
     return this.offsets.get(group)?.get(queueKey(topic, queueId));
+  }
+
+  /** When the earliest scheduled send is due (the leader proposes a delivery then), or undefined. */
+  nextDeliveryMs(): number | undefined {
+    return this.scheduled.nextDueMs();
+  }
+
+  /** Scheduled sends waiting. */
+  get scheduledCount(): number {
+    return this.scheduled.size;
+  }
+
+  /** The oldest log entry holding a send not yet delivered: the log is kept from there. */
+  oldestScheduledLogIndex(): number | undefined {
+    return this.scheduled.oldestLogIndex();
   }
 
   /** The groups with a committed offset, each with its queues. */
@@ -177,7 +203,31 @@ export class BrokerState implements StateMachine {
       case 'topic':
         this.applyTopic(command);
         return;
+      case 'deliver':
+        this.applyDeliver(command.throughMs);
+        return;
     }
+  }
+
+  private applyDeliver(throughMs: number): void {
+    for (const send of this.scheduled.takeDue(throughMs)) {
+      const topic = this.topics.get(send.topic);
+      if (topic === undefined || send.queueId >= topic.writeQueues) {
+        this.scheduledDropped++;
+        continue;
+      }
+      this.queueOf(send.topic, send.queueId).append(send.logIndex, send.messageCount, send.firstPosition);
+    }
+  }
+
+  private queueOf(topic: string, queueId: number): ConsumeQueue {
+    const key = queueKey(topic, queueId);
+    let queue = this.queues.get(key);
+    if (queue === undefined) {
+      queue = new ConsumeQueue();
+      this.queues.set(key, queue);
+    }
+    return queue;
   }
 
   /** One send, its first message at `firstPosition` in the entry at `logIndex`. */
@@ -199,13 +249,12 @@ export class BrokerState implements StateMachine {
     if (topic === undefined) return this.refusal(send, logIndex, firstPosition, 'TOPIC_NOT_EXIST');
     if ((topic.perm & permWrite) === 0) return this.refusal(send, logIndex, firstPosition, 'NOT_WRITABLE');
     if (send.queueId >= topic.writeQueues) return this.refusal(send, logIndex, firstPosition, 'QUEUE_NOT_EXIST');
-    const key = queueKey(send.topic, send.queueId);
-    let queue = this.queues.get(key);
-    if (queue === undefined) {
-      queue = new ConsumeQueue();
-      this.queues.set(key, queue);
+    if (send.deliverAtMs !== undefined) {
+      // Stored now, visible when due: the deliver command that passes deliverAtMs gives it its queue offset.
+      this.scheduled.add({ deliverAtMs: send.deliverAtMs, topic: send.topic, queueId: send.queueId, logIndex, firstPosition, messageCount: send.messageCount });
+      return { status: 'SEND_OK', topic: send.topic, queueId: send.queueId, queueOffset: -1, deliverAtMs: send.deliverAtMs, logIndex, firstPosition, messageCount: send.messageCount };
     }
-    const queueOffset = queue.append(logIndex, send.messageCount, firstPosition);
+    const queueOffset = this.queueOf(send.topic, send.queueId).append(logIndex, send.messageCount, firstPosition);
     return { status: 'SEND_OK', topic: send.topic, queueId: send.queueId, queueOffset, logIndex, firstPosition, messageCount: send.messageCount };
   }
 

@@ -12,7 +12,7 @@ import { decodeSends, encodeSends, sendsTag, type SendsCommand } from './sends-c
  * assign queue offsets. The leader writes the sends of one turn as one
  * 'sends' entry (sends-codec.ts); a lone 'send' is the older form, still read.
  */
-export type LogCommand = SendsCommand | SendCommand | OffsetCommand | TopicCommand;
+export type LogCommand = SendsCommand | SendCommand | OffsetCommand | TopicCommand | DeliverCommand;
 export type { SendPart, SendsCommand } from './sends-codec.js';
 
 export interface SendCommand {
@@ -49,9 +49,20 @@ export interface TopicCommand {
   readonly perm: number;
 }
 
+/**
+ * The leader's clock passed `throughMs`: every scheduled send due by then
+ * joins its queue, on every replica alike. Applying it again delivers
+ * nothing twice, so a new master simply goes on from where the log says.
+ */
+export interface DeliverCommand {
+  readonly kind: 'deliver';
+  readonly throughMs: number;
+}
+
 const kindSend = 1;
 const kindOffset = 2;
 const kindTopic = 3;
+const kindDeliver = 4;
 
 const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const name = z.string().min(1).max(255);
@@ -60,7 +71,8 @@ const sendSchema = z.tuple([z.literal(kindSend), name, count, z.string().max(255
 const sendWithBornSchema = z.tuple([...sendSchema.def.items, count] as const);
 const offsetSchema = z.tuple([z.literal(kindOffset), name, name, count, count]);
 const topicSchema = z.tuple([z.literal(kindTopic), name, z.number().int().min(0).max(1024), z.number().int().min(0).max(1024), z.number().int().min(0).max(7)]);
-const commandSchema = z.union([sendSchema, sendWithBornSchema, offsetSchema, topicSchema]);
+const deliverSchema = z.tuple([z.literal(kindDeliver), count]);
+const commandSchema = z.union([sendSchema, sendWithBornSchema, offsetSchema, topicSchema, deliverSchema]);
 
 const encoder = new Encoder();
 const decoder = new Decoder();
@@ -79,6 +91,8 @@ export function encodeCommand(command: LogCommand): Uint8Array {
       return encoder.encode([kindOffset, command.group, command.topic, command.queueId, command.offset]);
     case 'topic':
       return encoder.encode([kindTopic, command.topic, command.readQueues, command.writeQueues, command.perm]);
+    case 'deliver':
+      return encoder.encode([kindDeliver, command.throughMs]);
   }
 }
 
@@ -103,5 +117,7 @@ export function decodeCommand(data: Uint8Array): LogCommand | string {
       return { kind: 'offset', group: tuple[1], topic: tuple[2], queueId: tuple[3], offset: tuple[4] };
     case kindTopic:
       return { kind: 'topic', topic: tuple[1], readQueues: tuple[2], writeQueues: tuple[3], perm: tuple[4] };
+    case kindDeliver:
+      return { kind: 'deliver', throughMs: tuple[1] };
   }
 }

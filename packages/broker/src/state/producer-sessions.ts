@@ -3,8 +3,10 @@ export interface SendOutcome {
   readonly status: 'SEND_OK' | 'TOPIC_NOT_EXIST' | 'QUEUE_NOT_EXIST' | 'NOT_WRITABLE' | 'SEQUENCE_TOO_OLD';
   readonly topic: string;
   readonly queueId: number;
-  /** The offset of the batch's first message; -1 when it was refused. */
+  /** The offset of the batch's first message; -1 when it was refused or is scheduled (its offset is given at delivery). */
   readonly queueOffset: number;
+  /** A scheduled send: when it is delivered (the leader's clock). */
+  readonly deliverAtMs?: number;
   readonly logIndex: number;
   /** Where the send's first message is in its entry (several sends may share one). */
   readonly firstPosition: number;

@@ -8,7 +8,8 @@
  *   u8 sendsTag, f64 storeTimestampMs, u16 partCount, then per part:
  *   u8 topicBytes, topic (ASCII), u16 queueId, u8 producerIdBytes, producerId
  *   (ASCII, empty when not idempotent), f64 sequence, f64 bornTimestampMs
- *   (-1 when absent), u16 messageCount, u32 batchBytes, batch.
+ *   (-1 when absent), f64 deliverAtMs (-1 when delivered at once),
+ *   u16 messageCount, u32 batchBytes, batch.
  *
  * A msgpack-encoded command always starts with a fixarray byte (0x90-0x9f),
  * so the tag tells the two formats apart.
@@ -23,8 +24,8 @@ export const entryMessagesMax = 0xffff;
 /** Topic and producer id lengths: both are ASCII of at most this many bytes (protocol's topicName, producerId). */
 const nameBytesMax = 0xff;
 const headerBytes = 1 + 8 + 2;
-const partFixedBytes = 1 + 2 + 1 + 8 + 8 + 2 + 4;
-const bornAbsent = -1;
+const partFixedBytes = 1 + 2 + 1 + 8 + 8 + 8 + 2 + 4;
+const absent = -1;
 
 /** One producer's send inside a coalesced entry. */
 export interface SendPart {
@@ -34,6 +35,8 @@ export interface SendPart {
   readonly producerId: string;
   readonly sequence: number;
   readonly bornTimestampMs?: number;
+  /** A scheduled send (delay level or timer): its messages join their queue when the leader's clock passes this, not when it commits. */
+  readonly deliverAtMs?: number;
   readonly messageCount: number;
   /** The messages as the client encoded them (protocol's message codec), stored verbatim. */
   readonly batch: Uint8Array;
@@ -75,7 +78,8 @@ export function encodeSends(command: SendsCommand): Uint8Array {
     offset = bytes.writeUInt8(part.producerId.length, offset);
     offset += bytes.write(part.producerId, offset, 'latin1');
     offset = bytes.writeDoubleBE(part.sequence, offset);
-    offset = bytes.writeDoubleBE(part.bornTimestampMs ?? bornAbsent, offset);
+    offset = bytes.writeDoubleBE(part.bornTimestampMs ?? absent, offset);
+    offset = bytes.writeDoubleBE(part.deliverAtMs ?? absent, offset);
     offset = bytes.writeUInt16BE(part.messageCount, offset);
     offset = bytes.writeUInt32BE(part.batch.byteLength, offset);
     bytes.set(part.batch, offset);
@@ -87,6 +91,10 @@ export function encodeSends(command: SendsCommand): Uint8Array {
 
 function isCount(value: number): boolean {
   return Number.isSafeInteger(value) && value >= 0;
+}
+
+function isCountOrAbsent(value: number): boolean {
+  return value === absent || isCount(value);
 }
 
 /**
@@ -111,19 +119,23 @@ export function decodeSends(data: Uint8Array): SendsCommand | string {
     const queueId = bytes.readUInt16BE(topicEnd);
     const producerIdBytes = bytes.readUInt8(topicEnd + 2);
     const producerIdEnd = topicEnd + 3 + producerIdBytes;
-    if (producerIdEnd + 8 + 8 + 2 + 4 > bytes.byteLength) return `sends part ${index} has a bad producer id`;
+    if (producerIdEnd + 8 + 8 + 8 + 2 + 4 > bytes.byteLength) return `sends part ${index} has a bad producer id`;
     const producerId = producerIdBytes === 0 ? '' : bytes.toString('latin1', topicEnd + 3, producerIdEnd);
     const sequence = bytes.readDoubleBE(producerIdEnd);
     const born = bytes.readDoubleBE(producerIdEnd + 8);
-    const messageCount = bytes.readUInt16BE(producerIdEnd + 16);
-    const batchBytes = bytes.readUInt32BE(producerIdEnd + 18);
-    const batchStart = producerIdEnd + 22;
-    if (!isCount(sequence) || !(born === bornAbsent || isCount(born)) || messageCount === 0 || batchStart + batchBytes > bytes.byteLength) {
+    const deliverAt = bytes.readDoubleBE(producerIdEnd + 16);
+    const messageCount = bytes.readUInt16BE(producerIdEnd + 24);
+    const batchBytes = bytes.readUInt32BE(producerIdEnd + 26);
+    const batchStart = producerIdEnd + 30;
+    if (!isCount(sequence) || !isCountOrAbsent(born) || !isCountOrAbsent(deliverAt) || messageCount === 0 || batchStart + batchBytes > bytes.byteLength) {
       return `sends part ${index} has a bad field`;
     }
     messages += messageCount;
     const batch = new Uint8Array(data.buffer, data.byteOffset + batchStart, batchBytes);
-    parts[index] = born === bornAbsent ? { topic, queueId, producerId, sequence, messageCount, batch } : { topic, queueId, producerId, sequence, bornTimestampMs: born, messageCount, batch };
+    const part: { -readonly [Key in keyof SendPart]: SendPart[Key] } = { topic, queueId, producerId, sequence, messageCount, batch };
+    if (born !== absent) part.bornTimestampMs = born;
+    if (deliverAt !== absent) part.deliverAtMs = deliverAt;
+    parts[index] = part;
     offset = batchStart + batchBytes;
   }
   if (offset !== bytes.byteLength) return `a sends entry has ${bytes.byteLength - offset} bytes after its last part`;
