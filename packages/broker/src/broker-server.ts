@@ -227,6 +227,9 @@ export class BrokerServer {
         return;
       }
       case RequestCode.ConsumerHeartbeat:
+        this.consumers.handle(frame, reply);
+        this.ensureRetryTopic(frame);
+        return;
       case RequestCode.UnregisterConsumer:
       case RequestCode.GetConsumerListByGroup:
         this.consumers.handle(frame, reply);
@@ -244,6 +247,18 @@ export class BrokerServer {
       }
       default:
         reply(ResponseCode.RequestCodeNotSupported, { message: `request code ${frame.code} is not supported` });
+    }
+  }
+
+  /** As RocketMQ: a clustering group consuming here gets its %RETRY% (and here its %DLQ%) topic on its first heartbeat to the leader. */
+  private ensureRetryTopic(frame: Frame): void {
+    const heartbeat = messaging.consumerHeartbeatRequestHeaders.safeParse(frame.headers);
+    if (!heartbeat.success || heartbeat.data.messageModel !== 'CLUSTERING' || this.options.node.lastState.role !== 'leader') return;
+    const group = heartbeat.data.consumerGroup;
+    const missing = [messaging.retryTopicOf(group), messaging.deadLetterTopicOf(group)].filter((topic) => this.options.state.topic(topic) === undefined);
+    if (missing.length === 0 || !heartbeat.data.subscriptions.some((each) => this.options.state.topic(each.topic) !== undefined)) return;
+    for (const topic of missing) {
+      this.sends.ensureTopic(topic).catch((error: unknown) => this.options.logger.debug({ error: String(error), topic }, 'could not create a retry or dead-letter topic; the next heartbeat tries again'));
     }
   }
 

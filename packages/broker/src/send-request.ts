@@ -51,8 +51,8 @@ export class SendRequests {
     const { state, node, brokerName } = this.options;
     requireLeader(node);
     let topic = state.topic(request.topic);
-    if (topic === undefined && this.options.autoCreateTopic === true) {
-      await this.createTopic(request.topic);
+    if (topic === undefined && (this.options.autoCreateTopic === true || messaging.isRetryOrDeadLetterTopic(request.topic))) {
+      await this.ensureTopic(request.topic);
       topic = state.topic(request.topic);
     }
     if (topic === undefined) throw new Refusal(ResponseCode.TopicNotExist, `topic ${request.topic} does not exist in broker group ${brokerName}`);
@@ -113,17 +113,22 @@ export class SendRequests {
     });
   }
 
-  /** Proposes a topic with the default queues; concurrent sends to the same missing topic share one proposal. */
-  private createTopic(topic: string): Promise<void> {
+  /**
+   * Proposes a missing topic (one queue for a retry or dead-letter topic, as
+   * RocketMQ; else the default queues); concurrent callers share one proposal.
+   * The caller is the leader.
+   */
+  ensureTopic(topic: string): Promise<void> {
+    if (this.options.state.topic(topic) !== undefined) return Promise.resolve();
     let creating = this.creatingTopics.get(topic);
     if (creating === undefined) {
-      const queues = this.options.autoCreateTopicQueues ?? autoCreateTopicQueuesDefault;
+      const queues = messaging.isRetryOrDeadLetterTopic(topic) ? 1 : (this.options.autoCreateTopicQueues ?? autoCreateTopicQueuesDefault);
       creating = this.options.node
         .propose([encodeCommand({ kind: 'topic', topic, readQueues: queues, writeQueues: queues, perm: permRead | permWrite })])
         .then(() => undefined)
         .finally(() => this.creatingTopics.delete(topic));
       this.creatingTopics.set(topic, creating);
-      this.options.logger.info({ topic, queues }, 'creating a topic on its first send');
+      this.options.logger.info({ topic, queues }, 'creating a topic on first use');
     }
     return creating;
   }

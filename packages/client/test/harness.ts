@@ -95,7 +95,8 @@ export class Cluster {
       address: address ?? leader.url,
       role: 'leader',
       leaderTerm: leader.node.lastState.term,
-      topics: { ...this.topics },
+      // What createTopic made, and what the group made itself (a consumer group's retry and dead-letter topics).
+      topics: { ...Object.fromEntries(leader.state.topicList().map((topic) => [topic.topic, { readQueues: topic.readQueues, writeQueues: topic.writeQueues, perm: topic.perm }])), ...this.topics },
     });
     if (result.fenced) throw new Error(`the registration of ${leader.id} was fenced: ${result.reason}`);
     return result;

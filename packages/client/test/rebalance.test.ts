@@ -216,4 +216,42 @@ describe('PushConsumer', () => {
     const after = await consumer(group.nameServers, 'g', topic);
     expect(await after.receive(32, 300)).toEqual([]);
   });
+
+  it('sends a failed message back through the group\'s retry topic, and to its dead-letter topic after maxReconsumeTimes', async () => {
+    const topic = 'fragile';
+    const group = await cluster(topic, 2);
+    const push = new PushConsumer({ nameServers: group.nameServers, consumerGroup: 'careful', topic, maxReconsumeTimes: 1, firstRetryDelayLevel: 1, heartbeatIntervalMs });
+    cleanups.push(() => push.shutdown());
+    const deliveries: PushedMessage[] = [];
+    push.registerMessageListener(([message]) => {
+      deliveries.push(message as PushedMessage);
+      return text((message as PushedMessage).body) === 'bad' ? 'RECONSUME_LATER' : 'CONSUME_SUCCESS';
+    });
+    await push.start();
+    // The group's first heartbeat had the leader create both topics; the NameServer learns them with the next registration.
+    const leader = await group.waitForLeader();
+    await until(() => leader.state.topic('%RETRY%careful') !== undefined && leader.state.topic('%DLQ%careful') !== undefined, 5_000, 'the retry and dead-letter topics');
+    await group.registerLeader();
+    await until(() => push.readingRetryTopic, 10_000, 'the retry topic read');
+    const sender = producer(group.nameServers);
+    const bad = await sender.send({ topic, body: 'bad', keys: ['k-bad'] });
+    await produce(sender, topic, 5);
+    await until(() => deliveries.filter((message) => text(message.body) === 'bad').length === 2 && deliveries.length === 7, 10_000, 'the retry');
+    const badDeliveries = deliveries.filter((message) => text(message.body) === 'bad');
+    expect(badDeliveries.map((message) => [message.reconsumeTimes, message.topic, message.msgId])).toEqual([
+      [0, topic, bad.msgId],
+      [1, topic, bad.msgId],
+    ]);
+    const deadLetters = await consumer(group.nameServers, 'dead-letter-readers', '%DLQ%careful');
+    const [dead] = await consumeUntilOne(deadLetters);
+    expect(text(dead?.body as Uint8Array)).toBe('bad');
+    expect(dead?.keys).toEqual(['k-bad']);
+    expect(dead?.properties).toMatchObject({ RETRY_TOPIC: topic, RECONSUME_TIME: '2', ORIGIN_MESSAGE_ID: bad.msgId });
+    await push.shutdown();
+    // Nothing is left for the group, in its topic or its retry topic: the failed message was acked once sent back.
+    for (const each of [topic, '%RETRY%careful']) {
+      const after = await consumer(group.nameServers, 'careful', each);
+      expect(await after.receive(32, 300)).toEqual([]);
+    }
+  });
 });

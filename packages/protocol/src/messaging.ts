@@ -75,6 +75,29 @@ export const messageDelayLevelsMs: readonly number[] = [1, 5, 10, 30, 60, 120, 1
 /** How far ahead a timer message may be due (RocketMQ's timerMaxDelaySec, 3 days). */
 export const timerDelayMsMax = 3 * 24 * 3600 * 1000;
 
+/** Where a consumer group's failed messages wait to be consumed again (created on the group's first heartbeat, as RocketMQ does). */
+export function retryTopicOf(consumerGroup: string): string {
+  return `%RETRY%${consumerGroup}`;
+}
+/** Where a consumer group's messages go after maxReconsumeTimes failures: kept, not consumed, resendable. */
+export function deadLetterTopicOf(consumerGroup: string): string {
+  return `%DLQ%${consumerGroup}`;
+}
+export function isRetryOrDeadLetterTopic(topic: string): boolean {
+  return topic.startsWith('%RETRY%') || topic.startsWith('%DLQ%');
+}
+/** RocketMQ's maxReconsumeTimes: failures of one message before it goes to the dead-letter topic. */
+export const maxReconsumeTimesDefault = 16;
+/** Properties a message sent back for another try carries (RocketMQ's names). */
+export const retryProperties = {
+  /** The topic it was first sent to. */
+  originTopic: 'RETRY_TOPIC',
+  /** How many times it failed before. */
+  reconsumeTimes: 'RECONSUME_TIME',
+  /** The id of the message as first stored. */
+  originMessageId: 'ORIGIN_MESSAGE_ID',
+} as const;
+
 /**
  * SendMessage and SendBatchMessage: the body is a message batch (one message
  * for SendMessage, up to batchMessagesMax for SendBatchMessage), all to one
