@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { brokerStatus, clusterList, consumerProgress, nameServerAddresses, queryMessage, topicList, topicRoute, transferLeader, updateTopic } from './admin-command.js';
 import { runBroker } from './broker-command.js';
+import { queryDeadLetters, resendDeadLetters } from './dead-letter-command.js';
 import { consume, consumeIdleTimeoutMsDefault, produce } from './produce-command.js';
 import { runDev } from './dev-command.js';
 import { runNameServerCommand } from './namesrv-command.js';
@@ -154,6 +155,25 @@ function count(value: string): number {
   if (!Number.isInteger(number) || number < 1 || number > 100_000_000) throw new InvalidArgumentError('must be a whole number from 1 to 100,000,000');
   return number;
 }
+
+admin
+  .command('queryDlq')
+  .description("the messages in a consumer group's dead-letter topic not yet resent (reads only)")
+  .requiredOption('-g, --groupName <group>', 'the consumer group')
+  .option('--count <n>', 'messages per dead-letter queue at most', count, 32)
+  .option(...nameServerOption)
+  .action(async (options: { namesrv: string; groupName: string; count: number }) => {
+    process.stdout.write(`${await queryDeadLetters(nameServerAddresses(options.namesrv), options.groupName, options.count)}\n`);
+  });
+admin
+  .command('resendDlq')
+  .description("send a consumer group's dead letters back to its retry topic, to be consumed again by that group only")
+  .requiredOption('-g, --groupName <group>', 'the consumer group')
+  .option('--count <n>', 'messages per dead-letter queue at most', count, 1_000)
+  .option(...nameServerOption)
+  .action(async (options: { namesrv: string; groupName: string; count: number }) => {
+    process.stdout.write(`${await resendDeadLetters(nameServerAddresses(options.namesrv), options.groupName, options.count)}\n`);
+  });
 
 program
   .command('produce')

@@ -1,3 +1,4 @@
+import { Producer, PushConsumer, type PushedMessage } from '@raftmq/client';
 import { runNameServer, type NameServer } from '@raftmq/namesrv';
 import { FrameConnection, NameServerClient, RequestCode, ResponseCode, encodeMessageBatch } from '@raftmq/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -164,5 +165,49 @@ describe('raftmq admin against a real broker group', () => {
     const missing = await admin(['queryMsg', '-i', `${brokerName}:00000000FFFFFF0000`]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^raftmq: .*QUERY_NOT_FOUND/);
+  });
+
+  it("queryDlq lists a group's dead letters, and resendDlq hands them back to that group through its retry topic", async () => {
+    const group = 'fragile-readers';
+    let failing = true;
+    const deliveries: PushedMessage[] = [];
+    const push = new PushConsumer({ nameServers: [nameServer!.address], consumerGroup: group, topic, maxReconsumeTimes: 0, heartbeatIntervalMs: 100 });
+    push.registerMessageListener(([message]) => {
+      deliveries.push(message as PushedMessage);
+      return failing && Buffer.from((message as PushedMessage).body).toString() === 'doomed' ? 'RECONSUME_LATER' : 'CONSUME_SUCCESS';
+    });
+    const producer = new Producer({ nameServers: [nameServer!.address] });
+    closers.push(() => producer.shutdown());
+    try {
+      await push.start();
+      // The group's first heartbeat has the master create its retry and dead-letter topics, and the NameServer learn them.
+      await eventually(async () => (push.readingRetryTopic ? true : undefined), 20_000, 'the retry topic was not read');
+      producer.start();
+      const doomed = await producer.send({ topic, body: 'doomed' });
+      const listed = await eventually(
+        async () => {
+          const answer = await admin(['queryDlq', '-g', group]);
+          return answer.code === 0 && rows(answer.stdout).length === 1 ? answer : undefined;
+        },
+        20_000,
+        'the dead letter was not listed',
+      );
+      const [row] = rows(listed.stdout);
+      expect(row?.slice(3)).toEqual([topic, doomed.msgId, '1', '6']);
+
+      failing = false;
+      const resent = await admin(['resendDlq', '-g', group]);
+      expect(resent.code, resent.stderr).toBe(0);
+      expect(resent.stdout).toMatch(`resent 1 dead letters of ${group} to %RETRY%${group}`);
+      await eventually(async () => (deliveries.filter((message) => message.msgId === doomed.msgId).length === 2 ? true : undefined), 20_000, 'the resent message was not consumed');
+      expect(deliveries.filter((message) => message.msgId === doomed.msgId).map((message) => [message.topic, message.reconsumeTimes])).toEqual([
+        [topic, 0],
+        [topic, 0],
+      ]);
+      const after = await admin(['queryDlq', '-g', group]);
+      expect(after.stdout.trim()).toBe(`no dead letters for ${group}`);
+    } finally {
+      await push.shutdown();
+    }
   });
 });

@@ -116,9 +116,14 @@ export class PushConsumer {
   }
 
   private makeConsumer(topic: string, expression: string | undefined): SimpleConsumer {
-    const { consumeThreadMax: _threads, consumeMessageBatchMaxSize: _batch, reconsumeDelayMs: _delay, expression: _expression, maxReconsumeTimes: _times, firstRetryDelayLevel: _level, ...simple } = this.options;
     // Checks the topic, group and expression at once.
-    return new SimpleConsumer(expression === undefined ? { ...simple, topic } : { ...simple, topic, expression });
+    return new SimpleConsumer(expression === undefined ? { ...this.simpleOptions(), topic } : { ...this.simpleOptions(), topic, expression });
+  }
+
+  /** The options this consumer shares with the SimpleConsumers under it. */
+  private simpleOptions(): Omit<PushConsumerOptions, 'consumeThreadMax' | 'consumeMessageBatchMaxSize' | 'reconsumeDelayMs' | 'expression' | 'maxReconsumeTimes' | 'firstRetryDelayLevel'> {
+    const { consumeThreadMax: _threads, consumeMessageBatchMaxSize: _batch, reconsumeDelayMs: _delay, expression: _expression, maxReconsumeTimes: _times, firstRetryDelayLevel: _level, ...simple } = this.options;
+    return simple;
   }
 
   get consumerGroup(): string {
@@ -175,7 +180,8 @@ export class PushConsumer {
 
   /** Starts reading the group's retry topic once a NameServer routes it (the group's first heartbeat has the broker create it). */
   private async startRetryConsumer(): Promise<void> {
-    const retryConsumer = this.makeConsumer(messaging.retryTopicOf(this.consumer.consumerGroup), undefined);
+    // One member of the group, not two: the same client id, so the group's queues are shared among its consumers as before.
+    const retryConsumer = new SimpleConsumer({ ...this.simpleOptions(), topic: messaging.retryTopicOf(this.consumer.consumerGroup), clientId: this.consumer.clientId });
     while (this.state === 'started') {
       try {
         await retryConsumer.start();
