@@ -221,6 +221,7 @@ export class BrokerServer {
       case RequestCode.GetBrokerRuntimeInfo:
       case RequestCode.GetConsumeStats:
       case RequestCode.QueryMessageById:
+      case RequestCode.SearchOffsetByTime:
       case RequestCode.TransferLeadership: {
         const answer = await handleAdminRequest(this.options, frame);
         reply(answer.code, answer.headers, answer.body ?? null);

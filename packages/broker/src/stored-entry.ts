@@ -49,6 +49,11 @@ export class StoredEntry {
     return new StoredEntry(logIndex, command.parts, starts, command.storeTimestampMs);
   }
 
+  /** When the leader stored the entry (its clock). */
+  get storedAtMs(): number {
+    return this.storeTimestampMs;
+  }
+
   /** Messages the entry holds. */
   get messageCount(): number {
     const last = this.parts.length - 1;

@@ -9,6 +9,7 @@ import {
   parseHeaders,
   responseCodeName,
   type Frame,
+  type StoredMessage,
 } from '@raftmq/protocol';
 
 /** `-n 127.0.0.1:9876;10.0.0.2:9876` as RocketMQ's mqadmin takes it, or ws:// addresses. */
@@ -321,11 +322,16 @@ export async function queryMessage(addresses: readonly string[], msgId: string):
   const headers = parseHeaders(messaging.queryMessageByIdResponseHeaders, answer.headers);
   const [message] = decodeStoredMessageBatch(answer.body);
   if (message === undefined) throw new Error(`${location.brokerName} answered no message for ${msgId}`);
+  return describeMessage(message, headers.topic, location.brokerName, headers.queueId);
+}
+
+/** One stored message as a field/value table (queryMsg, queryMsgByOffset). */
+export function describeMessage(message: StoredMessage, topic: string, brokerName: string, queueId: number): string {
   const rows: string[][] = [
     ['msgId', message.msgId],
-    ['topic', headers.topic],
-    ['broker group', location.brokerName],
-    ['queue', String(headers.queueId)],
+    ['topic', topic],
+    ['broker group', brokerName],
+    ['queue', String(queueId)],
     ['queue offset', String(message.queueOffset)],
     ['tags', message.tags ?? '-'],
     ['keys', message.keys === undefined || message.keys.length === 0 ? '-' : message.keys.join(' ')],

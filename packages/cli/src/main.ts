@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { brokerStatus, clusterList, consumerProgress, nameServerAddresses, queryMessage, topicList, topicRoute, transferLeader, updateTopic } from './admin-command.js';
 import { runBroker } from './broker-command.js';
 import { queryDeadLetters, resendDeadLetters } from './dead-letter-command.js';
+import { parseTimestamp, queryMessageByOffset, resetOffsetByTime } from './offset-command.js';
 import { consume, consumeIdleTimeoutMsDefault, produce } from './produce-command.js';
 import { runDev } from './dev-command.js';
 import { runNameServerCommand } from './namesrv-command.js';
@@ -156,6 +157,39 @@ function count(value: string): number {
   return number;
 }
 
+function offset(value: string): number {
+  const number = Number(value);
+  if (!Number.isSafeInteger(number) || number < 0) throw new InvalidArgumentError('must be a whole number, 0 or more');
+  return number;
+}
+
+admin
+  .command('queryMsgByOffset')
+  .description('the message at an offset of a queue')
+  .requiredOption('-t, --topic <topic>', 'the topic')
+  .requiredOption('-b, --brokerName <name>', 'the broker group')
+  .requiredOption('-i, --queueId <id>', 'the queue', offset)
+  .requiredOption('-o, --offset <offset>', 'the queue offset', offset)
+  .option(...nameServerOption)
+  .action(async (options: { namesrv: string; topic: string; brokerName: string; queueId: number; offset: number }) => {
+    process.stdout.write(`${await queryMessageByOffset(nameServerAddresses(options.namesrv), options.topic, options.brokerName, options.queueId, options.offset)}\n`);
+  });
+admin
+  .command('resetOffsetByTime')
+  .description("move a consumer group's offsets in a topic to the first message stored at or after a time (its consumers stopped)")
+  .requiredOption('-g, --groupName <group>', 'the consumer group')
+  .requiredOption('-t, --topic <topic>', 'the topic')
+  .requiredOption('-s, --timestamp <time>', 'milliseconds since the epoch, or a date such as 2026-11-23T09:00:00Z', (value: string) => {
+    try {
+      return parseTimestamp(value);
+    } catch (error) {
+      throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+    }
+  })
+  .option(...nameServerOption)
+  .action(async (options: { namesrv: string; groupName: string; topic: string; timestamp: number }) => {
+    process.stdout.write(`${await resetOffsetByTime(nameServerAddresses(options.namesrv), options.groupName, options.topic, options.timestamp)}\n`);
+  });
 admin
   .command('queryDlq')
   .description("the messages in a consumer group's dead-letter topic not yet resent (reads only)")

@@ -167,6 +167,40 @@ describe('raftmq admin against a real broker group', () => {
     expect(missing.stderr).toMatch(/^raftmq: .*QUERY_NOT_FOUND/);
   });
 
+  it('queryMsgByOffset returns the message at an offset, and resetOffsetByTime moves a stopped group to a time', async () => {
+    const found = await admin(['queryMsgByOffset', '-t', topic, '-b', brokerName, '-i', '1', '-o', '1']);
+    expect(found.code, found.stderr).toBe(0);
+    const fields = Object.fromEntries(rows(found.stdout).map((row) => [row[0], row[1]]));
+    expect(fields).toMatchObject({ msgId: sent[4]!.msgId, queue: '1', 'queue offset': '1', body: sent[4]!.body });
+    const beyond = await admin(['queryMsgByOffset', '-t', topic, '-b', brokerName, '-i', '1', '-o', '2']);
+    expect(beyond.code).toBe(1);
+    expect(beyond.stderr).toMatch(/has no message at offset 2/);
+
+    // To the beginning, then past the end: consumerProgress's group committed 2 in queue 0.
+    const toStart = await admin(['resetOffsetByTime', '-g', consumerGroup, '-t', topic, '-s', '0']);
+    expect(toStart.code, toStart.stderr).toBe(0);
+    expect(rows(toStart.stdout)).toEqual([
+      [brokerName, '0', '2', '0'],
+      [brokerName, '1', '-', '0'],
+      [brokerName, '2', '-', '0'],
+      [brokerName, '3', '-', '0'],
+    ]);
+    const toEnd = await admin(['resetOffsetByTime', '-g', consumerGroup, '-t', topic, '-s', new Date(Date.now() + 3_600_000).toISOString()]);
+    expect(toEnd.code, toEnd.stderr).toBe(0);
+    expect(rows(toEnd.stdout).map((row) => row[3])).toEqual(['3', '2', '0', '0']);
+
+    // A group with a live member keeps its offsets: the member would commit over the reset.
+    const connection = await leaderConnection();
+    const heartbeat = await connection.request(RequestCode.ConsumerHeartbeat, { clientId: 'busy-member', consumerGroup: 'busy-group', messageModel: 'CLUSTERING', subscriptions: [{ topic, expression: '*' }] }, 5_000);
+    expect(heartbeat.code, JSON.stringify(heartbeat.headers)).toBe(ResponseCode.Success);
+    const refused = await admin(['resetOffsetByTime', '-g', 'busy-group', '-t', topic, '-s', '0']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/busy-group has 1 live consumer\(s\).*busy-member.*stop them first/);
+    const badTime = await admin(['resetOffsetByTime', '-g', consumerGroup, '-t', topic, '-s', 'yesterday-ish']);
+    expect(badTime.code).not.toBe(0);
+    expect(badTime.stderr).toMatch(/neither milliseconds since the epoch nor a date/);
+  });
+
   it("queryDlq lists a group's dead letters, and resendDlq hands them back to that group through its retry topic", async () => {
     const group = 'fragile-readers';
     let failing = true;

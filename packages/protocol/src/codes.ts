@@ -52,6 +52,8 @@ export const RequestCode = {
   QueryMessageById: 314,
   /** Admin (transferLeader): the broker group's leader hands leadership to another replica (Raft's TimeoutNow). */
   TransferLeadership: 315,
+  /** RocketMQ's SEARCH_OFFSET_BY_TIMESTAMP: the first offset of a queue stored at or after a time (resetOffsetByTime). */
+  SearchOffsetByTime: 316,
 } as const;
 export type RequestCode = (typeof RequestCode)[keyof typeof RequestCode];
 

@@ -209,6 +209,9 @@ export const updateConsumerOffsetResponseHeaders = z.object({}).strict();
 export const getMaxOffsetRequestHeaders = z.object({ topic: topicName, queueId }).strict();
 /** The offset the queue's next message will get: one past the last committed one. */
 export const getMaxOffsetResponseHeaders = z.object({ offset: queueOffset }).strict();
+/** The first offset of the queue whose message was stored at or after `timestamp` (the broker's clock); the max offset when none was. */
+export const searchOffsetByTimeRequestHeaders = z.object({ topic: topicName, queueId, timestamp }).strict();
+export const searchOffsetByTimeResponseHeaders = z.object({ offset: queueOffset }).strict();
 export const getMinOffsetRequestHeaders = z.object({ topic: topicName, queueId }).strict();
 /** The queue's first offset still stored (retention drops older ones). */
 export const getMinOffsetResponseHeaders = z.object({ offset: queueOffset }).strict();

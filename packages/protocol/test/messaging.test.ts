@@ -312,6 +312,7 @@ describe('messaging codes', () => {
       RequestCode.GetConsumeStats,
       RequestCode.QueryMessageById,
       RequestCode.TransferLeadership,
+      RequestCode.SearchOffsetByTime,
     ];
     for (const code of messagingCodes) {
       expect(code).toBeGreaterThanOrEqual(300);
