@@ -7,6 +7,9 @@ import { parseElectionFlags } from './election/options.js';
 import type { ElectionFlags } from './election/options.js';
 import { runElectionBench } from './election/run.js';
 import type { ClusterBenchOutcome } from './election/run.js';
+import { parseFailoverFlags } from './failover/options.js';
+import type { FailoverFlags } from './failover/options.js';
+import { runFailoverBench } from './failover/run.js';
 import { parseMessagingFlags } from './messaging/options.js';
 import type { MessagingFlags } from './messaging/options.js';
 import { runMessagingBench } from './messaging/run.js';
@@ -96,6 +99,22 @@ program
   .action(async (flags: MessagingFlags) => {
     const config = { ...parseMessagingFlags(flags), resultsDirectory: flags.results ?? DEFAULT_RESULTS_DIRECTORY };
     finish(await launchClusterBench('messaging', config, runMessagingBench));
+  });
+
+program
+  .command('failover')
+  .description('kill -9 of a broker group\'s master: time to the new leader, to the NameServer\'s pushed route and to the first successful Producer.send, beside NATS JetStream\'s first publish after its stream leader is killed, same run')
+  .option('--trials <n>', 'master kills per system (default: 30, --quick: 3)')
+  .option('--no-nats', 'RaftMQ only')
+  .option('--attempt-pause-ms <n>', 'between the starts of two send attempts after a kill, at most 5 (default: 5)')
+  .option('--attempt-timeout-ms <n>', 'one send attempt gives up after this long (default: 1000)')
+  .option('--dir <path>', 'where to make the scratch directory, removed after (default: the OS temp directory)')
+  .option('--keep', 'keep the scratch directory (replica and nats-server logs); kept anyway when something failed')
+  .option('--results <path>', 'results directory (default: bench/results)')
+  .option('--quick', 'a short run: 3 trials per system')
+  .action(async (flags: FailoverFlags) => {
+    const config = { ...parseFailoverFlags(flags), resultsDirectory: flags.results ?? DEFAULT_RESULTS_DIRECTORY };
+    finish(await launchClusterBench('failover', config, runFailoverBench));
   });
 
 try {

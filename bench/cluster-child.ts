@@ -5,6 +5,8 @@
  * shared/cleanup.ts if it dies first.
  */
 import { runElectionBench } from './election/run.js';
+import { runFailoverBench } from './failover/run.js';
+import type { FailoverBenchConfig } from './failover/options.js';
 import { runMessagingBench } from './messaging/run.js';
 import type { MessagingBenchConfig } from './messaging/options.js';
 import type { ElectionBenchConfig } from './election/options.js';
@@ -30,7 +32,9 @@ process.once('message', async (message: ChildRequest) => {
         ? await runElectionBench(message.config as ElectionBenchConfig)
         : message.name === 'messaging'
           ? await runMessagingBench(message.config as MessagingBenchConfig)
-          : await runThroughputBench(message.config as ThroughputBenchConfig);
+          : message.name === 'failover'
+            ? await runFailoverBench(message.config as FailoverBenchConfig)
+            : await runThroughputBench(message.config as ThroughputBenchConfig);
     await send({ ok: true, outcome });
   } catch (error) {
     await send({ ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });

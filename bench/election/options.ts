@@ -1,6 +1,7 @@
 import { ETCD_DEFAULT_TIMING, etcdTimingProblem } from '../etcd/cluster.js';
 import type { EtcdTiming } from '../etcd/cluster.js';
 import { RAFTMQ_DEFAULT_TIMING } from '../raftmq/group.js';
+import { wholeNumberFlag } from '../shared/flags.js';
 import type { RaftmqTiming } from '../raftmq/group.js';
 import type { Target, TrialLimits } from './types.js';
 
@@ -73,12 +74,6 @@ export const ELECTION_TARGETS: readonly Target[] = [
   { figure: 'p99', atMostMs: 450 },
 ];
 
-function wholeNumber(flag: string, text: string, min: number, max: number): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`--${flag} must be a whole number in [${min}, ${max}], got '${text}'`);
-  return value;
-}
-
 /** '50/300,30/150' → etcd configurations; the one equal to etcd's defaults is the reference row. */
 export function parseEtcdTimings(text: string): EtcdConfiguration[] {
   const timings = text
@@ -98,20 +93,29 @@ export function parseEtcdTimings(text: string): EtcdConfiguration[] {
   return timings;
 }
 
+/** --trials, or 30 (3 with --quick). */
+export function parseTrials(flags: Pick<ElectionFlags, 'trials' | 'quick'>): number {
+  return flags.trials === undefined ? (flags.quick === true ? QUICK_TRIALS : DEFAULT_TRIALS) : wholeNumberFlag('trials', flags.trials, 1, MAX_TRIALS);
+}
+
+/** The limits of a kill trial from --attempt-pause-ms and --attempt-timeout-ms; the rest are fixed. */
+export function parseTrialLimits(flags: Pick<ElectionFlags, 'attemptPauseMs' | 'attemptTimeoutMs'>): TrialLimits {
+  return {
+    attemptPauseMs: flags.attemptPauseMs === undefined ? DEFAULT_ATTEMPT_PAUSE_MS : wholeNumberFlag('attempt-pause-ms', flags.attemptPauseMs, 1, MAX_ATTEMPT_PAUSE_MS),
+    attemptTimeoutMs: flags.attemptTimeoutMs === undefined ? DEFAULT_ATTEMPT_TIMEOUT_MS : wholeNumberFlag('attempt-timeout-ms', flags.attemptTimeoutMs, 10, MAX_ATTEMPT_TIMEOUT_MS),
+    giveUpMs: GIVE_UP_MS,
+    healthTimeoutMs: HEALTH_TIMEOUT_MS,
+    settleMs: SETTLE_MS,
+  };
+}
+
 /** The run's configuration; `--quick` shortens what no flag sets. Throws an Error naming the flag on a bad value. */
 export function parseElectionFlags(flags: ElectionFlags): ElectionBenchConfig {
   const quick = flags.quick === true;
   const etcdConfigurations = flags.etcd === false ? [] : flags.etcdTimings === undefined ? DEFAULT_ETCD_CONFIGURATIONS : parseEtcdTimings(flags.etcdTimings);
   return {
-    trials: flags.trials === undefined ? (quick ? QUICK_TRIALS : DEFAULT_TRIALS) : wholeNumber('trials', flags.trials, 1, MAX_TRIALS),
-    limits: {
-      attemptPauseMs: flags.attemptPauseMs === undefined ? DEFAULT_ATTEMPT_PAUSE_MS : wholeNumber('attempt-pause-ms', flags.attemptPauseMs, 1, MAX_ATTEMPT_PAUSE_MS),
-      attemptTimeoutMs:
-        flags.attemptTimeoutMs === undefined ? DEFAULT_ATTEMPT_TIMEOUT_MS : wholeNumber('attempt-timeout-ms', flags.attemptTimeoutMs, 10, MAX_ATTEMPT_TIMEOUT_MS),
-      giveUpMs: GIVE_UP_MS,
-      healthTimeoutMs: HEALTH_TIMEOUT_MS,
-      settleMs: SETTLE_MS,
-    },
+    trials: parseTrials(flags),
+    limits: parseTrialLimits(flags),
     raftmqTiming: RAFTMQ_DEFAULT_TIMING,
     etcdConfigurations,
     targets: ELECTION_TARGETS,

@@ -32,7 +32,13 @@ const START_TIMEOUT_MS = 60_000;
 type Progress = ReturnType<typeof createNamedProgress>;
 
 /** Runs the trials of one configuration on a started group; stops early when the group cannot be brought back to health. */
-async function runTrials(system: FailoverSystem, label: string, config: ElectionBenchConfig, progress: Progress, scratch: string): Promise<{ trials: TrialResult[]; problem: string | null }> {
+export async function runTrials(
+  system: FailoverSystem,
+  label: string,
+  config: Pick<ElectionBenchConfig, 'trials' | 'limits'>,
+  progress: Progress,
+  scratch: string,
+): Promise<{ trials: TrialResult[]; problem: string | null }> {
   const trials: TrialResult[] = [];
   let last = '';
   for (let trial = 1; trial <= config.trials; trial++) {

@@ -29,8 +29,9 @@ export async function writeUntilSuccess(system: FailoverSystem, limits: TrialLim
   const inFlight = new Set<Promise<void>>();
   let succeededAt: number | undefined;
   let attempts = 0;
+  const inFlightMax = Math.min(MAX_ATTEMPTS_IN_FLIGHT, system.attemptsInFlightMax ?? MAX_ATTEMPTS_IN_FLIGHT);
   while (succeededAt === undefined && performance.now() < giveUpAt) {
-    if (inFlight.size < MAX_ATTEMPTS_IN_FLIGHT) {
+    if (inFlight.size < inFlightMax) {
       attempts++;
       const attempt: Promise<void> = system
         .write(attempts, limits.attemptTimeoutMs)
@@ -51,6 +52,11 @@ export async function writeUntilSuccess(system: FailoverSystem, limits: TrialLim
   return { succeededAt, attempts, errors };
 }
 
+/** Each moment as ms after the kill. */
+export function sinceKill(moments: Readonly<Record<string, number | null>>, killStartedAt: number): Record<string, number | null> {
+  return Object.fromEntries(Object.entries(moments).map(([name, at]) => [name, at === null ? null : at - killStartedAt]));
+}
+
 function message(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
@@ -58,7 +64,8 @@ function message(error: unknown): string {
 /**
  * One trial: with the group healthy and settled, find the leader, make one
  * write (so the client is connected to it, as a client in use would be), kill
- * -9 the leader, and time from the kill to the first committed write. Then
+ * -9 the leader, and time from the kill to the first committed write, and to
+ * the milestones the system watches (if it watches any). Then
  * restart the killed member and wait until the group is healthy again.
  * Throws only when the group cannot be brought back to health: the
  * configuration cannot go on.
@@ -75,11 +82,13 @@ export async function runTrial(system: FailoverSystem, limits: TrialLimits, tria
     return { trial, killed: leader, failoverMs: null, killMs: 0, attempts: 0, errors: {}, nextLeader: null, recoveryMs: null, problem: `the write before the kill failed: ${message(error)}` };
   }
 
+  const watch = await system.watchMilestones?.(leader);
   const killStartedAt = performance.now();
   await system.kill(leader);
   const killMs = performance.now() - killStartedAt;
   const measurement = await writeUntilSuccess(system, limits, killStartedAt + limits.giveUpMs);
   const failoverMs = measurement.succeededAt === undefined ? null : measurement.succeededAt - killStartedAt;
+  const milestones = await watch?.settle(killStartedAt + limits.giveUpMs);
 
   const recoveryStartedAt = performance.now();
   await system.restart(leader);
@@ -93,6 +102,7 @@ export async function runTrial(system: FailoverSystem, limits: TrialLimits, tria
     errors: measurement.errors.toJSON(),
     nextLeader,
     recoveryMs: performance.now() - recoveryStartedAt,
+    ...(milestones === undefined ? {} : { milestonesMs: sinceKill(milestones, killStartedAt) }),
     problem: failoverMs === null ? `no write succeeded within ${limits.giveUpMs} ms of the kill` : null,
   };
 }

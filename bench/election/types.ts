@@ -2,7 +2,7 @@
 import type { Distribution } from '../shared/stats.js';
 import type { MachineDescription } from '../shared/environment.js';
 
-export type SystemName = 'RaftMQ' | 'etcd';
+export type SystemName = 'RaftMQ' | 'etcd' | 'NATS JetStream';
 
 /** What the trial loop needs of a replicated store; one adaptor per system (raftmq/systems.ts, etcd/systems.ts). */
 export interface FailoverSystem {
@@ -16,6 +16,16 @@ export interface FailoverSystem {
   kill(member: string): Promise<void>;
   /** Starts a killed member again on its data. */
   restart(member: string): Promise<void>;
+  /** Write attempts this system's client takes in flight at once, when it has a bound of its own (a Producer's producerInFlightSendsMax). */
+  readonly attemptsInFlightMax?: number;
+  /** Starts watching for moments of the failover other than the first write; called just before the kill of `leader`. */
+  watchMilestones?(leader: string): Promise<MilestoneWatch>;
+}
+
+/** Moments of one failover besides the first write (a broker group: its new leader seen in a replica's status, the NameServer's route pushed). */
+export interface MilestoneWatch {
+  /** performance.now() of each moment by name, null for one not seen by `giveUpAt`; stops the watching. */
+  settle(giveUpAt: number): Promise<Readonly<Record<string, number | null>>>;
 }
 
 export interface TrialLimits {
@@ -50,6 +60,8 @@ export interface TrialResult {
   readonly nextLeader: string | null;
   /** Restart of the killed member until the group was healthy again. */
   readonly recoveryMs: number | null;
+  /** ms after the kill of each milestone the system watches (see MilestoneWatch), null for one not seen; absent when it watches none. */
+  readonly milestonesMs?: Readonly<Record<string, number | null>>;
   readonly problem: string | null;
 }
 

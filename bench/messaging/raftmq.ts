@@ -3,7 +3,7 @@ import { Producer, SimpleConsumer } from '@raftmq/client';
 import { runNameServer } from '@raftmq/namesrv';
 import type { NameServer } from '@raftmq/namesrv';
 import { FrameConnection, RequestCode, ResponseCode } from '@raftmq/protocol';
-import { onEmergencyExit } from '../shared/cleanup.js';
+import { EmergencyKillers } from '../shared/cleanup.js';
 
 const STOP_GRACE_MS = 5_000;
 const ADMIN_TIMEOUT_MS = 5_000;
@@ -16,7 +16,7 @@ export const BROKER_PORT_OFFSETS = [1, 2, 3, 101, 102, 103];
 export class BrokerSetup {
   nameServer: NameServer | undefined;
   group: LocalGroup | undefined;
-  private readonly unregister: (() => void)[] = [];
+  private readonly killers = new EmergencyKillers();
 
   async start(directory: string, basePort: number, timeoutMs: number): Promise<void> {
     this.nameServer = await runNameServer({ listen: { host: '127.0.0.1', port: 0 }, logLevel: 'error' });
@@ -24,17 +24,7 @@ export class BrokerSetup {
     try {
       await this.group.start();
     } finally {
-      for (const pid of Object.values(await this.pids())) {
-        this.unregister.push(
-          onEmergencyExit(() => {
-            try {
-              process.kill(pid, 'SIGKILL');
-            } catch {
-              // Already gone.
-            }
-          }),
-        );
-      }
+      this.killers.track(await this.pids());
     }
     await this.group.waitForLeader(timeoutMs);
   }
@@ -67,7 +57,7 @@ export class BrokerSetup {
   }
 
   producer(): Producer {
-    const producer = new Producer({ nameServers: [this.address], sendTimeoutMs: 10_000 });
+    const producer = new Producer({ nameServers: [this.address], sendTimeoutMs: 10_000, autoBatch: true });
     producer.start();
     return producer;
   }
@@ -82,11 +72,29 @@ export class BrokerSetup {
     return Object.fromEntries(views.filter((view) => view.running && view.pid !== undefined).map((view) => [view.id, view.pid as number]));
   }
 
+  /**
+   * kill -9 of one replica; resolves once it is gone. Its emergency killer
+   * is replaced at the restart, not here: finding the pids asks every
+   * replica for its status, which would count in a failover being timed.
+   */
+  async kill(id: string): Promise<void> {
+    await this.group?.kill(id);
+  }
+
+  /** Starts a killed replica again on its data; resolves once it answers. */
+  async restart(id: string): Promise<void> {
+    try {
+      await this.group?.restart(id);
+    } finally {
+      this.killers.track(await this.pids());
+    }
+  }
+
   async stop(): Promise<void> {
     try {
       await this.group?.stop(STOP_GRACE_MS);
     } finally {
-      for (const each of this.unregister.splice(0)) each();
+      this.killers.clear();
       await this.nameServer?.stop();
     }
   }

@@ -35,20 +35,40 @@ export class NatsCluster {
   }
 
   start(): void {
-    this.names.forEach((name, position) => {
-      const home = join(this.directory, name);
-      mkdirSync(join(home, 'store'), { recursive: true });
-      const configPath = join(home, 'nats.conf');
-      writeFileSync(configPath, natsServerConfig(this.layout, position, join(home, 'store')));
-      const log = openSync(join(home, 'nats.log'), 'a');
-      const child = spawn(this.binary, ['-c', configPath], { detached: true, stdio: ['ignore', log, log] });
-      closeSync(log);
-      this.children.set(name, child);
-      this.exits.set(name, new Promise((resolve) => child.once('exit', () => resolve())));
-      child.once('exit', () => this.children.delete(name));
-      const pid = child.pid;
-      if (pid !== undefined) this.unregister.set(name, onEmergencyExit(() => killProcessGroup(pid, 'SIGKILL')));
+    this.names.forEach((name) => this.spawnServer(name));
+  }
+
+  /** kill -9 of one server's process group; resolves once it is gone. */
+  async kill(name: string): Promise<void> {
+    const pid = this.children.get(name)?.pid;
+    if (pid === undefined) return;
+    killProcessGroup(pid, 'SIGKILL');
+    await this.exits.get(name);
+    this.unregister.get(name)?.();
+    this.unregister.delete(name);
+  }
+
+  /** Starts a killed server again on its store; the caller waits for the stream to be current on it. */
+  restart(name: string): void {
+    if (!this.children.has(name)) this.spawnServer(name);
+  }
+
+  private spawnServer(name: string): void {
+    const position = this.names.indexOf(name);
+    const home = join(this.directory, name);
+    mkdirSync(join(home, 'store'), { recursive: true });
+    const configPath = join(home, 'nats.conf');
+    writeFileSync(configPath, natsServerConfig(this.layout, position, join(home, 'store')));
+    const log = openSync(join(home, 'nats.log'), 'a');
+    const child = spawn(this.binary, ['-c', configPath], { detached: true, stdio: ['ignore', log, log] });
+    closeSync(log);
+    this.children.set(name, child);
+    this.exits.set(name, new Promise((resolve) => child.once('exit', () => resolve())));
+    child.once('exit', () => {
+      if (this.children.get(name) === child) this.children.delete(name);
     });
+    const pid = child.pid;
+    if (pid !== undefined) this.unregister.set(name, onEmergencyExit(() => killProcessGroup(pid, 'SIGKILL')));
   }
 
   pids(): Record<string, number | undefined> {

@@ -1,7 +1,7 @@
 import { LocalGroup } from '@raftmq/cli';
 import type { LocalGroupOptions } from '@raftmq/cli';
 import type { LedgerClient } from '@raftmq/ledger';
-import { onEmergencyExit } from '../shared/cleanup.js';
+import { EmergencyKillers } from '../shared/cleanup.js';
 
 /** RaftMQ's timing, as a replica's config takes it. */
 export interface RaftmqTiming {
@@ -30,7 +30,7 @@ const STOP_GRACE_MS = 5_000;
 export class RaftmqGroup {
   readonly group: LocalGroup;
   private readonly healthClient: LedgerClient;
-  private readonly killers = new Map<string, { pid: number; unregister: () => void }>();
+  private readonly killers = new EmergencyKillers();
 
   constructor(options: Pick<LocalGroupOptions, 'directory' | 'basePort' | 'timing' | 'flush'>) {
     this.group = new LocalGroup(options);
@@ -113,33 +113,13 @@ export class RaftmqGroup {
     try {
       await this.group.stop(STOP_GRACE_MS);
     } finally {
-      for (const { unregister } of this.killers.values()) unregister();
       this.killers.clear();
     }
   }
 
   /** Keeps one emergency killer per running replica process. */
   private async trackPids(): Promise<void> {
-    const pids = await this.pids();
-    for (const [id, entry] of this.killers) {
-      if (pids[id] !== entry.pid) {
-        entry.unregister();
-        this.killers.delete(id);
-      }
-    }
-    for (const [id, pid] of Object.entries(pids)) {
-      if (this.killers.has(id)) continue;
-      this.killers.set(id, {
-        pid,
-        unregister: onEmergencyExit(() => {
-          try {
-            process.kill(pid, 'SIGKILL');
-          } catch {
-            // Already gone.
-          }
-        }),
-      });
-    }
+    this.killers.track(await this.pids());
   }
 }
 

@@ -59,3 +59,38 @@ export function killProcessGroup(pid: number, signal: NodeJS.Signals = 'SIGKILL'
     }
   }
 }
+
+/**
+ * One emergency killer (SIGKILL) per tracked process, kept in step with the
+ * processes running now: a replica restarted under a new pid is covered, a
+ * stopped one is forgotten.
+ */
+export class EmergencyKillers {
+  private readonly entries = new Map<string, { readonly pid: number; readonly unregister: () => void }>();
+
+  /** `pids`: every tracked process running now, by name. */
+  track(pids: Readonly<Record<string, number>>): void {
+    for (const [name, entry] of this.entries) {
+      if (pids[name] !== entry.pid) {
+        entry.unregister();
+        this.entries.delete(name);
+      }
+    }
+    for (const [name, pid] of Object.entries(pids)) {
+      if (this.entries.has(name)) continue;
+      const unregister = onEmergencyExit(() => {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      });
+      this.entries.set(name, { pid, unregister });
+    }
+  }
+
+  clear(): void {
+    for (const { unregister } of this.entries.values()) unregister();
+    this.entries.clear();
+  }
+}

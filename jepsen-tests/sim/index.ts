@@ -58,7 +58,7 @@ export type { BrokerRunSummary } from './broker/broker-workload.js';
 export type { BrokerUnsafeSwitches } from './broker/broker-unsafe.js';
 export { BrokerChecker } from './broker/broker-checker.js';
 export type { AcknowledgedSend } from './broker/broker-checker.js';
-export { BrokerMachine, createBrokerMachine } from './broker/broker-machine.js';
+export { BrokerMachine, brokerMachineFactory } from './broker/broker-machine.js';
 export { SimNameServers } from './broker/name-servers.js';
 export { UnfencedRouteTable } from './broker/unfenced-route-table.js';
 export type { RouteTable } from './broker/unfenced-route-table.js';
@@ -66,3 +66,8 @@ export { identityText, messagesOfSend, parseIdentity } from './broker/message-id
 export { SimSendCoalescer, sendTurnUsDefault } from './broker/send-coalescer.js';
 export type { SendAnswer, SendFate } from './broker/send-coalescer.js';
 export { storedSendsOf } from './broker/stored-sends.js';
+export { ScheduledChecker } from './broker/scheduled-checker.js';
+export type { ScheduledMessage } from './broker/scheduled-checker.js';
+export { drawSchedule, scheduledDeliveryMs, simulatedDelayLevelsMs } from './broker/scheduled-delivery.js';
+export type { ScheduleRequest } from './broker/scheduled-delivery.js';
+export type { DeliveredMessage, Delivery } from './broker/deliveries.js';

@@ -17,6 +17,8 @@ export type InvariantName =
   | 'broker-consumed-twice'
   | 'broker-queue-order'
   | 'broker-route'
+  | 'broker-scheduled-early'
+  | 'broker-scheduled-lost'
   | 'liveness'
   | 'core-error'
   | 'driver-contract'

@@ -493,7 +493,7 @@ export class SimNode {
     return this.retainedThrough;
   }
 
-  /** Snapshots the state machine every snapshotEveryEntries applied entries and compacts the log below it. */
+  /** Snapshots the state machine every snapshotEveryEntries applied entries and compacts the log below it, never past what the machine still needs. */
   private maybeSnapshot(core: RaftCore): void {
     const applied = this.machine.appliedIndex;
     if (applied - this.lastSnapshotIndex < this.options.snapshotEveryEntries) return;
@@ -503,7 +503,7 @@ export class SimNode {
     if (!this.call('membershipAt', () => (membership = core.membershipAt(applied))) || membership === undefined) return;
     try {
       this.store.saveSnapshotSync({ index: applied, term, membership }, this.machine.encodeSnapshot());
-      const compactUpTo = Math.min(applied - this.options.snapshotKeepEntries, this.retainedFromIndex());
+      const compactUpTo = Math.min(applied - this.options.snapshotKeepEntries, this.retainedFromIndex(), this.machine.compactableThrough?.() ?? Infinity);
       if (compactUpTo >= this.store.firstIndex()) this.store.compactSync(compactUpTo);
     } catch (error) {
       const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);

@@ -6,7 +6,7 @@ import { FaultInjector } from './fault-injector.js';
 import { generateScenario, type Scenario } from './faults.js';
 import { BrokerWorkload, type BrokerRunSummary } from './broker/broker-workload.js';
 import type { BrokerUnsafeSwitches } from './broker/broker-unsafe.js';
-import { createBrokerMachine } from './broker/broker-machine.js';
+import { brokerMachineFactory } from './broker/broker-machine.js';
 import type { SimulatedClients } from './clients.js';
 import { InvariantChecker, type Violation } from './invariants.js';
 import { Network, nodeNumbersMax } from './network.js';
@@ -277,7 +277,7 @@ export class Simulation implements NodeHost {
       backlogMessagesMax,
       unsafe: this.options.unsafe,
       durabilityChecks: this.options.durabilityChecks ?? true,
-      ...(this.broker === null ? {} : { createMachine: createBrokerMachine, retentionUs: brokerRetentionUs }),
+      ...(this.broker === null ? {} : { createMachine: brokerMachineFactory(this.options.brokerUnsafe ?? {}), retentionUs: brokerRetentionUs }),
     });
     this.nodes.set(id, node);
     return node;

@@ -25,6 +25,12 @@ const controls: readonly Control[] = [
   { name: 'a NameServer without term fencing', unsafe: { unfencedNameServer: true }, caughtBy: ['broker-route'] },
   // A restarted consumer that does not read the committed offset processes committed messages again.
   { name: 'a consumer ignoring the committed offset', unsafe: { consumerIgnoresCommittedOffset: true }, caughtBy: ['broker-consumed-twice'] },
+  // A deliver stamped ahead of the leader's clock moves sends into their queues before they are due.
+  { name: 'a delivery timer stamping deliveries 2 s ahead', unsafe: { deliverAheadMs: 2_000 }, caughtBy: ['broker-scheduled-early'] },
+  // Delivery progress kept as of the last snapshot, as RocketMQ's side file: sends delivered since are delivered again.
+  { name: 'replicas re-delivering everything due since their last snapshot', unsafe: { redeliverSinceSnapshot: true }, caughtBy: ['broker-duplicate-message'] },
+  // The oldest undelivered send no longer holds compaction back: its entry is gone when it comes due.
+  { name: 'compaction ignoring undelivered scheduled sends', unsafe: { compactionIgnoresScheduled: true }, caughtBy: ['broker-scheduled-lost'] },
 ];
 
 describe('negative controls: the broker checks catch a planted bug', () => {

@@ -46,6 +46,14 @@ const bugs: readonly Bug[] = [
     fix: 'the simulated operator retries each creation attempt after a timeout, as producers and consumers do',
     cases: [{ seed: 7753, nodes: 5 }],
   },
+  {
+    name: 'scheduled sends were never delivered after their leader lost and regained leadership',
+    // The leader's deliver proposal was truncated away while it was deposed; once leader again it applied nothing at
+    // that index, so the proposal was never reported and the simulated timer waited on it for ever (a bug of the
+    // simulated timer: the live proposal promise settles after RaftNode's 10 s proposal timeout).
+    fix: 'the simulated delivery timer gives up on a proposal after the live proposal timeout and proposes again',
+    cases: [{ seed: 1052, nodes: 3 }],
+  },
 ];
 
 function storedScenario(seed: number, nodes: number): Scenario {

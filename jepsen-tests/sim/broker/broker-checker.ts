@@ -4,6 +4,7 @@ import type { SimNode } from '../sim-node.js';
 import { brokerMachineOf } from './broker-machine.js';
 import { parseIdentity } from './message-identity.js';
 import { readMessage } from './replica-requests.js';
+import { ScheduledChecker } from './scheduled-checker.js';
 
 /** An acknowledged send: where the broker said its messages are. */
 export interface AcknowledgedSend {
@@ -16,6 +17,8 @@ export interface AcknowledgedSend {
   /** The place of the send's first message in its entry (an entry may hold the sends of a whole turn). */
   readonly firstPosition: number;
   readonly identities: readonly string[];
+  /** A scheduled send: when it is due. Its queue offset (-1 in the acknowledgement) is given at delivery. */
+  readonly deliverAtMs?: number;
 }
 
 interface StoredFact {
@@ -58,11 +61,15 @@ export class BrokerChecker {
   private readonly groupQueues = new Map<string, GroupQueue>();
   /** Queue → the highest offset any consumer processed. */
   private readonly consumedOffsetMax = new Map<string, { topic: string; queueId: number; offset: number }>();
+  /** Delayed and timer messages: their delivery, lateness and loss (scheduled-checker.ts). */
+  readonly scheduled: ScheduledChecker;
   redeliveries = 0;
   /** Acknowledged messages the end check read back from a live member's queue and log (the rest were compacted away). */
   messagesReadBack = 0;
 
-  constructor(private readonly checker: InvariantChecker) {}
+  constructor(private readonly checker: InvariantChecker) {
+    this.scheduled = new ScheduledChecker(checker, (topic, queueId, offset, identity, source) => this.observeStored(topic, queueId, offset, identity, source));
+  }
 
   get acknowledgedSends(): readonly AcknowledgedSend[] {
     return this.acknowledged;
@@ -82,8 +89,17 @@ export class BrokerChecker {
     }
   }
 
-  /** A send acknowledged to its producer; a producer sends one at a time, so its acknowledged offsets in one queue only grow. */
+  /**
+   * A send acknowledged to its producer; a producer sends one at a time, so
+   * its acknowledged offsets in one queue only grow. A scheduled send has no
+   * offset yet and takes no part in that order: it joins its queue when due,
+   * after sends acknowledged later.
+   */
   observeAcknowledged(send: AcknowledgedSend): void {
+    if (send.deliverAtMs !== undefined) {
+      this.scheduled.observeAcknowledged(send.identities);
+      return;
+    }
     this.acknowledged.push(send);
     send.identities.forEach((identity, position) => this.observeStored(send.topic, send.queueId, send.queueOffset + position, identity, `acknowledged to ${send.producerId}`));
     const key = `${send.producerId}@${queueKey(send.topic, send.queueId)}`;
@@ -132,6 +148,7 @@ export class BrokerChecker {
   /** A consumer processed the message at `offset`: within a session, offsets come one after another, each once. */
   observeConsumed(group: string, topic: string, queueId: number, session: number, offset: number, identity: string, source: string): void {
     this.observeStored(topic, queueId, offset, identity, source);
+    this.scheduled.observeConsumed(identity, this.checker.timeUs, source);
     const state = this.groupQueue(group, topic, queueId);
     if (session !== state.session) return;
     if (offset !== state.nextOffset) {
@@ -157,7 +174,7 @@ export class BrokerChecker {
       const problem = this.checkMember(node);
       if (problem !== null) return problem;
     }
-    return this.checkProducerOrder();
+    return this.scheduled.checkEnd(members) ?? this.checkProducerOrder();
   }
 
   private checkMember(node: SimNode): EndProblem | null {
@@ -197,7 +214,12 @@ export class BrokerChecker {
     return null;
   }
 
-  /** Over everything ever stored: in each queue, each producer's messages come in the order it sent them. */
+  /**
+   * Over everything ever stored: in each queue, each producer's immediate
+   * messages come in the order it sent them. Scheduled messages are left
+   * out: one joins its queue when due, legitimately after messages its
+   * producer sent later (and delayed sends overtake each other).
+   */
   private checkProducerOrder(): EndProblem | null {
     const byQueue = new Map<string, { offset: number; identity: string }[]>();
     for (const [key, fact] of this.stored) {
@@ -214,6 +236,7 @@ export class BrokerChecker {
       list.sort((left, right) => left.offset - right.offset);
       const lastByProducer = new Map<string, { sequence: number; position: number; offset: number }>();
       for (const { offset, identity } of list) {
+        if (this.scheduled.isScheduled(identity)) continue;
         const { producerId, sequence, position } = parseIdentity(identity);
         const last = lastByProducer.get(producerId);
         if (last !== undefined && (sequence < last.sequence || (sequence === last.sequence && position <= last.position))) {

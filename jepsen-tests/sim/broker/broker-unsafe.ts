@@ -13,4 +13,14 @@ export interface BrokerUnsafeSwitches {
   readonly unfencedNameServer?: boolean;
   /** A restarted consumer resumes where its previous session began instead of at the committed offset. */
   readonly consumerIgnoresCommittedOffset?: boolean;
+  /** The leaders' delivery timers stamp each deliver command this many milliseconds ahead of their clock: sends come out early. */
+  readonly deliverAheadMs?: number;
+  /**
+   * Replicas keep their delivery progress as of their last snapshot, as
+   * RocketMQ keeps it in a side file (delayOffset.json): each deliver
+   * delivers again every send due since then.
+   */
+  readonly redeliverSinceSnapshot?: boolean;
+  /** Compaction ignores scheduled sends not yet delivered: their entries may leave the log first. */
+  readonly compactionIgnoresScheduled?: boolean;
 }

@@ -12,6 +12,7 @@ import { brokerMachineOf } from './broker-machine.js';
 import type { BrokerUnsafeSwitches } from './broker-unsafe.js';
 import { backoffDelayUsMax, backoffDelayUsMin, leaderTarget, redirectDelayUsMax, type BrokerClientHost } from './client-host.js';
 import { SimConsumer, type OffsetQueryWaiter } from './consumer.js';
+import { SimDeliveryTimer } from './delivery-timer.js';
 import { BrokerHistory, HistoryEvent } from './history.js';
 import { identityOfMessage } from './message-identity.js';
 import { SimNameServers } from './name-servers.js';
@@ -75,6 +76,19 @@ export interface BrokerRunSummary {
   readonly sendEntries: number;
   readonly entriesWithSeveralSends: number;
   readonly entriesWithSeveralProducers: number;
+  /** Sends acknowledged as scheduled, and the scheduled messages delivered (each counted once, however many replicas applied it). */
+  readonly scheduledAcknowledged: number;
+  readonly scheduledDelivered: number;
+  /** Scheduled messages processed by consumers. */
+  readonly scheduledConsumed: number;
+  /** Deliver commands that delivered something, and the messages one delivered whose send another leader stored. */
+  readonly deliverCommands: number;
+  readonly deliveredByAnotherLeader: number;
+  /** Deliveries on a replica whose log lacked the message's entry because it got that part of the log as a snapshot (README). */
+  readonly deliveredWithoutEntry: number;
+  /** How late scheduled messages were delivered (first apply anywhere minus the due time), in milliseconds. */
+  readonly latenessMsMax: number;
+  readonly latenessMsP99: number;
 }
 
 /**
@@ -102,6 +116,10 @@ export class BrokerWorkload implements SimulatedClients, BrokerClientHost {
   private readonly queries = new Map<number, OffsetQueryWaiter>();
   /** Each node's process's coalescer; a crash discards what it gathered (onNodeDown). */
   private readonly coalescers = new Map<SimNode, SimSendCoalescer>();
+  /** Each node's process's delivery timer; a crash ends it (onNodeDown). */
+  private readonly deliveryTimers = new Map<SimNode, SimDeliveryTimer>();
+  /** By node id: the highest index the node ever received inside an installed snapshot (ids are never reused). */
+  private readonly installedThrough = new Map<string, number>();
   private nextRequestId = 1;
   private topicCreated = false;
   /** The operator's attempt at creating the topic: answers to earlier attempts are ignored. */
@@ -160,6 +178,15 @@ export class BrokerWorkload implements SimulatedClients, BrokerClientHost {
       this.coalescers.set(node, coalescer);
     }
     return coalescer;
+  }
+
+  private deliveryTimerOf(node: SimNode): SimDeliveryTimer {
+    let timer = this.deliveryTimers.get(node);
+    if (timer === undefined) {
+      timer = new SimDeliveryTimer(node, this, this.options.unsafe.deliverAheadMs ?? 0);
+      this.deliveryTimers.set(node, timer);
+    }
+    return timer;
   }
 
   start(): void {
@@ -259,9 +286,10 @@ export class BrokerWorkload implements SimulatedClients, BrokerClientHost {
   // ------------------------------------------------------------ SimulatedClients
 
   onApplied(node: SimNode, entry: Entry): void {
+    const machine = brokerMachineOf(node.machine);
     const sends = storedSendsOf(entry);
     // Taken on every replica, so outcomes nobody waits for do not pile up.
-    const outcomes = sends === undefined ? undefined : brokerMachineOf(node.machine).state.takeOutcomes(entry.index);
+    const outcomes = sends === undefined ? undefined : machine.state.takeOutcomes(entry.index);
     if (sends !== undefined && outcomes !== undefined) {
       for (const outcome of outcomes) {
         if (outcome.status !== 'SEND_OK' || 'duplicate' in outcome) continue;
@@ -273,19 +301,38 @@ export class BrokerWorkload implements SimulatedClients, BrokerClientHost {
             this.checker.violate('broker-offset-conflict', `${source}: its send is to ${send.topic}:${send.queueId}, but its outcome puts it in ${outcome.topic}:${outcome.queueId}`);
             continue;
           }
-          this.brokerChecker.observeStored(outcome.topic, outcome.queueId, outcome.queueOffset + position, identityOfMessage(sends.at(positionInEntry).message), source);
+          const identity = identityOfMessage(sends.at(positionInEntry).message);
+          if (outcome.deliverAtMs === undefined) {
+            this.brokerChecker.observeStored(outcome.topic, outcome.queueId, outcome.queueOffset + position, identity, source);
+          } else {
+            this.brokerChecker.scheduled.observeScheduledStored({ identity, topic: outcome.topic, queueId: outcome.queueId, deliverAtMs: outcome.deliverAtMs, logIndex: entry.index, positionInEntry, storedTerm: entry.term });
+          }
         }
       }
     }
+    const delivery = machine.takeDelivery();
+    if (delivery !== undefined) {
+      const installedThrough = this.installedThrough.get(node.id) ?? 0;
+      const store = node.store;
+      this.brokerChecker.scheduled.observeDelivery(node, entry, delivery, this.nowUs(), (logIndex) => ({ held: logIndex >= store.firstIndex() && logIndex <= store.lastIndex(), installedThrough }));
+      if (node.core?.role === Role.Leader && delivery.messages.length > 0) {
+        this.host.log(`${node.id} applied deliver ${entry.index} through ${delivery.command.throughMs} ms: ${delivery.messages.length} scheduled messages joined their queues`);
+      }
+    }
     this.proposals.onApplied(node.id, entry, outcomes);
+    this.deliveryTimerOf(node).arm();
   }
 
   onSnapshotInstalled(node: SimNode, index: number): void {
+    this.installedThrough.set(node.id, Math.max(index, this.installedThrough.get(node.id) ?? 0));
     this.proposals.onSnapshotInstalled(node.id, index);
+    this.deliveryTimerOf(node).arm();
   }
 
   onNodeDown(node: SimNode): void {
     this.coalescers.get(node)?.discard();
+    this.deliveryTimers.get(node)?.stop();
+    this.deliveryTimers.delete(node);
     this.proposals.onNodeDown(node.id);
     for (const [requestId, waiter] of this.queries) if (waiter.nodeId === node.id) this.queries.delete(requestId);
   }
@@ -307,10 +354,13 @@ export class BrokerWorkload implements SimulatedClients, BrokerClientHost {
   /** A replica that gains or loses leadership, or moves to a new term, registers at once. */
   onRoleChange(node: SimNode): void {
     this.nameServers.register(node);
+    this.deliveryTimerOf(node).arm();
   }
 
-  /** Every NameServer must route the settled leader, in its term. */
+  /** Every NameServer must route the settled leader, in its term, and every scheduled send must be delivered. */
   unsettledReason(leader: SimNode): string | null {
+    const state = brokerMachineOf(leader.machine).state;
+    if (state.scheduledCount > 0) return `${state.scheduledCount} scheduled sends wait on ${leader.id}, the next due at ${state.nextDeliveryMs()} ms`;
     const term = leader.core?.term ?? 0;
     for (let position = 0; position < this.nameServers.tables.length; position++) {
       const route = this.nameServers.leader(position);
@@ -327,6 +377,8 @@ export class BrokerWorkload implements SimulatedClients, BrokerClientHost {
 
   summary(): BrokerRunSummary {
     const counts = this.history.counts;
+    const scheduled = this.brokerChecker.scheduled;
+    const lateness = scheduled.lateness();
     return {
       historyDigest: this.history.digest(),
       queues: this.queues,
@@ -339,10 +391,18 @@ export class BrokerWorkload implements SimulatedClients, BrokerClientHost {
       commitsAcknowledged: counts.commitsAcknowledged,
       offsetsSkipped: counts.offsetsSkipped,
       registrationsDelivered: this.nameServers.registrationsDelivered,
-      messagesReadBack: this.brokerChecker.messagesReadBack,
+      messagesReadBack: this.brokerChecker.messagesReadBack + scheduled.messagesReadBack,
       sendEntries: counts.sendEntries,
       entriesWithSeveralSends: counts.entriesWithSeveralSends,
       entriesWithSeveralProducers: counts.entriesWithSeveralProducers,
+      scheduledAcknowledged: counts.scheduledAcknowledged,
+      scheduledDelivered: scheduled.messagesDelivered,
+      scheduledConsumed: scheduled.messagesConsumed,
+      deliverCommands: scheduled.deliverCommandsApplied,
+      deliveredByAnotherLeader: scheduled.deliveredByAnotherLeader,
+      deliveredWithoutEntry: scheduled.deliveredWithoutEntry,
+      latenessMsMax: lateness.maxMs,
+      latenessMsP99: lateness.p99Ms,
     };
   }
 }

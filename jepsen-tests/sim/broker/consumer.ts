@@ -153,9 +153,7 @@ export class SimConsumer {
           this.pullLater(session);
           return;
         }
-        host.history.counts.offsetsSkipped += next - offset;
-        host.history.record(HistoryEvent.Skipped, host.nowUs(), this.label, session, offset, next);
-        host.brokerChecker.offsetsSkipped(group, host.topic, queueId, session, next);
+        this.skip(session, offset, next);
         this.nextOffset = next;
         this.pullNext(session);
         return;
@@ -172,13 +170,18 @@ export class SimConsumer {
         this.pullLater(session);
         return;
     }
+    let expected = offset;
     for (const message of answer.messages) {
       if (message.offset < offset) continue;
+      // Passed over by the replica: a delivered message whose entry left the log.
+      if (message.offset > expected) this.skip(session, expected, message.offset);
+      expected = message.offset + 1;
       host.history.counts.messagesConsumed++;
       host.history.record(HistoryEvent.Consumed, host.nowUs(), this.label, session, message.offset, message.identity);
       host.brokerChecker.observeConsumed(group, host.topic, queueId, session, message.offset, message.identity, `pulled by ${this.label} from ${node.id}`);
     }
     const next = Math.max(offset, answer.nextOffset);
+    if (next > expected) this.skip(session, expected, next);
     this.nextOffset = next;
     if (host.random.chance(this.options.crashPermille)) {
       this.crash();
@@ -186,6 +189,14 @@ export class SimConsumer {
     }
     this.commit(session, next);
     host.after(host.random.nextInt(100, redirectDelayUsMax), () => this.pullNext(session));
+  }
+
+  /** The consumer moves past offsets whose messages the replica no longer holds. */
+  private skip(session: number, from: number, to: number): void {
+    const host = this.host;
+    host.history.counts.offsetsSkipped += to - from;
+    host.history.record(HistoryEvent.Skipped, host.nowUs(), this.label, session, from, to);
+    host.brokerChecker.offsetsSkipped(this.options.group, host.topic, this.options.queueId, session, to);
   }
 
   /** Commits through the log, without waiting: the acknowledgement only tells the checker what must survive. */

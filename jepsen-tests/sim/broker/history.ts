@@ -31,6 +31,8 @@ export class BrokerHistory {
     sendEntries: 0,
     entriesWithSeveralSends: 0,
     entriesWithSeveralProducers: 0,
+    /** Sends acknowledged as scheduled (a due time in their outcome). */
+    scheduledAcknowledged: 0,
   };
 
   record(kind: HistoryEvent, timeUs: number, ...details: readonly (number | string)[]): void {

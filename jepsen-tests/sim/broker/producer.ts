@@ -3,6 +3,7 @@ import { backoffDelayUsMax, backoffDelayUsMin, leaderTarget, redirectDelayUsMax,
 import { HistoryEvent } from './history.js';
 import { identityText } from './message-identity.js';
 import { offerSend, type SendRequest } from './replica-requests.js';
+import { drawSchedule } from './scheduled-delivery.js';
 import type { SendAnswer, SendFate } from './send-coalescer.js';
 
 /**
@@ -57,13 +58,17 @@ export class SimProducer {
   private nextSend(): void {
     if (this.halted || this.inFlight !== null) return;
     const random = this.host.random;
+    const nowMs = Math.floor(this.host.nowUs() / 1000);
+    const schedule = this.options.probe ? undefined : drawSchedule(random, nowMs);
     const request: SendRequest = {
       topic: this.host.topic,
       queueId: this.options.probe ? 0 : random.nextInt(0, this.host.queues - 1),
       producerId: this.options.producerId,
       sequence: this.nextSequence++,
-      messageCount: this.options.probe ? 1 : random.nextInt(1, this.options.batchMessagesMax),
-      bornTimestampMs: Math.floor(this.host.nowUs() / 1000),
+      // As the client: a batch cannot be scheduled.
+      messageCount: this.options.probe || schedule !== undefined ? 1 : random.nextInt(1, this.options.batchMessagesMax),
+      bornTimestampMs: nowMs,
+      ...(schedule === undefined ? {} : { schedule }),
     };
     this.inFlight = { request, attempt: 0 };
     this.attempt();
@@ -86,7 +91,7 @@ export class SimProducer {
       return;
     }
     const reached = node.request((core) => {
-      const refusal = offerSend(node, core, host.coalescerOf(node), inFlight.request, host.unsafe, (answer) => this.answered(inFlight, attempt, answer));
+      const refusal = offerSend(node, core, host.coalescerOf(node), inFlight.request, leaderClockMs(host), host.unsafe, (answer) => this.answered(inFlight, attempt, answer));
       if (refusal !== undefined) {
         this.answered(inFlight, attempt, refusal);
         return;
@@ -101,7 +106,7 @@ export class SimProducer {
     const host = this.host;
     host.after(host.random.nextInt(0, duplicateDelayUsMax), () => {
       node.request((core) => {
-        offerSend(node, core, host.coalescerOf(node), request, host.unsafe, () => undefined);
+        offerSend(node, core, host.coalescerOf(node), request, leaderClockMs(host), host.unsafe, () => undefined);
       });
     });
   }
@@ -150,7 +155,19 @@ export class SimProducer {
     for (let position = 0; position < request.messageCount; position++) identities.push(identityText({ producerId: request.producerId, sequence: request.sequence, position }));
     host.history.counts.sendsAcknowledged++;
     if (duplicate) host.history.counts.duplicatesAnswered++;
-    host.history.record(HistoryEvent.Acknowledged, host.nowUs(), request.producerId, request.sequence, request.queueId, outcome.queueOffset, outcome.logIndex, outcome.firstPosition, duplicate ? 1 : 0);
+    if (outcome.deliverAtMs !== undefined) host.history.counts.scheduledAcknowledged++;
+    host.history.record(
+      HistoryEvent.Acknowledged,
+      host.nowUs(),
+      request.producerId,
+      request.sequence,
+      request.queueId,
+      outcome.queueOffset,
+      outcome.logIndex,
+      outcome.firstPosition,
+      duplicate ? 1 : 0,
+      outcome.deliverAtMs ?? -1,
+    );
     host.brokerChecker.observeAcknowledged({
       producerId: request.producerId,
       sequence: request.sequence,
@@ -160,6 +177,7 @@ export class SimProducer {
       logIndex: outcome.logIndex,
       firstPosition: outcome.firstPosition,
       identities,
+      ...(outcome.deliverAtMs === undefined ? {} : { deliverAtMs: outcome.deliverAtMs }),
     });
     if (this.acknowledgedIndex === 0 && fate.kind === 'applied') this.acknowledgedIndex = fate.entry.index;
     host.after(host.random.nextInt(0, this.options.thinkTimeUsMax), () => this.nextSend());
@@ -176,4 +194,9 @@ export class SimProducer {
       if (this.inFlight === inFlight) this.attempt();
     });
   }
+}
+
+/** The leader's clock when it handles a send, in milliseconds: simulated time (the simulated nodes' clocks do not drift). */
+function leaderClockMs(host: BrokerClientHost): number {
+  return Math.floor(host.nowUs() / 1000);
 }

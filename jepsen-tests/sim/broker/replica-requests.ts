@@ -5,6 +5,7 @@ import type { SimNode } from '../sim-node.js';
 import { brokerMachineOf, type BrokerMachine } from './broker-machine.js';
 import type { BrokerUnsafeSwitches } from './broker-unsafe.js';
 import { identityOfMessage, messagesOfSend } from './message-identity.js';
+import { scheduledDeliveryMs, type ScheduleRequest } from './scheduled-delivery.js';
 import type { SendAnswer, SimSendCoalescer } from './send-coalescer.js';
 import { storedSendsOf } from './stored-sends.js';
 
@@ -35,6 +36,8 @@ export interface SendRequest {
   readonly sequence: number;
   readonly messageCount: number;
   readonly bornTimestampMs: number;
+  /** A delayed or timer send: its delayLevel or deliverTimeMs header (one message, as the client allows). */
+  readonly schedule?: ScheduleRequest;
 }
 
 function requireLeader(core: RaftCore): Refusal | null {
@@ -51,13 +54,14 @@ export function propose(node: SimNode, core: RaftCore, data: Uint8Array): Propos
 }
 
 /** The send as the leader hands it to its coalescer: SendRequests.handle's part, from the request as the client encoded it. */
-export function sendPart(request: SendRequest, unsafe: BrokerUnsafeSwitches): SendPart {
+export function sendPart(request: SendRequest, unsafe: BrokerUnsafeSwitches, deliverAtMs: number | undefined): SendPart {
   return {
     topic: request.topic,
     queueId: request.queueId,
     producerId: unsafe.disableProducerDedup === true ? '' : request.producerId,
     sequence: request.sequence,
     bornTimestampMs: request.bornTimestampMs,
+    ...(deliverAtMs === undefined ? {} : { deliverAtMs }),
     messageCount: request.messageCount,
     batch: encodeMessageBatch(messagesOfSend(request.producerId, request.sequence, request.messageCount)),
   };
@@ -65,19 +69,34 @@ export function sendPart(request: SendRequest, unsafe: BrokerUnsafeSwitches): Se
 
 /**
  * A send, as SendRequests.handle takes it: only the leader judges it,
- * against its own applied topic table, then adds it to the sends of this
- * turn. A refusal comes back at once; otherwise `answer` is called once, with
+ * against its own applied topic table, turns a schedule into a due time on
+ * its own clock (`nowMs`), then adds it to the sends of this turn. A refusal comes back at once; otherwise `answer` is called once, with
  * the refusal of the entry or the send's own fate, unless the process dies
  * first (its client then times out).
  */
-export function offerSend(node: SimNode, core: RaftCore, coalescer: SimSendCoalescer, request: SendRequest, unsafe: BrokerUnsafeSwitches, answer: (answer: SendAnswer) => void): Refusal | undefined {
+export function offerSend(
+  node: SimNode,
+  core: RaftCore,
+  coalescer: SimSendCoalescer,
+  request: SendRequest,
+  nowMs: number,
+  unsafe: BrokerUnsafeSwitches,
+  answer: (answer: SendAnswer) => void,
+): Refusal | undefined {
   const notLeader = requireLeader(core);
   if (notLeader !== null) return notLeader;
   const topic = brokerMachineOf(node.machine).state.topic(request.topic);
   if (topic === undefined) return { kind: 'topicNotExist' };
   if ((topic.perm & permWrite) === 0 || request.queueId >= topic.writeQueues) return { kind: 'notWritable' };
-  coalescer.add(core, sendPart(request, unsafe), answer);
+  coalescer.add(core, sendPart(request, unsafe, scheduledDeliveryMs(request.schedule, nowMs)), answer);
   return undefined;
+}
+
+/** The leader's DeliveryTimer: every scheduled send due by `throughMs` joins its queue when this applies. */
+export function proposeDeliver(node: SimNode, core: RaftCore, throughMs: number): ProposeAnswer {
+  const notLeader = requireLeader(core);
+  if (notLeader !== null) return notLeader;
+  return propose(node, core, encodeCommand({ kind: 'deliver', throughMs }));
 }
 
 /** UpdateConsumerOffset: leader only, through the log. */
@@ -121,7 +140,9 @@ export interface PullRequest {
  * committed entries only), as PullRequests.handle answers it with no
  * suspend time: an offset below the queue's start is moved to the start; an
  * offset at or past the end finds nothing and keeps its offset (a replica
- * behind the one that served the consumer before must not move it back).
+ * behind the one that served the consumer before must not move it back); an
+ * offset whose entry left the log is passed over, so the messages found may
+ * leave gaps (and may be none, with a next offset past the gap).
  */
 export function pull(node: SimNode, request: PullRequest, unsafe: BrokerUnsafeSwitches): PullAnswer {
   const machine = brokerMachineOf(node.machine);
@@ -141,6 +162,11 @@ export function pull(node: SimNode, request: PullRequest, unsafe: BrokerUnsafeSw
   while (messages.length < request.maxMessages) {
     const position = state.position(request.topic, request.queueId, offset);
     if (position === undefined) break;
+    if (position.logIndex < node.store.firstIndex()) {
+      // As PullRequests.read: a delivered scheduled message sits behind newer ones, so its entry can leave the log first.
+      offset++;
+      continue;
+    }
     const read = readMessage(node, position.logIndex, position.positionInEntry, request);
     if ('problem' in read) return { kind: 'unreadable', reason: `offset ${offset} of ${request.topic}:${request.queueId} on ${node.id}: ${read.problem}` };
     messages.push({ offset, identity: read.identity, logIndex: position.logIndex });

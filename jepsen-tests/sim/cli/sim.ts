@@ -1,5 +1,6 @@
 import { SingleBar, Presets } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { ScheduledTotals } from '../broker/scheduled-totals.js';
 import { measureElectionTimes, type ElectionStats } from '../election-stats.js';
 import type { Scenario } from '../faults.js';
 import { describeFailure } from '../replay.js';
@@ -106,6 +107,7 @@ function runMany(start: number, count: number, nodes: NodesChoice, workload: Sim
   const startedMs = performance.now();
   let failed = 0;
   const sendEntries = { all: 0, severalSends: 0, severalProducers: 0 };
+  const scheduled = new ScheduledTotals();
   bar.start(count, 0, { rate: '0.0', failed: 0 });
   const summary = runSeeds({
     start,
@@ -118,6 +120,7 @@ function runMany(start: number, count: number, nodes: NodesChoice, workload: Sim
         sendEntries.all += result.broker.sendEntries;
         sendEntries.severalSends += result.broker.entriesWithSeveralSends;
         sendEntries.severalProducers += result.broker.entriesWithSeveralProducers;
+        scheduled.add(result.broker);
       }
       const rate = (completed / ((performance.now() - startedMs) / 1000)).toFixed(1);
       bar.update(completed, { rate, failed });
@@ -126,6 +129,7 @@ function runMany(start: number, count: number, nodes: NodesChoice, workload: Sim
   bar.stop();
   if (workload === 'broker') {
     console.log(`\nentries of sends: ${sendEntries.all}, of which ${sendEntries.severalSends} coalesced several sends and ${sendEntries.severalProducers} several producers' sends`);
+    console.log(scheduled.describe());
   }
   printSummary(summary);
   return summary.failures.length === 0 ? 0 : 1;
