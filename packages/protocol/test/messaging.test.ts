@@ -151,6 +151,8 @@ const cases: [string, Schema, Record<string, unknown>, [string, Record<string, u
   ['getMaxOffsetResponseHeaders', messaging.getMaxOffsetResponseHeaders, { offset: 0 }, [['a string offset', { offset: '1' }, 'headers.offset']]],
   ['getMinOffsetRequestHeaders', messaging.getMinOffsetRequestHeaders, { topic: 'TopicTest', queueId: 0 }, [['an empty topic', { topic: '' }, 'headers.topic']]],
   ['getMinOffsetResponseHeaders', messaging.getMinOffsetResponseHeaders, { offset: 0 }, [['a negative offset', { offset: -5 }, 'headers.offset']]],
+  ['searchOffsetByTimeRequestHeaders', messaging.searchOffsetByTimeRequestHeaders, { topic: 'TopicTest', queueId: 0, timestamp: 1_700_000_000_000 }, [['a negative time', { timestamp: -1 }, 'headers.timestamp']]],
+  ['searchOffsetByTimeResponseHeaders', messaging.searchOffsetByTimeResponseHeaders, { offset: 3 }, [['a fractional offset', { offset: 1.5 }, 'headers.offset']]],
   [
     'consumerHeartbeatRequestHeaders',
     messaging.consumerHeartbeatRequestHeaders,
