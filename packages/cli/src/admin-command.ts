@@ -343,3 +343,13 @@ export function describeMessage(message: StoredMessage, topic: string, brokerNam
   ];
   return table(['field', 'value'], rows);
 }
+
+/** The broker groups a NameServer routes `topic` to, each with its read queues; TopicNotExistError when none. */
+export async function topicGroups(addresses: readonly string[], topic: string): Promise<{ readonly group: BrokerGroupAddresses; readonly readQueues: number }[]> {
+  const route = await withNameServer(addresses, (client) => client.getRoute(topic));
+  const groups = new Map((await brokerGroups(addresses)).map((each) => [each.brokerName, each]));
+  return route.groups.flatMap((served) => {
+    const group = groups.get(served.brokerName);
+    return group === undefined ? [] : [{ group, readQueues: served.readQueues }];
+  });
+}

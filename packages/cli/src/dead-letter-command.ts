@@ -1,6 +1,6 @@
 import { Producer } from '@raftmq/client';
-import { NameServerClient, RequestCode, ResponseCode, TopicNotExistError, decodeStoredMessageBatch, messaging, parseHeaders, type StoredMessage, type TopicRoute } from '@raftmq/protocol';
-import { brokerGroups, masterRequest, type BrokerGroupAddresses } from './admin-command.js';
+import { RequestCode, ResponseCode, TopicNotExistError, decodeStoredMessageBatch, messaging, parseHeaders, type StoredMessage } from '@raftmq/protocol';
+import { masterRequest, topicGroups, type BrokerGroupAddresses } from './admin-command.js';
 
 /** Messages one pull of the dead-letter queue asks for. */
 const deadLetterPullMessagesMax = 32;
@@ -12,24 +12,14 @@ interface DeadLetterQueue {
 
 /** The dead-letter queues of `group`: queue 0 of %DLQ%<group> on every broker group that has the topic. */
 async function deadLetterQueues(addresses: readonly string[], group: string): Promise<DeadLetterQueue[]> {
-  const client = new NameServerClient({ addresses });
-  let route: TopicRoute;
+  let serving: Awaited<ReturnType<typeof topicGroups>>;
   try {
-    route = await client.getRoute(messaging.deadLetterTopicOf(group));
+    serving = await topicGroups(addresses, messaging.deadLetterTopicOf(group));
   } catch (error) {
     if (error instanceof TopicNotExistError) return [];
     throw error;
-  } finally {
-    client.close();
   }
-  const groups = new Map((await brokerGroups(addresses)).map((each) => [each.brokerName, each]));
-  const queues: DeadLetterQueue[] = [];
-  for (const served of route.groups) {
-    const brokerGroup = groups.get(served.brokerName);
-    if (brokerGroup === undefined) continue;
-    for (let queueId = 0; queueId < served.readQueues; queueId++) queues.push({ brokerGroup, queueId });
-  }
-  return queues;
+  return serving.flatMap(({ group: brokerGroup, readQueues }) => Array.from({ length: readQueues }, (_, queueId) => ({ brokerGroup, queueId })));
 }
 
 /** Up to `count` messages of one dead-letter queue from `offset` (fewer when it holds fewer). */

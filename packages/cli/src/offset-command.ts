@@ -1,5 +1,5 @@
-import { NameServerClient, RequestCode, ResponseCode, decodeStoredMessageBatch, messaging, parseHeaders } from '@raftmq/protocol';
-import { brokerGroups, describeMessage, masterRequest, type BrokerGroupAddresses } from './admin-command.js';
+import { RequestCode, ResponseCode, decodeStoredMessageBatch, messaging, parseHeaders } from '@raftmq/protocol';
+import { brokerGroups, describeMessage, masterRequest, topicGroups } from './admin-command.js';
 
 /** The group a queryMsgByOffset pull names: pulls commit nothing, so no group's progress moves. */
 const peekGroup = 'raftmq-admin-peek';
@@ -11,21 +11,6 @@ export function parseTimestamp(value: string): number {
   return millis;
 }
 
-async function servingGroups(addresses: readonly string[], topic: string): Promise<{ readonly group: BrokerGroupAddresses; readonly readQueues: number }[]> {
-  const client = new NameServerClient({ addresses });
-  let route;
-  try {
-    route = await client.getRoute(topic);
-  } finally {
-    client.close();
-  }
-  const groups = new Map((await brokerGroups(addresses)).map((each) => [each.brokerName, each]));
-  return route.groups.flatMap((served) => {
-    const group = groups.get(served.brokerName);
-    return group === undefined ? [] : [{ group, readQueues: served.readQueues }];
-  });
-}
-
 /**
  * `raftmq admin resetOffsetByTime`: sets a consumer group's offset in every
  * queue of a topic to the first message stored at or after `timestamp`,
@@ -33,7 +18,7 @@ async function servingGroups(addresses: readonly string[], topic: string): Promi
  * holds its offsets in memory and would commit them over the reset.
  */
 export async function resetOffsetByTime(addresses: readonly string[], consumerGroup: string, topic: string, timestamp: number): Promise<string> {
-  const serving = await servingGroups(addresses, topic);
+  const serving = await topicGroups(addresses, topic);
   for (const { group } of serving) {
     const members = await masterRequest(group, RequestCode.GetConsumerListByGroup, { consumerGroup });
     const { clientIds } = parseHeaders(messaging.getConsumerListResponseHeaders, members.headers);

@@ -5,6 +5,7 @@ import {
   RequestCode,
   ResponseCode,
   TopicNotExistError,
+  checkMessage,
   encodeMessageBatch,
   messaging,
   namesrv,
@@ -172,16 +173,15 @@ export class Producer {
   /** Sends one message; resolves once its group committed it. */
   async send(message: OutgoingMessage, options: SendOptions = {}): Promise<SendResult> {
     const converted = toMessage(message);
-    // Checked alone first: an illegal message fails by itself, never the batch it would have joined.
-    const body = encodeMessageBatch([converted]);
     const scheduling = schedulingHeaders(message);
-    if (scheduling !== undefined) return this.run(message.topic, RequestCode.SendMessage, body, this.picker(message, options), this.retryTimes, scheduling);
-    if (this.batcher !== null && options.queueSelector === undefined && options.queueId === undefined && options.brokerName === undefined) {
+    if (scheduling === undefined && this.batcher !== null && options.queueSelector === undefined && options.queueId === undefined && options.brokerName === undefined) {
+      // Checked alone first, and encoded once, with its batch: an illegal message fails by itself, never the batch it would have joined.
+      checkMessage(converted);
       this.checkSendable(message.topic);
       const { result, position } = await this.batcher.add(message.topic, converted);
       return position === 0 && result.msgIds.length === 1 ? result : { ...result, msgId: result.msgIds[position] as string, msgIds: [result.msgIds[position] as string], queueOffset: result.queueOffset + position };
     }
-    return this.run(message.topic, RequestCode.SendMessage, body, this.picker(message, options), this.retryTimes);
+    return this.run(message.topic, RequestCode.SendMessage, encodeMessageBatch([converted]), this.picker(message, options), this.retryTimes, scheduling);
   }
 
   /** Sends messages of one topic to one queue, stored as one entry (all or none). */

@@ -1,5 +1,4 @@
 import type { Message } from '@raftmq/protocol';
-import { messageSizeBytesMax } from '@raftmq/protocol';
 
 /** Messages one automatic batch gathers at most (RocketMQ 5's autoBatch; one request, one sequence, one entry). */
 export const autoBatchMessagesMax = 128;
@@ -55,7 +54,7 @@ export class SendBatcher<Result> {
           bytes = 0;
         }
         batch.push(each);
-        bytes += Math.min(size, messageSizeBytesMax);
+        bytes += size;
       }
       if (batch.length > 0) this.send(topic, batch);
     }

@@ -40,6 +40,7 @@ export {
   batchMessagesMax,
   decodeMessageBatch,
   decodeStoredMessageBatch,
+  checkMessage,
   encodeMessageBatch,
   encodeStoredMessageBatch,
   isValidTag,

@@ -305,6 +305,11 @@ function encode(messages: readonly (Message | StoredMessage)[], format: MessageF
   return new Uint8Array(writer.out.buffer, writer.out.byteOffset, writer.out.byteLength);
 }
 
+/** Checks one message as encodeMessageBatch would, without encoding it: a message a producer batches later fails by itself, now. */
+export function checkMessage(message: Message, limits?: MessageBatchLimits): void {
+  measure(message, 0, MessageFormat.Sent, limitsOf(limits));
+}
+
 /** Encodes the body of a SendMessage (one message) or SendBatchMessage; a message over a limit is a BadRequestError naming it. */
 export function encodeMessageBatch(messages: readonly Message[], limits?: MessageBatchLimits): Uint8Array {
   return encode(messages, MessageFormat.Sent, limits);
