@@ -37,3 +37,15 @@ export class NoAnswerError extends ProtocolError {
     super('ERR_NO_ANSWER', message, options);
   }
 }
+
+/**
+ * A subscription's filter expression (TAG or SQL92) that does not parse or crosses a filter limit.
+ * `position` is the 0-based offset, in UTF-16 code units, of the first character the parser could not accept.
+ */
+export class FilterExpressionError extends ProtocolError {
+  readonly position: number;
+  constructor(position: number, message: string, options?: { cause?: unknown }) {
+    super('ERR_FILTER_EXPRESSION_INVALID', `${message} at position ${position}`, options);
+    this.position = position;
+  }
+}
