@@ -57,6 +57,7 @@ export { BrokerWorkload, brokerName, clusterName, consumerGroups, topicName } fr
 export type { BrokerRunSummary } from './broker/broker-workload.js';
 export type { BrokerUnsafeSwitches } from './broker/broker-unsafe.js';
 export { BrokerChecker } from './broker/broker-checker.js';
+export { brokerRetentionUs } from './broker/retention.js';
 export type { AcknowledgedSend } from './broker/broker-checker.js';
 export { BrokerMachine, brokerMachineFactory } from './broker/broker-machine.js';
 export { SimNameServers } from './broker/name-servers.js';

@@ -19,6 +19,7 @@ export type InvariantName =
   | 'broker-route'
   | 'broker-scheduled-early'
   | 'broker-scheduled-lost'
+  | 'broker-message-skipped'
   | 'liveness'
   | 'core-error'
   | 'driver-contract'
@@ -82,6 +83,8 @@ export class InvariantChecker {
   /** By log index: the digest of the applied history through that entry, from the first replica to apply it. */
   private readonly appliedDigest: number[] = [];
   private readonly appliedTerm: number[] = [];
+  /** By log index: when any replica first wrote an entry there, whatever its term (retention counts from then, sim-node.ts). */
+  private readonly firstWrittenAtUs: number[] = [];
 
   /** How many terms had a leader: elections won. */
   get leaderTermCount(): number {
@@ -90,6 +93,11 @@ export class InvariantChecker {
 
   get failed(): boolean {
     return this.violation !== null;
+  }
+
+  /** When any replica first wrote an entry at `index`; undefined when none has. */
+  firstWrittenUs(index: number): number | undefined {
+    return this.firstWrittenAtUs[index];
   }
 
   /** The node that led `term`, as observed, if any did. */
@@ -170,6 +178,7 @@ export class InvariantChecker {
     }
     let previousTerm = prevTerm;
     for (const entry of entries) {
+      this.firstWrittenAtUs[entry.index] ??= this.timeUs;
       if (entry.term >= termsMax) {
         this.violate('budget', `term ${entry.term} is beyond what the checker tracks (${termsMax})`);
         return;

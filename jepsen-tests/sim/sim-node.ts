@@ -5,6 +5,7 @@ import {
   NotLeaderError,
   ProposalDroppedError,
   RaftCore,
+  planSnapshotKeeping,
   TransferError,
   type ConfigInput,
   type Message,
@@ -493,7 +494,7 @@ export class SimNode {
     return this.retainedThrough;
   }
 
-  /** Snapshots the state machine every snapshotEveryEntries applied entries and compacts the log below it, never past what the machine still needs. */
+  /** Snapshots the state machine every snapshotEveryEntries applied entries and compacts the log through a kept snapshot, never past what the machine still needs (as RaftNode does). */
   private maybeSnapshot(core: RaftCore): void {
     const applied = this.machine.appliedIndex;
     if (applied - this.lastSnapshotIndex < this.options.snapshotEveryEntries) return;
@@ -503,8 +504,10 @@ export class SimNode {
     if (!this.call('membershipAt', () => (membership = core.membershipAt(applied))) || membership === undefined) return;
     try {
       this.store.saveSnapshotSync({ index: applied, term, membership }, this.machine.encodeSnapshot());
-      const compactUpTo = Math.min(applied - this.options.snapshotKeepEntries, this.retainedFromIndex(), this.machine.compactableThrough?.() ?? Infinity);
-      if (compactUpTo >= this.store.firstIndex()) this.store.compactSync(compactUpTo);
+      const limit = Math.min(applied - this.options.snapshotKeepEntries, this.retainedFromIndex(), this.machine.compactableThrough?.(this.host.nowUs()) ?? Infinity);
+      const plan = planSnapshotKeeping(this.store.snapshotIndexes(), this.store.firstIndex(), limit);
+      if (plan.compactThrough !== null) this.store.compactSync(plan.compactThrough);
+      for (const index of plan.drop) this.store.dropSnapshotSync(index);
     } catch (error) {
       const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       this.host.checker.violate('driver-contract', `${this.id} could not snapshot at ${applied}: ${detail}`);

@@ -7,6 +7,7 @@ import { generateScenario, type Scenario } from './faults.js';
 import { BrokerWorkload, type BrokerRunSummary } from './broker/broker-workload.js';
 import type { BrokerUnsafeSwitches } from './broker/broker-unsafe.js';
 import { brokerMachineFactory } from './broker/broker-machine.js';
+import { brokerRetentionUs } from './broker/retention.js';
 import type { SimulatedClients } from './clients.js';
 import { InvariantChecker, type Violation } from './invariants.js';
 import { Network, nodeNumbersMax } from './network.js';
@@ -31,7 +32,6 @@ const simulatedDurationUsMax = 30_000_000;
 /** A run that handles this many events is stopped as a failure (a message storm). */
 const eventsMax = 5_000_000;
 /** How long broker replicas keep their log whatever was consumed: RocketMQ's fileReservedTime (72 h), scaled to runs of seconds. */
-const brokerRetentionUs = 1_000_000;
 /** A client gives up on an operation after this long. */
 const requestTimeoutUs = 500_000;
 /** Trace event kinds of the simulation's own events (message kinds use their type numbers). */

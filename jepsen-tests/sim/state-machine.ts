@@ -45,8 +45,8 @@ export interface ReplicaMachine {
   encodeSnapshot(): Uint8Array;
   /** Replaces the whole state with a snapshot's (taken by this or another replica). */
   restore(data: Uint8Array): void;
-  /** The highest index the log may be compacted through for this machine's sake; no limit when absent. */
-  compactableThrough?(): number;
+  /** The highest index the log may be compacted through for this machine's sake, at simulated time `nowUs`; no limit when absent. */
+  compactableThrough?(nowUs: number): number;
 }
 
 interface SnapshotState {

@@ -1,7 +1,7 @@
 import { RouteRegistry } from '@raftmq/namesrv';
 import type { BrokerRegistration } from '@raftmq/protocol';
 import { describe, expect, it } from 'vitest';
-import { BrokerChecker, InvariantChecker, UnfencedRouteTable, identityText, type AcknowledgedSend } from '../sim/index.js';
+import { BrokerChecker, InvariantChecker, UnfencedRouteTable, brokerRetentionUs, identityText, type AcknowledgedSend } from '../sim/index.js';
 
 const topic = 'orders';
 
@@ -32,6 +32,25 @@ describe('broker checks, fed hand-made histories', () => {
     broker.observeConsumed('g', topic, 0, 2, 1, message('p', 1), 'pull');
     expect(raft.violation).toBeNull();
     expect(broker.redeliveries).toBe(1);
+  });
+
+  it('report a consumer passing over a message written within retention, and accept one passing over an older one', () => {
+    const { raft, broker } = checkers();
+    raft.timeUs = 100_000;
+    raft.observeWrite('n1', null, [{ index: 10, term: 1, type: 0, data: new Uint8Array() }], false, -1);
+    broker.observeAcknowledged(send(0, 0));
+    broker.sessionStarted('g', topic, 0, 1, 0);
+    raft.timeUs = 100_000 + brokerRetentionUs;
+    broker.offsetsSkipped('g', topic, 0, 1, 0, 1, 'group g pulling from n2');
+    expect(raft.violation).toBeNull();
+    const young = checkers();
+    young.raft.timeUs = 100_000;
+    young.raft.observeWrite('n1', null, [{ index: 10, term: 1, type: 0, data: new Uint8Array() }], false, -1);
+    young.broker.observeAcknowledged(send(0, 0));
+    young.broker.sessionStarted('g', topic, 0, 1, 0);
+    young.raft.timeUs = 100_000 + brokerRetentionUs - 1;
+    young.broker.offsetsSkipped('g', topic, 0, 1, 0, 1, 'group g pulling from n2');
+    expect(young.raft.violation?.invariant).toBe('broker-message-skipped');
   });
 
   it('report two messages at one offset', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { UnsafeSwitches } from '@raftmq/raft/testing';
 import { runSimulation, type BrokerUnsafeSwitches, type InvariantName } from '../sim/index.js';
 
 /**
@@ -13,6 +14,8 @@ const seedsMax = 150;
 interface Control {
   readonly name: string;
   readonly unsafe: BrokerUnsafeSwitches;
+  /** A planted bug of the Raft core the broker runs on. */
+  readonly raftUnsafe?: UnsafeSwitches;
   readonly caughtBy: readonly InvariantName[];
 }
 
@@ -31,6 +34,10 @@ const controls: readonly Control[] = [
   { name: 'replicas re-delivering everything due since their last snapshot', unsafe: { redeliverSinceSnapshot: true }, caughtBy: ['broker-duplicate-message'] },
   // The oldest undelivered send no longer holds compaction back: its entry is gone when it comes due.
   { name: 'compaction ignoring undelivered scheduled sends', unsafe: { compactionIgnoresScheduled: true }, caughtBy: ['broker-scheduled-lost'] },
+  // A timer message due late in its retention leaves the log just as it becomes visible, before a consumer reads it.
+  { name: 'retention of delivered scheduled sends counted from when they were stored', unsafe: { compactionIgnoresDeliveries: true }, caughtBy: ['broker-message-skipped', 'broker-scheduled-lost'] },
+  // A follower rebuilt from the newest snapshot lacks the entries between the leader's log start and it: messages within retention vanish from it.
+  { name: 'a leader shipping its newest snapshot, not the one its log starts after', unsafe: {}, raftUnsafe: { shipNewestSnapshot: true }, caughtBy: ['broker-scheduled-lost', 'broker-message-skipped'] },
 ];
 
 describe('negative controls: the broker checks catch a planted bug', () => {
@@ -38,7 +45,7 @@ describe('negative controls: the broker checks catch a planted bug', () => {
     it(`catches ${control.name} within ${seedsMax} seeds by ${control.caughtBy.join(' or ')}`, () => {
       let caught: { seed: number; invariant: InvariantName; message: string } | undefined;
       for (let seed = 1; seed <= seedsMax && caught === undefined; seed++) {
-        const result = runSimulation({ seed, nodes: 3, workload: 'broker', brokerUnsafe: control.unsafe });
+        const result = runSimulation({ seed, nodes: 3, workload: 'broker', brokerUnsafe: control.unsafe, ...(control.raftUnsafe === undefined ? {} : { unsafe: control.raftUnsafe }) });
         if (result.violation !== undefined) caught = { seed, invariant: result.violation.invariant, message: result.violation.message };
       }
       // Printed so a reader sees what was caught, and how soon.

@@ -112,7 +112,7 @@ describe('scheduled checks, fed hand-made histories', () => {
     expect(raft.violation?.invariant).toBe('broker-duplicate-message');
   });
 
-  it("report a delivery whose entry the replica's own compaction removed, and count one a snapshot left out", () => {
+  it("report a delivery whose entry the replica's own compaction removed, or a snapshot left out within retention, and count one a snapshot left out after it", () => {
     const first = checkers();
     first.broker.scheduled.observeScheduledStored(scheduled(0, 1_000, 5));
     first.broker.scheduled.observeDelivered(node, deliverEntry(9), { kind: 'deliver', throughMs: 1_000 }, { topic, queueId: 0, offset: 0, logIndex: 5, positionInEntry: 0 }, 1_004_000, { held: false, installedThrough: 4 });
@@ -122,6 +122,13 @@ describe('scheduled checks, fed hand-made histories', () => {
     second.broker.scheduled.observeDelivered(node, deliverEntry(9), { kind: 'deliver', throughMs: 1_000 }, { topic, queueId: 0, offset: 0, logIndex: 5, positionInEntry: 0 }, 1_004_000, { held: false, installedThrough: 8 });
     expect(second.raft.violation).toBeNull();
     expect(second.broker.scheduled.deliveredWithoutEntry).toBe(1);
+    // Within retention of its delivery, a snapshot leaving the entry out is a loss: peers still hold it.
+    const third = checkers();
+    third.raft.timeUs = 500_000;
+    third.raft.observeWrite('n2', null, [{ index: 9, term: 1, type: 0, data: new Uint8Array() }], false, -1);
+    third.broker.scheduled.observeScheduledStored(scheduled(0, 1_000, 5));
+    third.broker.scheduled.observeDelivered(node, deliverEntry(9), { kind: 'deliver', throughMs: 1_000 }, { topic, queueId: 0, offset: 0, logIndex: 5, positionInEntry: 0 }, 1_004_000, { held: false, installedThrough: 8 });
+    expect(third.raft.violation?.invariant).toBe('broker-scheduled-lost');
   });
 
   it('report a deliver filling a queue out of due order', () => {

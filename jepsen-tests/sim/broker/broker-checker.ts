@@ -4,6 +4,7 @@ import type { SimNode } from '../sim-node.js';
 import { brokerMachineOf } from './broker-machine.js';
 import { parseIdentity } from './message-identity.js';
 import { readMessage } from './replica-requests.js';
+import { brokerRetentionUs } from './retention.js';
 import { ScheduledChecker } from './scheduled-checker.js';
 
 /** An acknowledged send: where the broker said its messages are. */
@@ -25,7 +26,10 @@ interface StoredFact {
   readonly identity: string;
   /** Who saw it first, for the report. */
   readonly source: string;
+  /** The entry whose first write starts its retention (the one holding it, or the deliver of a scheduled one), once an observation told. */
+  retentionEntry: number | undefined;
 }
+
 
 interface GroupQueue {
   /** The highest offset whose commit through the log was acknowledged to the group's consumer. */
@@ -67,8 +71,11 @@ export class BrokerChecker {
   /** Acknowledged messages the end check read back from a live member's queue and log (the rest were compacted away). */
   messagesReadBack = 0;
 
-  constructor(private readonly checker: InvariantChecker) {
-    this.scheduled = new ScheduledChecker(checker, (topic, queueId, offset, identity, source) => this.observeStored(topic, queueId, offset, identity, source));
+  constructor(
+    private readonly checker: InvariantChecker,
+    private readonly retentionUs = brokerRetentionUs,
+  ) {
+    this.scheduled = new ScheduledChecker(checker, retentionUs, (topic, queueId, offset, identity, source, retentionEntry) => this.observeStored(topic, queueId, offset, identity, source, retentionEntry));
   }
 
   get acknowledgedSends(): readonly AcknowledgedSend[] {
@@ -76,16 +83,18 @@ export class BrokerChecker {
   }
 
   /** A message seen at a queue offset: applied by a replica, acknowledged to a producer, or pulled by a consumer. */
-  observeStored(topic: string, queueId: number, offset: number, identity: string, source: string): void {
+  observeStored(topic: string, queueId: number, offset: number, identity: string, source: string, retentionEntry?: number): void {
     const key = offsetKey(topic, queueId, offset);
     const known = this.stored.get(key);
     if (known === undefined) {
-      this.stored.set(key, { identity, source });
+      this.stored.set(key, { identity, source, retentionEntry });
       const place = this.placeOfIdentity.get(identity);
       if (place === undefined) this.placeOfIdentity.set(identity, key);
       else this.checker.violate('broker-duplicate-message', `message ${identity} is stored at ${place} and again at ${key} (${source})`);
     } else if (known.identity !== identity) {
       this.checker.violate('broker-offset-conflict', `offset ${key} holds ${known.identity} (${known.source}) and ${identity} (${source})`);
+    } else {
+      known.retentionEntry ??= retentionEntry;
     }
   }
 
@@ -101,7 +110,7 @@ export class BrokerChecker {
       return;
     }
     this.acknowledged.push(send);
-    send.identities.forEach((identity, position) => this.observeStored(send.topic, send.queueId, send.queueOffset + position, identity, `acknowledged to ${send.producerId}`));
+    send.identities.forEach((identity, position) => this.observeStored(send.topic, send.queueId, send.queueOffset + position, identity, `acknowledged to ${send.producerId}`, send.logIndex));
     const key = `${send.producerId}@${queueKey(send.topic, send.queueId)}`;
     const last = this.lastAcknowledgedOffset.get(key);
     if (last !== undefined && send.queueOffset <= last) {
@@ -139,8 +148,22 @@ export class BrokerChecker {
     state.acknowledgedCommit = Math.max(state.acknowledgedCommit, offset);
   }
 
-  /** The consumer moved past offsets the queue no longer holds (the log was compacted under them). */
-  offsetsSkipped(group: string, topic: string, queueId: number, session: number, to: number): void {
+  /**
+   * The consumer moved past offsets [from, to) the replica no longer holds:
+   * only retention may have dropped them, so each message there must have
+   * been written at least retentionUs ago (a replica rebuilt from a snapshot
+   * that left out entries its peers still hold would skip younger ones).
+   */
+  offsetsSkipped(group: string, topic: string, queueId: number, session: number, from: number, to: number, source: string): void {
+    for (let offset = from; offset < to; offset++) {
+      const fact = this.stored.get(offsetKey(topic, queueId, offset));
+      if (fact?.retentionEntry === undefined) continue;
+      const writtenUs = this.checker.firstWrittenUs(fact.retentionEntry);
+      if (writtenUs !== undefined && this.checker.timeUs - writtenUs < this.retentionUs) {
+        this.checker.violate('broker-message-skipped', `${source} passed over ${queueKey(topic, queueId)} offset ${offset} (${fact.identity}, entry ${fact.retentionEntry} written ${((this.checker.timeUs - writtenUs) / 1000).toFixed(3)} ms ago, within the retention of ${this.retentionUs / 1000} ms)`);
+        return;
+      }
+    }
     const state = this.groupQueue(group, topic, queueId);
     if (session === state.session && to > state.nextOffset) state.nextOffset = to;
   }

@@ -2,6 +2,7 @@ import type { Entry } from '@raftmq/commitlog';
 import { BrokerState } from '@raftmq/broker';
 import { nextDigest, type ReplicaMachine } from '../state-machine.js';
 import type { BrokerUnsafeSwitches } from './broker-unsafe.js';
+import { brokerRetentionUs } from './retention.js';
 import { appendedSince, deliverCommandOf, queueEnds, type Delivery } from './deliveries.js';
 import { ForgetfulSchedule } from './forgetful-schedule.js';
 
@@ -72,10 +73,15 @@ export class BrokerMachine implements ReplicaMachine {
     this.delivery = undefined;
   }
 
-  /** As BrokerReplica bounds compaction: never past the oldest entry holding a send not yet delivered. */
-  compactableThrough(): number {
-    const oldest = this.state.oldestScheduledLogIndex();
-    return oldest === undefined || this.unsafe.compactionIgnoresScheduled === true ? Infinity : oldest - 1;
+  /**
+   * As BrokerReplica bounds compaction: never past the oldest entry holding a
+   * send not yet delivered, nor one delivered within the retention time.
+   */
+  compactableThrough(nowUs: number): number {
+    if (this.unsafe.compactionIgnoresScheduled === true) return Infinity;
+    const oldestScheduled = this.state.oldestScheduledLogIndex() ?? Infinity;
+    const oldestDelivered = this.unsafe.compactionIgnoresDeliveries === true ? Infinity : (this.state.oldestDeliveredLogIndexSince((nowUs - brokerRetentionUs) / 1000) ?? Infinity);
+    return Math.min(oldestScheduled, oldestDelivered) - 1;
   }
 
   /** As the broker does before every read: its queues forget messages in log entries compacted away. */

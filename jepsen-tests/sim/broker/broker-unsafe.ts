@@ -23,4 +23,6 @@ export interface BrokerUnsafeSwitches {
   readonly redeliverSinceSnapshot?: boolean;
   /** Compaction ignores scheduled sends not yet delivered: their entries may leave the log first. */
   readonly compactionIgnoresScheduled?: boolean;
+  /** Retention of a delivered scheduled send counts from when it was stored, not delivered: it may leave the log as it becomes visible. */
+  readonly compactionIgnoresDeliveries?: boolean;
 }

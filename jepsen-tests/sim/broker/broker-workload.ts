@@ -1,3 +1,4 @@
+import { brokerRetentionUs } from './retention.js';
 import type { Entry } from '@raftmq/commitlog';
 import { Role } from '@raftmq/raft';
 import type { EndProblem, SimulatedClients } from '../clients.js';
@@ -36,6 +37,9 @@ const pullMessagesMax = 8;
 /** Of the processed batches, those after which a consumer crashes before committing, in thousandths. */
 const consumerCrashPermille = 30;
 const consumerRestartDelayUsMax = 100_000;
+const consumerLongOutagePermille = 200;
+const consumerLongOutageUsMin = 2 * brokerRetentionUs;
+const consumerLongOutageUsMax = 4 * brokerRetentionUs;
 
 export interface BrokerWorkloadHost {
   readonly checker: InvariantChecker;
@@ -202,7 +206,7 @@ export class BrokerWorkload implements SimulatedClients, BrokerClientHost {
       for (let queueId = 0; queueId < this.queues; queueId++) {
         const consumer = new SimConsumer(
           this,
-          { group, queueId, pullMessagesMax, crashPermille: consumerCrashPermille, restartDelayUsMax: consumerRestartDelayUsMax },
+          { group, queueId, pullMessagesMax, crashPermille: consumerCrashPermille, restartDelayUsMax: consumerRestartDelayUsMax, longOutagePermille: consumerLongOutagePermille, longOutageUsMin: consumerLongOutageUsMin, longOutageUsMax: consumerLongOutageUsMax },
           (requestId, waiter) => this.queries.set(requestId, waiter),
           () => this.nextRequestId++,
         );
@@ -303,7 +307,7 @@ export class BrokerWorkload implements SimulatedClients, BrokerClientHost {
           }
           const identity = identityOfMessage(sends.at(positionInEntry).message);
           if (outcome.deliverAtMs === undefined) {
-            this.brokerChecker.observeStored(outcome.topic, outcome.queueId, outcome.queueOffset + position, identity, source);
+            this.brokerChecker.observeStored(outcome.topic, outcome.queueId, outcome.queueOffset + position, identity, source, entry.index);
           } else {
             this.brokerChecker.scheduled.observeScheduledStored({ identity, topic: outcome.topic, queueId: outcome.queueId, deliverAtMs: outcome.deliverAtMs, logIndex: entry.index, positionInEntry, storedTerm: entry.term });
           }

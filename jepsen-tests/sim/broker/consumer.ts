@@ -12,6 +12,11 @@ export interface ConsumerOptions {
   /** Of the processed batches, those after which the consumer crashes before committing, in thousandths. */
   readonly crashPermille: number;
   readonly restartDelayUsMax: number;
+  /** Of the crashes, those after which the consumer stays down long, past retention, in thousandths. */
+  readonly longOutagePermille: number;
+  /** A long outage lasts between these. */
+  readonly longOutageUsMin: number;
+  readonly longOutageUsMax: number;
 }
 
 /** What the consumer waits for from the node it asked, by request id (ReadIndex). */
@@ -153,7 +158,7 @@ export class SimConsumer {
           this.pullLater(session);
           return;
         }
-        this.skip(session, offset, next);
+        this.skip(session, offset, next, node);
         this.nextOffset = next;
         this.pullNext(session);
         return;
@@ -174,14 +179,14 @@ export class SimConsumer {
     for (const message of answer.messages) {
       if (message.offset < offset) continue;
       // Passed over by the replica: a delivered message whose entry left the log.
-      if (message.offset > expected) this.skip(session, expected, message.offset);
+      if (message.offset > expected) this.skip(session, expected, message.offset, node);
       expected = message.offset + 1;
       host.history.counts.messagesConsumed++;
       host.history.record(HistoryEvent.Consumed, host.nowUs(), this.label, session, message.offset, message.identity);
       host.brokerChecker.observeConsumed(group, host.topic, queueId, session, message.offset, message.identity, `pulled by ${this.label} from ${node.id}`);
     }
     const next = Math.max(offset, answer.nextOffset);
-    if (next > expected) this.skip(session, expected, next);
+    if (next > expected) this.skip(session, expected, next, node);
     this.nextOffset = next;
     if (host.random.chance(this.options.crashPermille)) {
       this.crash();
@@ -192,11 +197,11 @@ export class SimConsumer {
   }
 
   /** The consumer moves past offsets whose messages the replica no longer holds. */
-  private skip(session: number, from: number, to: number): void {
+  private skip(session: number, from: number, to: number, node: SimNode): void {
     const host = this.host;
     host.history.counts.offsetsSkipped += to - from;
     host.history.record(HistoryEvent.Skipped, host.nowUs(), this.label, session, from, to);
-    host.brokerChecker.offsetsSkipped(this.options.group, host.topic, this.options.queueId, session, to);
+    host.brokerChecker.offsetsSkipped(this.options.group, host.topic, this.options.queueId, session, from, to, `${this.label} pulling from ${node.id}`);
   }
 
   /** Commits through the log, without waiting: the acknowledgement only tells the checker what must survive. */
@@ -229,7 +234,10 @@ export class SimConsumer {
     host.history.record(HistoryEvent.ConsumerCrashed, host.nowUs(), this.label, this.session);
     this.session++;
     this.nextOffset = undefined;
-    host.after(host.random.nextInt(0, this.options.restartDelayUsMax), () => this.startSession());
+    // Now and then down for longer than retention: back, it finds the log compacted under its committed offset and skips.
+    const { longOutageUsMin, longOutageUsMax, restartDelayUsMax } = this.options;
+    const downUs = host.random.chance(this.options.longOutagePermille) ? host.random.nextInt(longOutageUsMin, longOutageUsMax) : host.random.nextInt(0, restartDelayUsMax);
+    host.after(downUs, () => this.startSession());
   }
 
   private pullLater(session: number): void {

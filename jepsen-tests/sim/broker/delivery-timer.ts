@@ -9,12 +9,12 @@ const deliveryCheckIntervalMsMax = 1_000;
 /** After a delivery that did not commit, the next try waits this long (delivery-timer.ts). */
 const deliveryRetryDelayMs = 20;
 /**
- * The live proposal promise settles at the latest after RaftNode's
- * proposalTimeoutMs (default 10 s): a proposal truncated away on a node that
- * then applies nothing at its index is never otherwise reported, and the
- * live timer waits for that long before it proposes again.
+ * The live timer gives up on a deliver not applied within this long and
+ * proposes again (delivery-timer.ts deliveryProposalPatienceMs): a proposal
+ * truncated away on a node that then applies nothing at its index is
+ * otherwise reported only after RaftNode's proposalTimeoutMs (10 s).
  */
-const proposalTimeoutUs = 10_000_000;
+const proposalPatienceUs = 1_000_000;
 
 export interface DeliveryTimerHost {
   readonly proposals: ProposalTracker;
@@ -119,7 +119,7 @@ export class SimDeliveryTimer {
       else this.retryLater();
     };
     this.host.proposals.track(this.node.id, proposed.index, proposed.term, (fate) => settle(fate.kind === 'applied'));
-    this.host.after(proposalTimeoutUs, () => settle(false));
+    this.host.after(proposalPatienceUs, () => settle(false));
   }
 
   private retryLater(): void {

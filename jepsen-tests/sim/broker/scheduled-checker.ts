@@ -28,9 +28,13 @@ interface DeliveryRecord {
 }
 
 /** The broker checker's per-step check of one message at one queue offset (offset conflicts, duplicates). */
-export type ObserveStored = (topic: string, queueId: number, offset: number, identity: string, source: string) => void;
+export type ObserveStored = (topic: string, queueId: number, offset: number, identity: string, source: string, retentionEntry: number) => void;
 
-/** How a replica's log came to lack an entry: only a snapshot installed from the leader excuses it (counted, not a violation; README). */
+/**
+ * How a replica's log came to lack an entry: only a snapshot installed from
+ * the leader excuses it, and only for an entry older than retention (the
+ * leader delivered and then compacted it; counted, not a violation).
+ */
 export interface EntryHolding {
   readonly held: boolean;
   /** The highest index this replica ever received as an installed snapshot. */
@@ -67,7 +71,7 @@ export class ScheduledChecker {
   private previous: { readonly key: string; readonly message: ScheduledMessage } | undefined;
   /** Messages delivered by a leader other than the one that stored them: the schedule survived a failover. */
   deliveredByAnotherLeader = 0;
-  /** Deliveries on a replica that received the message's entry only inside an installed snapshot, so cannot serve it. */
+  /** Deliveries on a replica that received the message's entry, older than retention, only inside an installed snapshot, so cannot serve it. */
   deliveredWithoutEntry = 0;
   /** Scheduled messages processed by consumers (redeliveries included). */
   messagesConsumed = 0;
@@ -76,6 +80,7 @@ export class ScheduledChecker {
 
   constructor(
     private readonly checker: InvariantChecker,
+    private readonly retentionUs: number,
     private readonly observeStored: ObserveStored,
   ) {}
 
@@ -142,6 +147,12 @@ export class ScheduledChecker {
         this.checker.violate('broker-scheduled-lost', `${source}: ${identity} joined ${queue} at offset ${message.offset}, but entry ${message.logIndex} holding it was compacted away while it waited`);
         return;
       }
+      // Its retention counts from its delivery: the deliver entry's first write.
+      const deliveredUs = this.checker.firstWrittenUs(entry.index) ?? 0;
+      if (nowUs - deliveredUs < this.retentionUs) {
+        this.checker.violate('broker-scheduled-lost', `${source}: ${identity} joined ${queue} at offset ${message.offset}, but entry ${message.logIndex} holding it, delivered by entry ${entry.index} written ${((nowUs - deliveredUs) / 1000).toFixed(3)} ms ago, within retention, came to this replica only inside a snapshot`);
+        return;
+      }
       this.deliveredWithoutEntry++;
     }
     const key = `${node.id}@${entry.index}@${queue}`;
@@ -151,7 +162,8 @@ export class ScheduledChecker {
       return;
     }
     this.previous = { key, message: scheduled };
-    this.observeStored(message.topic, message.queueId, message.offset, identity, source);
+    // Its retention counts from the deliver entry, not from the entry holding it.
+    this.observeStored(message.topic, message.queueId, message.offset, identity, source, entry.index);
     const record = this.deliveries.get(identity);
     if (record === undefined) {
       this.deliveries.set(identity, { offset: message.offset, commandIndex: entry.index, throughMs: command.throughMs, firstAppliedUs: nowUs });
@@ -213,7 +225,7 @@ export class ScheduledChecker {
         const where = held === undefined ? 'nothing' : `entry ${held.logIndex}[${held.positionInEntry}]`;
         return { invariant: 'broker-offset-conflict', message: `${node.id} points ${queue} offset ${record.offset} at ${where}; ${identity} was delivered there from entry ${scheduled.logIndex}[${scheduled.positionInEntry}]` };
       }
-      // Delivered messages may outlive their entry (retention counts from when they were stored): pulls skip those.
+      // A delivered message leaves with its entry once retention has passed since its delivery: pulls skip those.
       if (scheduled.logIndex < node.store.firstIndex()) continue;
       const read = readMessage(node, scheduled.logIndex, scheduled.positionInEntry, scheduled);
       if ('problem' in read || read.identity !== identity) {

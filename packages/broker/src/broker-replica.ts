@@ -92,9 +92,10 @@ export class BrokerReplica {
     // Asked at each snapshot: answers from the last check and starts the next, so the boundary follows the segments' ages.
     const parts = assembleReplica(config, this.state, logger, () => {
       void this.checkRetention();
-      // A scheduled send not yet delivered keeps its entry, whatever its age.
-      const oldestScheduled = this.state.oldestScheduledLogIndex();
-      return oldestScheduled === undefined ? this.retainedFromIndex : Math.min(this.retainedFromIndex, oldestScheduled - 1);
+      // A scheduled send not yet delivered keeps its entry, whatever its age; one delivered keeps it for the retention time after.
+      const oldestScheduled = this.state.oldestScheduledLogIndex() ?? Number.POSITIVE_INFINITY;
+      const oldestDelivered = this.state.oldestDeliveredLogIndexSince(Date.now() - config.broker.messageRetentionMs) ?? Number.POSITIVE_INFINITY;
+      return Math.min(this.retainedFromIndex, oldestScheduled - 1, oldestDelivered - 1);
     });
     this.store = parts.store;
     this.transport = parts.transport;

@@ -7,6 +7,13 @@ import { encodeCommand } from './state/log-command.js';
 export const deliveryCheckIntervalMsMax = 1_000;
 /** After a delivery that did not commit (no quorum, too many proposals), the next try waits this long. */
 const deliveryRetryDelayMs = 20;
+/**
+ * A deliver not applied within this long is given up on and proposed again:
+ * one truncated away while this replica was deposed is otherwise reported
+ * only at RaftNode's proposalTimeoutMs (10 s), and a second deliver through
+ * the same time moves nothing twice.
+ */
+export const deliveryProposalPatienceMs = 1_000;
 
 /**
  * On the leader, proposes a `deliver` command whenever the earliest scheduled
@@ -19,6 +26,9 @@ export class DeliveryTimer {
   private timer: NodeJS.Timeout | null = null;
   private armedForMs = Number.POSITIVE_INFINITY;
   private proposing = false;
+  /** Numbers the proposals, so one given up on cannot settle its successor. */
+  private proposal = 0;
+  private patienceTimer: NodeJS.Timeout | null = null;
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(
@@ -38,6 +48,7 @@ export class DeliveryTimer {
   stop(): void {
     for (const each of this.unsubscribe.splice(0)) each();
     this.disarm();
+    this.settle(this.proposal);
   }
 
   private arm(): void {
@@ -72,18 +83,34 @@ export class DeliveryTimer {
       return;
     }
     this.proposing = true;
+    const proposal = ++this.proposal;
+    this.patienceTimer = setTimeout(() => {
+      if (this.settle(proposal)) this.retryLater();
+    }, deliveryProposalPatienceMs);
     this.node.propose([encodeCommand({ kind: 'deliver', throughMs: nowMs })]).then(
       () => {
-        this.proposing = false;
-        this.arm();
+        if (this.settle(proposal)) this.arm();
       },
       (error: unknown) => {
-        this.proposing = false;
+        if (!this.settle(proposal)) return;
         this.logger.debug({ error: String(error) }, 'a delivery of scheduled messages was not committed; the next try or the next leader delivers them');
-        this.disarm();
-        this.armedForMs = nowMs + deliveryRetryDelayMs;
-        this.timer = setTimeout(() => this.fire(), deliveryRetryDelayMs);
+        this.retryLater();
       },
     );
+  }
+
+  /** Ends the wait for `proposal`; false when it was already over (given up on, or superseded). */
+  private settle(proposal: number): boolean {
+    if (!this.proposing || proposal !== this.proposal) return false;
+    this.proposing = false;
+    if (this.patienceTimer !== null) clearTimeout(this.patienceTimer);
+    this.patienceTimer = null;
+    return true;
+  }
+
+  private retryLater(): void {
+    this.disarm();
+    this.armedForMs = Date.now() + deliveryRetryDelayMs;
+    this.timer = setTimeout(() => this.fire(), deliveryRetryDelayMs);
   }
 }

@@ -1,5 +1,7 @@
 import { RequestCode, ResponseCode, decodeStoredMessageBatch, messaging } from '@raftmq/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
+import { deliveryProposalPatienceMs } from '../src/delivery-timer.js';
+import { decodeCommand } from '../src/state/log-command.js';
 import { BrokerGroup, batch, request, text, until, type GroupMember } from './broker-group.js';
 
 const topic = 'later';
@@ -45,6 +47,27 @@ describe('scheduled messages (delay levels and timers)', () => {
       await group.caughtUp(member);
       expect(await bodies(member)).toEqual(['now', 'delayed']);
     }
+  });
+
+  it('proposes a deliver again when the first is never applied (truncated away), well before the proposal timeout', async () => {
+    const { leader } = await started();
+    const propose = leader.node.propose.bind(leader.node);
+    let swallowed = 0;
+    // The first deliver vanishes as one truncated away after a deposition does: never applied, never reported.
+    leader.node.propose = (entries) => {
+      const command = entries.length === 1 ? decodeCommand(entries[0] as Uint8Array) : undefined;
+      if (swallowed === 0 && typeof command === 'object' && command.kind === 'deliver') {
+        swallowed++;
+        return new Promise(() => undefined);
+      }
+      return propose(entries);
+    };
+    const dueAt = Date.now() + 100;
+    const timer = await request(leader, RequestCode.SendMessage, { topic, queueId: 0, producerId: 'p', sequence: 0, bornTimestamp, deliverTimeMs: dueAt }, batch({ body: text('timer') }));
+    expect(timer.code).toBe(ResponseCode.Success);
+    await until(() => swallowed === 1, 3_000, 'the first deliver');
+    await until(() => leader.state.queueRange(topic, 0).maxOffset === 1, deliveryProposalPatienceMs + 2_000, 'the deliver proposed again');
+    expect(await bodies(leader)).toEqual(['timer']);
   });
 
   it('delivers a timer message at its time, one already past at once, and refuses one too far ahead', async () => {

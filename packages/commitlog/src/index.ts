@@ -9,6 +9,7 @@ export type {
   Snapshot,
   SnapshotMeta,
 } from './types.js';
+export { snapshotsKeptMax } from './types.js';
 export {
   CompactedError,
   InvalidArgumentError,

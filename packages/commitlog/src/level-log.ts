@@ -3,17 +3,10 @@ import { ClassicLevel } from 'classic-level';
 import { InvalidArgumentError, LogContinuityError, StoreClosedError } from './errors.js';
 import { NodeFileSystem } from './file-system/node-file-system.js';
 import { entryKey, META_KEYS, runKey } from './level-log/keys.js';
+import { baseOf, newestOf, releaseData, snapshotDeletes, snapshotPuts, withData } from './level-log/kept-snapshots.js';
+import type { KeptSnapshot } from './level-log/kept-snapshots.js';
 import type { MetaName } from './level-log/keys.js';
-import {
-  corruption,
-  decodeBytes,
-  decodeEntry,
-  encodeBytes,
-  encodeEntry,
-  encodeJson,
-  encodeNumbers,
-  entryRecordBytes,
-} from './level-log/records.js';
+import { corruption, decodeEntry, encodeEntry, encodeJson, encodeNumbers, entryRecordBytes } from './level-log/records.js';
 import { encodeBounds, recover } from './level-log/recovery.js';
 import type { Bounds, LevelDatabase } from './level-log/recovery.js';
 import { TailCache } from './level-log/tail-cache.js';
@@ -22,6 +15,7 @@ import { GroupCommitQueue } from './level-log/write-queue.js';
 import { DirectoryLock } from './segment-log/directory-lock.js';
 import type { LatestRecord, WriteOperation } from './level-log/write-queue.js';
 import type { Entry, FlushMode, HardState, LogStore, RecoveredState, Snapshot, SnapshotMeta } from './types.js';
+import { snapshotsKeptMax } from './types.js';
 
 export interface LevelLogOptions {
   /** The LevelDB directory; created when missing. */
@@ -74,9 +68,8 @@ interface OpenState {
   lastIndex: number;
   termBeforeFirst: number;
   hardState: HardState;
-  snapshotMeta: SnapshotMeta | null;
-  /** The latest snapshot's payload once saved or read; undefined until the first snapshot() after an open. */
-  snapshotData: Uint8Array | undefined;
+  /** Ascending by index, the newest last. */
+  snapshots: KeptSnapshot[];
   /** Entry keys below this index are deleted, or being deleted by `clearing`. */
   clearedBelow: number;
   clearing: Promise<void>;
@@ -86,12 +79,13 @@ interface OpenState {
 /**
  * A {@link LogStore} on LevelDB (classic-level): the alternative to
  * SegmentLog, not the default. Entries live under 'e' + big-endian index, the
- * term of each run of entries under 't' + its first index, and the bounds
- * (first and last index), hard state and latest snapshot under named keys
- * (see level-log/keys.ts). Every value carries a CRC32C checked on read.
+ * term of each run of entries under 't' + its first index, each kept
+ * snapshot's meta and payload under 's' and 'd' + its index, and the bounds
+ * (first and last index) and hard state under named keys (see
+ * level-log/keys.ts). Every value carries a CRC32C checked on read.
  *
  * The sync {@link LogReader} never waits: bounds, term runs, hard state and
- * snapshot meta are in memory (a few numbers per term change), the newest
+ * kept snapshots' metas are in memory (a few numbers per term change), the newest
  * entries are in a write-through {@link TailCache} (8 MiB of payload by
  * default, plus whatever is being written), and an older entry is read with
  * LevelDB's synchronous `getSync` (classic-level 3), which blocks the event
@@ -99,8 +93,9 @@ interface OpenState {
  * older ones):
  * fine for the Raft core, which reads recent entries in normal operation, and
  * for a lagging follower's catch-up, which should use the async `entries()`,
- * an iterator off the main thread. The snapshot's payload is read on its first
- * `snapshot()` after an open and then kept, as is any payload saved.
+ * an iterator off the main thread. A snapshot's payload is read on the first
+ * `snapshot()` or `baseSnapshot()` that returns it and then kept while it is
+ * the newest or the base, as is any payload saved (see level-log/kept-snapshots.ts).
  *
  * Mutations validate and apply to the in-memory state when called, so the sync
  * reads see them at once, then join a group-commit batch (one LevelDB batch
@@ -193,13 +188,18 @@ export class LevelLog implements LogStore {
 
   snapshot(): Snapshot | null {
     const state = this.requireOpen();
-    if (state.snapshotMeta === null) return null;
-    if (state.snapshotData === undefined) {
-      const record = state.database.getSync(META_KEYS.snapshotData);
-      if (record === undefined) throw corruption(this.directory, `the payload of snapshot ${state.snapshotMeta.index} is missing`);
-      state.snapshotData = decodeBytes(this.directory, record, 'snapshot data');
-    }
-    return { meta: state.snapshotMeta, data: state.snapshotData };
+    const newest = newestOf(state.snapshots);
+    return newest === undefined ? null : withData(state.database, newest);
+  }
+
+  baseSnapshot(): Snapshot | null {
+    const state = this.requireOpen();
+    const base = baseOf(state.snapshots, state.firstIndex);
+    return base === undefined ? null : withData(state.database, base);
+  }
+
+  snapshotIndexes(): readonly number[] {
+    return this.requireOpen().snapshots.map((each) => each.meta.index);
   }
 
   firstIndex(): number {
@@ -292,7 +292,7 @@ export class LevelLog implements LogStore {
   async compact(uptoIndex: number): Promise<void> {
     const state = this.requireOpen();
     requireInteger('uptoIndex', uptoIndex);
-    const snapshotIndex = state.snapshotMeta?.index;
+    const snapshotIndex = newestOf(state.snapshots)?.meta.index;
     if (snapshotIndex === undefined || snapshotIndex < uptoIndex) {
       throw new LogContinuityError(
         `cannot compact through index ${uptoIndex}: no saved snapshot covers it (snapshot index ${snapshotIndex ?? 'none'})`,
@@ -304,6 +304,10 @@ export class LevelLog implements LogStore {
     state.termBeforeFirst = termOf(state, uptoIndex) as number;
     state.firstIndex = uptoIndex + 1;
     const operations = runDeletes(state.runs.dropBefore(state.firstIndex, state.lastIndex));
+    // Snapshots below the compacted index go with it; the one at it is what a follower behind the log is sent.
+    operations.push(...snapshotDeletes(state.snapshots.filter((each) => each.meta.index < uptoIndex)));
+    state.snapshots = state.snapshots.filter((each) => each.meta.index >= uptoIndex);
+    releaseData(state.snapshots, state.firstIndex);
     state.cache.dropBefore(state.firstIndex);
     await state.queue.enqueue(operations, 0, [boundsWrite(state)]).written;
     clearPrefix(state);
@@ -319,30 +323,48 @@ export class LevelLog implements LogStore {
     const state = this.requireOpen();
     requireInteger('meta.index', meta.index);
     if (meta.index < 0) throw new InvalidArgumentError(`snapshot index must not be negative, got ${meta.index}`);
-    if (state.snapshotMeta !== null && meta.index < state.snapshotMeta.index) return; // stale: a newer snapshot already covers more
-    const operations: WriteOperation[] = [];
+    const held = newestOf(state.snapshots);
+    if (held !== undefined && meta.index < held.meta.index) return; // stale: a newer snapshot already covers more
     // A log that agrees with the snapshot keeps its entries for the caller to compact; any other is replaced by it.
     const reset = termOf(state, meta.index) !== meta.term;
+    const others = reset ? [] : state.snapshots.filter((each) => each.meta.index !== meta.index);
+    if (others.length + 1 > snapshotsKeptMax) {
+      throw new InvalidArgumentError(`cannot keep more than ${snapshotsKeptMax} snapshots: drop one before saving another`);
+    }
+    const operations: WriteOperation[] = [];
     if (reset) {
       operations.push(...runDeletes(state.runs.clear()));
+      operations.push(...snapshotDeletes(state.snapshots.filter((each) => each.meta.index !== meta.index)));
       state.firstIndex = meta.index + 1;
       state.lastIndex = meta.index;
       state.termBeforeFirst = meta.term;
       state.cache.reset(state.firstIndex);
     }
-    state.snapshotMeta = {
+    const storedMeta: SnapshotMeta = {
       index: meta.index,
       term: meta.term,
       membership: { voters: [...meta.membership.voters], learners: [...meta.membership.learners] },
     };
-    state.snapshotData = data;
-    const latest = [
-      metaWrite('snapshotMeta', encodeJson(state.snapshotMeta)),
-      metaWrite('snapshotData', encodeBytes(data)),
-      boundsWrite(state),
-    ];
-    await state.queue.enqueue(operations, data.byteLength, latest).written;
+    operations.push(...snapshotPuts(storedMeta, data));
+    const kept: KeptSnapshot = { meta: storedMeta, data, written: false };
+    state.snapshots = [...others, kept];
+    releaseData(state.snapshots, state.firstIndex);
+    await state.queue.enqueue(operations, data.byteLength, [boundsWrite(state)]).written;
+    kept.written = true;
+    releaseData(state.snapshots, state.firstIndex);
     if (reset) clearPrefix(state);
+  }
+
+  async dropSnapshot(index: number): Promise<void> {
+    const state = this.requireOpen();
+    requireInteger('index', index);
+    const dropped = state.snapshots.find((each) => each.meta.index === index);
+    if (dropped === undefined) return;
+    if (dropped === newestOf(state.snapshots) || index === state.firstIndex - 1) {
+      throw new InvalidArgumentError(`cannot drop the snapshot at ${index}: it is the newest or the one the log starts after`);
+    }
+    state.snapshots = state.snapshots.filter((each) => each !== dropped);
+    await state.queue.enqueue(snapshotDeletes([dropped]), 0).written;
   }
 
   // --- internals ---
@@ -384,8 +406,7 @@ export class LevelLog implements LogStore {
         lastIndex,
         termBeforeFirst,
         hardState: persisted.hardState,
-        snapshotMeta: persisted.snapshotMeta,
-        snapshotData: undefined,
+        snapshots: persisted.snapshots.map((meta) => ({ meta, data: undefined, written: true })),
         clearedBelow: firstIndex,
         clearing: Promise.resolve(),
         flushTimer: undefined,
@@ -409,7 +430,8 @@ export class LevelLog implements LogStore {
 }
 
 function recoveredStateOf(state: OpenState): RecoveredState {
-  return { hardState: state.hardState, firstIndex: state.firstIndex, lastIndex: state.lastIndex, snapshot: state.snapshotMeta };
+  const snapshot = newestOf(state.snapshots)?.meta ?? null;
+  return { hardState: state.hardState, firstIndex: state.firstIndex, lastIndex: state.lastIndex, snapshot };
 }
 
 function termOf(state: OpenState, index: number): number | undefined {

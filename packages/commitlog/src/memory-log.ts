@@ -9,6 +9,7 @@ import type {
   Snapshot,
   SnapshotMeta,
 } from './types.js';
+import { snapshotsKeptMax } from './types.js';
 
 export interface MemoryLogOptions {
   /** When the async mutations resolve; `{ kind: 'sync' }` when absent. See {@link MemoryLog}. */
@@ -24,7 +25,8 @@ type Operation =
   | { readonly kind: 'truncateSuffix'; readonly fromIndex: number }
   | { readonly kind: 'compact'; readonly uptoIndex: number }
   | { readonly kind: 'saveHardState'; readonly hardState: HardState }
-  | { readonly kind: 'saveSnapshot'; readonly snapshot: Snapshot };
+  | { readonly kind: 'saveSnapshot'; readonly snapshot: Snapshot }
+  | { readonly kind: 'dropSnapshot'; readonly index: number };
 
 /**
  * An array whose front can be dropped cheaply: dropped slots are reclaimed in
@@ -77,7 +79,8 @@ class SlidingArray<T> {
 /** Everything one copy of the log holds. Operations applied here were validated against the same state already. */
 class LogState {
   hardState: HardState = INITIAL_HARD_STATE;
-  snapshot: Snapshot | null = null;
+  /** Every kept snapshot, ascending by index: the newest last. */
+  snapshots: readonly Snapshot[] = [];
   firstIndex = 1;
   /** term(firstIndex - 1): from the snapshot or the last entry compacted away; 0 before index 1. */
   termBeforeFirst = 0;
@@ -85,6 +88,10 @@ class LogState {
 
   lastIndex(): number {
     return this.firstIndex + this.entries.length - 1;
+  }
+
+  newestSnapshot(): Snapshot | null {
+    return this.snapshots.at(-1) ?? null;
   }
 
   term(index: number): number | undefined {
@@ -107,6 +114,7 @@ class LogState {
         this.termBeforeFirst = this.term(uptoIndex) as number;
         this.entries.dropFront(uptoIndex - this.firstIndex + 1);
         this.firstIndex = uptoIndex + 1;
+        this.snapshots = this.snapshots.filter((each) => each.meta.index >= uptoIndex);
         return;
       }
       case 'saveHardState':
@@ -119,17 +127,22 @@ class LogState {
           this.entries.clear();
           this.firstIndex = meta.index + 1;
           this.termBeforeFirst = meta.term;
+          this.snapshots = [operation.snapshot];
+          return;
         }
-        this.snapshot = operation.snapshot;
+        this.snapshots = [...this.snapshots.filter((each) => each.meta.index !== meta.index), operation.snapshot];
         return;
       }
+      case 'dropSnapshot':
+        this.snapshots = this.snapshots.filter((each) => each.meta.index !== operation.index);
+        return;
     }
   }
 
   clone(): LogState {
     const copy = new LogState();
     copy.hardState = this.hardState;
-    copy.snapshot = this.snapshot;
+    copy.snapshots = this.snapshots;
     copy.firstIndex = this.firstIndex;
     copy.termBeforeFirst = this.termBeforeFirst;
     copy.entries = this.entries.clone();
@@ -201,7 +214,7 @@ export class MemoryLog implements LogStore {
   compactSync(uptoIndex: number): void {
     this.requireOpen();
     requireInteger('uptoIndex', uptoIndex);
-    const snapshotIndex = this.current.snapshot?.meta.index;
+    const snapshotIndex = this.current.newestSnapshot()?.meta.index;
     if (snapshotIndex === undefined || snapshotIndex < uptoIndex) {
       throw new LogContinuityError(
         `cannot compact through index ${uptoIndex}: no saved snapshot covers it (snapshot index ${snapshotIndex ?? 'none'})`,
@@ -224,9 +237,25 @@ export class MemoryLog implements LogStore {
     this.requireOpen();
     requireInteger('meta.index', meta.index);
     if (meta.index < 0) throw new InvalidArgumentError(`snapshot index must not be negative, got ${meta.index}`);
-    const held = this.current.snapshot;
+    const held = this.current.newestSnapshot();
     if (held !== null && meta.index < held.meta.index) return; // stale: a newer snapshot already covers more
+    const resets = this.current.term(meta.index) !== meta.term;
+    const keptAfter = resets ? 1 : this.current.snapshots.filter((each) => each.meta.index !== meta.index).length + 1;
+    if (keptAfter > snapshotsKeptMax) {
+      throw new InvalidArgumentError(`cannot keep more than ${snapshotsKeptMax} snapshots: drop one before saving another`);
+    }
     this.write({ kind: 'saveSnapshot', snapshot: { meta, data } });
+  }
+
+  dropSnapshotSync(index: number): void {
+    this.requireOpen();
+    requireInteger('index', index);
+    const state = this.current;
+    if (!state.snapshots.some((each) => each.meta.index === index)) return;
+    if (index === state.newestSnapshot()?.meta.index || index === state.firstIndex - 1) {
+      throw new InvalidArgumentError(`cannot drop the snapshot at ${index}: it is the newest or the one the log starts after`);
+    }
+    this.write({ kind: 'dropSnapshot', index });
   }
 
   // --- the simulated disk ---
@@ -291,7 +320,18 @@ export class MemoryLog implements LogStore {
 
   snapshot(): Snapshot | null {
     this.requireOpen();
-    return this.current.snapshot;
+    return this.current.newestSnapshot();
+  }
+
+  baseSnapshot(): Snapshot | null {
+    this.requireOpen();
+    const state = this.current;
+    return state.snapshots.find((each) => each.meta.index === state.firstIndex - 1) ?? state.newestSnapshot();
+  }
+
+  snapshotIndexes(): readonly number[] {
+    this.requireOpen();
+    return this.current.snapshots.map((each) => each.meta.index);
   }
 
   firstIndex(): number {
@@ -334,7 +374,7 @@ export class MemoryLog implements LogStore {
       hardState: state.hardState,
       firstIndex: state.firstIndex,
       lastIndex: state.lastIndex(),
-      snapshot: state.snapshot?.meta ?? null,
+      snapshot: state.newestSnapshot()?.meta ?? null,
     };
   }
 
@@ -364,6 +404,11 @@ export class MemoryLog implements LogStore {
 
   async saveSnapshot(meta: SnapshotMeta, data: Uint8Array): Promise<void> {
     this.saveSnapshotSync(meta, data);
+    this.flushPerMode();
+  }
+
+  async dropSnapshot(index: number): Promise<void> {
+    this.dropSnapshotSync(index);
     this.flushPerMode();
   }
 

@@ -32,6 +32,9 @@ export interface Snapshot {
   readonly data: Uint8Array;
 }
 
+/** How many snapshots a store keeps at most; saving one more fails with InvalidArgumentError until one is dropped. */
+export const snapshotsKeptMax = 16;
+
 export interface RecoveredState {
   readonly hardState: HardState;
   /** The first index held in the log; snapshot.index + 1 after compaction, 1 for a fresh log. */
@@ -54,8 +57,16 @@ export type FlushMode =
  */
 export interface LogReader {
   hardState(): HardState;
-  /** The latest snapshot, or null when none was ever saved. */
+  /** The newest snapshot (what a restart restores), or null when none was ever saved. */
   snapshot(): Snapshot | null;
+  /**
+   * What a follower whose next entry is compacted away is sent: the kept
+   * snapshot at firstIndex - 1, after which the log holds every entry, or the
+   * newest when none is kept there. Null when no snapshot was ever saved.
+   */
+  baseSnapshot(): Snapshot | null;
+  /** The index of every kept snapshot, ascending: the newest last. */
+  snapshotIndexes(): readonly number[];
   firstIndex(): number;
   lastIndex(): number;
   /** The term at `index`, for snapshot.index through lastIndex; undefined outside. */
@@ -80,10 +91,20 @@ export interface LogStore extends LogReader {
    * TruncateCommittedError and changes nothing.
    */
   truncateSuffix(fromIndex: number): Promise<void>;
-  /** Drops entries up to and including `uptoIndex`, which a saved snapshot covers. */
+  /** Drops entries up to and including `uptoIndex`, which the newest snapshot covers, and every kept snapshot below it. */
   compact(uptoIndex: number): Promise<void>;
   saveHardState(hardState: HardState): Promise<void>;
-  /** Saves a snapshot; entries it covers may then be compacted, and a log that does not reach it is reset to it. */
+  /**
+   * Saves a snapshot as the newest; entries it covers may then be compacted,
+   * and a log that does not hold its index with its term is reset to it (it
+   * is then the only snapshot kept). Older snapshots stay kept, at most
+   * snapshotsKeptMax in all, until compaction passes them or they are
+   * dropped: an application whose data is the log compacts at one, and
+   * ships it, so a follower it rebuilds lacks no entry. One older than the
+   * newest is ignored.
+   */
   saveSnapshot(meta: SnapshotMeta, data: Uint8Array): Promise<void>;
+  /** Forgets a kept snapshot that is neither the newest nor the one at firstIndex - 1; an index not kept is ignored. */
+  dropSnapshot(index: number): Promise<void>;
   close(): Promise<void>;
 }

@@ -6,8 +6,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CorruptionError, StoreFailedError } from '../src/errors.js';
 import { InvalidArgumentError, LevelLog } from '../src/index.js';
 import type { FlushMode } from '../src/index.js';
-import { entryKey } from '../src/level-log/keys.js';
+import { entryKey, META_KEYS, snapshotDataKey, snapshotMetaKey } from '../src/level-log/keys.js';
+import { encodeBytes, encodeJson } from '../src/level-log/records.js';
+import { encodeBounds } from '../src/level-log/recovery.js';
 import { entriesFrom, entry, indexes, meta, SNAPSHOT_DATA } from './compliance/fixtures.js';
+import { hex, plainSnapshot } from './compliance/observe.js';
 
 let directory: string;
 
@@ -124,6 +127,46 @@ describe('LevelLog corruption', () => {
     await log.close();
     await withRawDatabase((database) => database.del(entryKey(3)));
     await expect(log.open()).rejects.toThrow(CorruptionError);
+  });
+});
+
+describe('LevelLog kept snapshots', () => {
+  it('stores each kept snapshot under its own keys and deletes those of a dropped or compacted one', async () => {
+    const log = await openLog();
+    await log.append(entriesFrom(1, [1, 1, 1, 1]));
+    for (const index of [1, 2, 4]) await log.saveSnapshot(meta(index, 1), Uint8Array.of(index));
+    await log.dropSnapshot(2);
+    await log.compact(1);
+    await log.close();
+    await withRawDatabase(async (database) => {
+      expect(await database.get(snapshotMetaKey(2))).toBeUndefined();
+      expect(await database.get(snapshotDataKey(2))).toBeUndefined();
+      expect(hex(await database.get(snapshotDataKey(4)) ?? new Uint8Array())).toBe(hex(encodeBytes(Uint8Array.of(4))));
+      // The one at firstIndex - 1 stays: it is what a follower behind the log is sent.
+      expect(hex(await database.get(snapshotDataKey(1)) ?? new Uint8Array())).toBe(hex(encodeBytes(Uint8Array.of(1))));
+    });
+    const reopened = await openLog();
+    expect(reopened.snapshotIndexes()).toEqual([1, 4]);
+    expect(hex(reopened.baseSnapshot()?.data ?? new Uint8Array())).toBe('01');
+    await reopened.close();
+  });
+
+  it('opens a database that kept one snapshot under the named keys, moving it under its index', async () => {
+    await withRawDatabase(async (database) => {
+      await database.batch([
+        { type: 'put', key: META_KEYS.bounds, value: encodeBounds({ firstIndex: 4, lastIndex: 3, termBeforeFirst: 2 }) },
+        { type: 'put', key: META_KEYS.legacySnapshotMeta, value: encodeJson(meta(3, 2)) },
+        { type: 'put', key: META_KEYS.legacySnapshotData, value: encodeBytes(SNAPSHOT_DATA) },
+      ]);
+    });
+    const log = await openLog();
+    expect(log.snapshotIndexes()).toEqual([3]);
+    expect(plainSnapshot(log.snapshot())).toEqual(plainSnapshot({ meta: meta(3, 2), data: SNAPSHOT_DATA }));
+    await log.close();
+    await withRawDatabase(async (database) => {
+      expect(await database.get(META_KEYS.legacySnapshotMeta)).toBeUndefined();
+      expect(await database.get(META_KEYS.legacySnapshotData)).toBeUndefined();
+    });
   });
 });
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { CorruptionError, FaultyFs, LogStoreError, SegmentLog, StoreFailedError } from '../src/index.js';
-import type { CrashMode, CrashReport, FlippedBit, FlushMode, HardState, LogStore } from '../src/index.js';
+import type { CrashMode, CrashReport, FlippedBit, FlushMode, HardState, LogStore, Snapshot } from '../src/index.js';
 import { entry, meta, payload } from './compliance/fixtures.js';
-import { applyMutation, EMPTY_MODEL, modelLastIndex, modelTerm } from './compliance/model.js';
+import { applyMutation, EMPTY_MODEL, expectedOutcome, modelLastIndex, modelNewestSnapshot, modelTerm } from './compliance/model.js';
 import type { LogModel, Mutation } from './compliance/model.js';
 import { observeModel, observeStore } from './compliance/observe.js';
 import { performMutation } from './compliance/perform.js';
@@ -33,7 +33,8 @@ const ASYNC_INTERVAL_MS = 3_600_000;
 type Command =
   | { readonly kind: 'append'; readonly batches: readonly { count: number; term: number; sizeBytes: number }[] }
   | { readonly kind: 'truncateSuffix'; readonly pick: number }
-  | { readonly kind: 'compact'; readonly pick: number }
+  | { readonly kind: 'compact'; readonly pick: number; readonly atSnapshot: boolean }
+  | { readonly kind: 'dropSnapshot'; readonly pick: number }
   | { readonly kind: 'saveHardState'; readonly hardState: HardState }
   | { readonly kind: 'saveSnapshot'; readonly pick: number; readonly matchTerm: boolean; readonly term: number; readonly sizeBytes: number }
   | { readonly kind: 'flush' };
@@ -59,7 +60,8 @@ const batch = fc.record({
 const commandArbitrary: fc.Arbitrary<Command> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('append' as const), batches: fc.array(batch, { minLength: 1, maxLength: 3 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('truncateSuffix' as const), pick: fc.nat() }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('compact' as const), pick: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('compact' as const), pick: fc.nat(), atSnapshot: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('dropSnapshot' as const), pick: fc.nat() }) },
   {
     weight: 1,
     arbitrary: fc.record({
@@ -117,18 +119,29 @@ function mutationsFor(model: LogModel, command: Exclude<Command, { kind: 'flush'
       return fromIndex <= modelLastIndex(model) + 1 ? [{ kind: 'truncateSuffix', fromIndex }] : [];
     }
     case 'compact': {
-      const snapshotIndex = model.snapshot?.meta.index;
+      const kept = model.snapshots;
+      const snapshotIndex = modelNewestSnapshot(model)?.meta.index;
       if (snapshotIndex === undefined) return [];
-      const uptoIndex = Math.min(indexAround(model, command.pick), snapshotIndex, modelLastIndex(model));
+      // At a kept snapshot, as an application whose data is the log compacts: it becomes the base, read back from its file.
+      const target = command.atSnapshot ? (kept[command.pick % kept.length] as Snapshot).meta.index : indexAround(model, command.pick);
+      const uptoIndex = Math.min(target, snapshotIndex, modelLastIndex(model));
       return uptoIndex >= model.firstIndex ? [{ kind: 'compact', uptoIndex }] : [];
+    }
+    case 'dropSnapshot': {
+      const kept = model.snapshots;
+      if (kept.length === 0) return [];
+      const mutation: Mutation = { kind: 'dropSnapshot', index: (kept[command.pick % kept.length] as Snapshot).meta.index };
+      return expectedOutcome(model, mutation) === 'written' ? [mutation] : [];
     }
     case 'saveHardState':
       return [{ kind: 'saveHardState', hardState: command.hardState }];
     case 'saveSnapshot': {
-      const index = Math.max(indexAround(model, command.pick), model.snapshot?.meta.index ?? 0);
+      const index = Math.max(indexAround(model, command.pick), modelNewestSnapshot(model)?.meta.index ?? 0);
       const held = modelTerm(model, index);
       const term = command.matchTerm && held !== undefined ? held : command.term;
-      return [{ kind: 'saveSnapshot', snapshot: { meta: meta(index, term), data: payload(index, term, command.sizeBytes) } }];
+      const mutation: Mutation = { kind: 'saveSnapshot', snapshot: { meta: meta(index, term), data: payload(index, term, command.sizeBytes) } };
+      // Beyond snapshotsKeptMax the save is refused, which this test does not cover.
+      return expectedOutcome(model, mutation) === 'written' ? [mutation] : [];
     }
   }
 }

@@ -894,7 +894,8 @@ export class RaftCore {
   }
 
   private sendSnapshot(peer: Progress): void {
-    const snapshot = this.storage.snapshot();
+    // The one the log starts after: the follower then finds every later entry in the log.
+    const snapshot = this.unsafe.shipNewestSnapshot === true ? this.storage.snapshot() : this.storage.baseSnapshot();
     assert(snapshot !== null, `entries for ${peer.id} from ${peer.next} are compacted but no snapshot exists`);
     this.send({ type: MessageType.Snapshot, from: this.id, to: peer.id, term: this.currentTerm, snapshot });
     peer.becomeSnapshot(snapshot.meta.index);

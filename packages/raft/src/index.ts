@@ -35,6 +35,8 @@ export { RaftNode } from './node/raft-node.js';
 export type { NodeLogger, NodeStatus, RaftNodeOptions } from './node/raft-node.js';
 export type { StateMachine } from './node/state-machine.js';
 export { nodeSettingsSchema, parseNodeSettings } from './node/node-options.js';
+export { planSnapshotKeeping, snapshotCheckpointsMax } from './node/snapshot-keeping.js';
+export type { SnapshotKeepingPlan } from './node/snapshot-keeping.js';
 export type { NodeSettings, NodeSettingsInput } from './node/node-options.js';
 export { bootstrapEntries, bootstrapStore } from './bootstrap.js';
 export type { Transport, TransportHandlers, TransportLogger } from './transport/transport.js';

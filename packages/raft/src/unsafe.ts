@@ -9,4 +9,6 @@ export interface UnsafeSwitches {
   readonly commitEarlierTermByCount?: boolean;
   /** The vote is left out of the hard state handed to the driver to persist. */
   readonly forgetVote?: boolean;
+  /** A follower behind the log is sent the newest snapshot, not the one the log starts after: it lacks the entries between. */
+  readonly shipNewestSnapshot?: boolean;
 }

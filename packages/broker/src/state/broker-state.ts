@@ -4,6 +4,7 @@ import { EntryType, type StateMachine } from '@raftmq/raft';
 import { ConsumeQueue, type MessagePosition } from './consume-queue.js';
 import { decodeCommand, type LogCommand, type OffsetCommand, type SendPart, type TopicCommand } from './log-command.js';
 import { ProducerSessions, type SendOutcome } from './producer-sessions.js';
+import { RecentDeliveries, type DeliveryRecord } from './recent-deliveries.js';
 import { ScheduledMessages, type ScheduledSend } from './scheduled-messages.js';
 
 /** Idempotent producers remembered at once (each with its last producerWindowSendsMax sends); the least recently seen is forgotten first. */
@@ -47,6 +48,7 @@ export class BrokerState implements StateMachine {
   private readonly producers: ProducerSessions;
   /** Delayed and timer sends not yet delivered. */
   private scheduled = new ScheduledMessages();
+  private deliveries = new RecentDeliveries();
   /** Scheduled sends that came due after their topic or queue was gone: dropped, counted. */
   scheduledDropped = 0;
   /** By log index: the outcome of each send the entry holds, in order. */
@@ -84,6 +86,7 @@ export class BrokerState implements StateMachine {
       producers: this.producers.toSnapshot(),
       scheduled: this.scheduled.toSnapshot(),
       scheduledDropped: this.scheduledDropped,
+      deliveries: this.deliveries.toSnapshot(),
     });
   }
 
@@ -97,6 +100,7 @@ export class BrokerState implements StateMachine {
       producers: [string, number, [number, SendOutcome][]][];
       scheduled?: ScheduledSend[];
       scheduledDropped?: number;
+      deliveries?: DeliveryRecord[];
     };
     this.appliedIndex = value.appliedIndex;
     this.unreadableEntries = value.unreadableEntries;
@@ -116,6 +120,7 @@ export class BrokerState implements StateMachine {
     this.producers.restore(value.producers);
     this.scheduled = ScheduledMessages.fromSnapshot(value.scheduled ?? []);
     this.scheduledDropped = value.scheduledDropped ?? 0;
+    this.deliveries = RecentDeliveries.fromSnapshot(value.deliveries ?? []);
     this.outcomes.clear();
   }
 
@@ -156,6 +161,11 @@ export class BrokerState implements StateMachine {
   /** The oldest log entry holding a send not yet delivered: the log is kept from there. */
   oldestScheduledLogIndex(): number | undefined {
     return this.scheduled.oldestLogIndex();
+  }
+
+  /** The oldest log entry holding a scheduled send delivered at or after `sinceMs`: its retention counts from its delivery. */
+  oldestDeliveredLogIndexSince(sinceMs: number): number | undefined {
+    return this.deliveries.oldestLogIndexSince(sinceMs);
   }
 
   /** The groups with a committed offset, each with its queues. */
@@ -210,6 +220,7 @@ export class BrokerState implements StateMachine {
   }
 
   private applyDeliver(throughMs: number): void {
+    let oldestLogIndex = Number.POSITIVE_INFINITY;
     for (const send of this.scheduled.takeDue(throughMs)) {
       const topic = this.topics.get(send.topic);
       if (topic === undefined || send.queueId >= topic.writeQueues) {
@@ -217,7 +228,9 @@ export class BrokerState implements StateMachine {
         continue;
       }
       this.queueOf(send.topic, send.queueId).append(send.logIndex, send.messageCount, send.firstPosition);
+      oldestLogIndex = Math.min(oldestLogIndex, send.logIndex);
     }
+    if (oldestLogIndex !== Number.POSITIVE_INFINITY) this.deliveries.add(throughMs, oldestLogIndex);
   }
 
   private queueOf(topic: string, queueId: number): ConsumeQueue {

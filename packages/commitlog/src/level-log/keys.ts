@@ -7,6 +7,8 @@
 const ENTRY_PREFIX = 0x65; // 'e': one entry per Raft index
 const RUN_PREFIX = 0x74; // 't': the term of a run of entries, keyed by the run's first index
 const META_PREFIX = 0x6d; // 'm': single records, named
+const SNAPSHOT_META_PREFIX = 0x73; // 's': a kept snapshot's meta, keyed by its index
+const SNAPSHOT_DATA_PREFIX = 0x64; // 'd': a kept snapshot's payload, keyed by its index
 
 const INDEX_KEY_BYTES = 9;
 const TWO_TO_THE_32 = 2 ** 32;
@@ -43,6 +45,22 @@ export function runFirstIndexOfKey(key: Uint8Array): number {
   return indexOfKey(key);
 }
 
+/** Written in one batch with the snapshot's data key, so a kept snapshot's meta and data always match. */
+export function snapshotMetaKey(index: number): Uint8Array {
+  return indexKey(SNAPSHOT_META_PREFIX, index);
+}
+
+export function snapshotDataKey(index: number): Uint8Array {
+  return indexKey(SNAPSHOT_DATA_PREFIX, index);
+}
+
+export const SNAPSHOT_META_KEYS_START = Uint8Array.of(SNAPSHOT_META_PREFIX);
+export const SNAPSHOT_META_KEYS_END = Uint8Array.of(SNAPSHOT_META_PREFIX + 1);
+
+export function snapshotIndexOfKey(key: Uint8Array): number {
+  return indexOfKey(key);
+}
+
 function metaKey(name: string): Uint8Array {
   return Uint8Array.of(META_PREFIX, ...new TextEncoder().encode(name));
 }
@@ -52,9 +70,9 @@ export const META_KEYS = {
   /** firstIndex, lastIndex and term(firstIndex - 1): what the log holds, whatever stale entry keys linger outside it. */
   bounds: metaKey('bounds'),
   hardState: metaKey('hard-state'),
-  snapshotMeta: metaKey('snapshot-meta'),
-  /** Written with the snapshot's meta in one batch, so the two always match. */
-  snapshotData: metaKey('snapshot-data'),
+  /** The one snapshot of stores that kept one; open() moves it under the per-index keys. */
+  legacySnapshotMeta: metaKey('snapshot-meta'),
+  legacySnapshotData: metaKey('snapshot-data'),
   /** Rewritten to force an fsync of LevelDB's write-ahead log in async flush mode. */
   flushMarker: metaKey('flush-marker'),
 } as const;

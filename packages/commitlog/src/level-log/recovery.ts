@@ -1,6 +1,18 @@
 import type { ClassicLevel } from 'classic-level';
 import type { HardState, SnapshotMeta } from '../types.js';
-import { ENTRY_KEYS_END, entryKey, META_KEYS, RUN_KEYS_END, RUN_KEYS_START, runFirstIndexOfKey } from './keys.js';
+import {
+  ENTRY_KEYS_END,
+  entryKey,
+  META_KEYS,
+  RUN_KEYS_END,
+  RUN_KEYS_START,
+  runFirstIndexOfKey,
+  SNAPSHOT_META_KEYS_END,
+  SNAPSHOT_META_KEYS_START,
+  snapshotDataKey,
+  snapshotIndexOfKey,
+  snapshotMetaKey,
+} from './keys.js';
 import { corruption, decodeEntry, decodeJson, decodeNumbers, encodeNumbers } from './records.js';
 import { TermRuns } from './term-runs.js';
 
@@ -17,7 +29,8 @@ export interface Bounds {
 export interface PersistedState {
   readonly bounds: Bounds;
   readonly hardState: HardState;
-  readonly snapshotMeta: SnapshotMeta | null;
+  /** Every kept snapshot's meta, ascending by index. */
+  readonly snapshots: readonly SnapshotMeta[];
   readonly runs: TermRuns;
 }
 
@@ -107,6 +120,38 @@ async function readRuns(database: LevelDatabase, bounds: Bounds): Promise<TermRu
   return TermRuns.fromRuns(runs);
 }
 
+/** The metas under the per-index snapshot keys, each checked to be the one its key names. */
+async function readSnapshots(database: LevelDatabase): Promise<SnapshotMeta[]> {
+  const source = database.location;
+  const snapshots: SnapshotMeta[] = [];
+  for await (const [key, value] of database.iterator({ gte: SNAPSHOT_META_KEYS_START, lt: SNAPSHOT_META_KEYS_END })) {
+    const index = snapshotIndexOfKey(key);
+    const meta = asSnapshotMeta(source, decodeJson(source, value, `snapshot meta at ${index}`));
+    if (meta.index !== index) throw corruption(source, `snapshot meta under index ${index} is that of snapshot ${meta.index}`);
+    snapshots.push(meta);
+  }
+  return snapshots;
+}
+
+/** A store that kept one snapshot held it under two named keys: they move, unchanged, under its index's keys in one batch. */
+async function moveLegacySnapshot(database: LevelDatabase): Promise<void> {
+  const source = database.location;
+  const metaRecord = await database.get(META_KEYS.legacySnapshotMeta);
+  if (metaRecord === undefined) return;
+  const meta = asSnapshotMeta(source, decodeJson(source, metaRecord, 'snapshot meta'));
+  const dataRecord = await database.get(META_KEYS.legacySnapshotData);
+  if (dataRecord === undefined) throw corruption(source, `the payload of snapshot ${meta.index} is missing`);
+  await database.batch(
+    [
+      { type: 'put', key: snapshotMetaKey(meta.index), value: metaRecord },
+      { type: 'put', key: snapshotDataKey(meta.index), value: dataRecord },
+      { type: 'del', key: META_KEYS.legacySnapshotMeta },
+      { type: 'del', key: META_KEYS.legacySnapshotData },
+    ],
+    { sync: true },
+  );
+}
+
 /**
  * Reads the state a LevelLog persisted, checks it hangs together, and deletes
  * stale entry keys outside the bounds (left by truncations, resets and
@@ -117,7 +162,8 @@ export async function recover(database: LevelDatabase): Promise<PersistedState> 
   const source = database.location;
   const bounds = (await readBounds(database)) ?? FRESH_BOUNDS;
   const hardState = (await readJson(database, META_KEYS.hardState, 'hard state', asHardState)) ?? FRESH_HARD_STATE;
-  const snapshotMeta = (await readJson(database, META_KEYS.snapshotMeta, 'snapshot meta', asSnapshotMeta)) ?? null;
+  await moveLegacySnapshot(database);
+  const snapshots = await readSnapshots(database);
   const runs = await readRuns(database, bounds);
   await database.clear({ gte: entryKey(0), lt: entryKey(bounds.firstIndex) });
   await database.clear({ gt: entryKey(bounds.lastIndex), lt: ENTRY_KEYS_END });
@@ -130,5 +176,5 @@ export async function recover(database: LevelDatabase): Promise<PersistedState> 
       if (entry.term !== runs.termAt(index)) throw corruption(source, `entry ${index} has term ${entry.term}, its term run says ${runs.termAt(index)}`);
     }
   }
-  return { bounds, hardState, snapshotMeta, runs };
+  return { bounds, hardState, snapshots, runs };
 }

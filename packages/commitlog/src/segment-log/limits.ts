@@ -21,8 +21,8 @@ export const entrySizeBytesMaxLimit = 256 * 1024 * 1024;
 
 /**
  * The largest snapshot a SegmentLog accepts unless configured otherwise. The
- * latest snapshot is kept in memory for the synchronous `snapshot()`, so this
- * bounds that memory.
+ * newest snapshot and the base one are kept in memory for the synchronous
+ * `snapshot()` and `baseSnapshot()`, so this bounds that memory (twice).
  */
 export const snapshotSizeBytesMaxDefault = 64 * 1024 * 1024;
 

@@ -1,8 +1,9 @@
 import { crc32c } from '@node-rs/crc32';
 import { CorruptionError } from '../errors.js';
 import type { HardState, Membership, SnapshotMeta } from '../types.js';
+import { snapshotsKeptMax } from '../types.js';
 
-/** Where the latest snapshot's data lives, and how to check it. */
+/** Where a kept snapshot's data lives, and how to check it. */
 export interface SnapshotReference {
   readonly meta: SnapshotMeta;
   readonly fileName: string;
@@ -29,8 +30,14 @@ export interface LogState {
    * never resurrects the replaced entries.
    */
   readonly generation: number;
-  /** Makes every snapshot file name unique, so a new snapshot never overwrites the one this file names. */
+  /** Makes every snapshot file name unique, so a new snapshot never overwrites one this file names. */
   readonly snapshotSequence: number;
+  /** Every kept snapshot, ascending by index: the newest last. Their files are removed only once this no longer names them. */
+  readonly snapshots: readonly SnapshotReference[];
+}
+
+/** The state file as versions that kept one snapshot wrote it; decoded into a one-element list. */
+interface SingleSnapshotLogState extends Omit<LogState, 'snapshots'> {
   readonly snapshot: SnapshotReference | null;
 }
 
@@ -40,7 +47,7 @@ export const initialLogState: LogState = {
   termBeforeFirst: 0,
   generation: 0,
   snapshotSequence: 0,
-  snapshot: null,
+  snapshots: [],
 };
 
 /**
@@ -77,9 +84,17 @@ export function decodeLogState(bytes: Buffer, filePath: string): LogState {
   } catch (error) {
     fail('state is not JSON', error);
   }
-  const problem = logStateProblem(value);
+  const state = withSnapshotList(value);
+  const problem = logStateProblem(state);
   if (problem !== null) fail(`state has ${problem}`);
-  return value as LogState;
+  return state as LogState;
+}
+
+/** A state written with the single `snapshot` field gets the equivalent list; anything else is returned as parsed. */
+function withSnapshotList(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || 'snapshots' in value || !('snapshot' in value)) return value;
+  const { snapshot, ...rest } = value as SingleSnapshotLogState;
+  return { ...rest, snapshots: snapshot === null ? [] : [snapshot] };
 }
 
 function isIndex(value: unknown): value is number {
@@ -99,14 +114,27 @@ function isMembership(value: unknown): value is Membership {
 function logStateProblem(value: unknown): string | null {
   if (typeof value !== 'object' || value === null) return 'no object';
   const state = value as LogState;
-  const { hardState, snapshot } = state;
+  const { hardState, snapshots } = state;
   if (typeof hardState !== 'object' || hardState === null) return 'no hard state';
   if (!isIndex(hardState.term) || !isIndex(hardState.commit)) return 'a bad hard state';
   if (hardState.vote !== null && typeof hardState.vote !== 'string') return 'a bad vote';
   if (!isIndex(state.firstIndex) || state.firstIndex < 1 || !isIndex(state.termBeforeFirst)) return 'a bad log start';
   if (!isIndex(state.generation) || !isIndex(state.snapshotSequence)) return 'a bad generation';
-  if (snapshot === null) return null;
-  if (typeof snapshot !== 'object' || typeof snapshot.fileName !== 'string') return 'a bad snapshot reference';
+  if (!Array.isArray(snapshots) || snapshots.length > snapshotsKeptMax) return 'a bad snapshot list';
+  let previousIndex = -1;
+  for (const snapshot of snapshots as readonly unknown[]) {
+    const problem = snapshotReferenceProblem(snapshot);
+    if (problem !== null) return problem;
+    const { index } = (snapshot as SnapshotReference).meta;
+    if (index <= previousIndex) return 'snapshots out of index order';
+    previousIndex = index;
+  }
+  return null;
+}
+
+function snapshotReferenceProblem(value: unknown): string | null {
+  const snapshot = value as SnapshotReference | null;
+  if (typeof snapshot !== 'object' || snapshot === null || typeof snapshot.fileName !== 'string') return 'a bad snapshot reference';
   if (!isIndex(snapshot.sizeBytes) || !isIndex(snapshot.crc)) return 'a bad snapshot size or CRC';
   const { meta } = snapshot;
   if (typeof meta !== 'object' || meta === null || !isIndex(meta.index) || !isIndex(meta.term) || !isMembership(meta.membership)) {

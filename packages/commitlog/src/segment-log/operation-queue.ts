@@ -1,4 +1,5 @@
 import type { Entry, HardState, SnapshotMeta } from '../types.js';
+import type { KeptSnapshot } from './kept-snapshots.js';
 
 export interface Settlement {
   readonly resolve: () => void;
@@ -25,7 +26,16 @@ export type Operation =
   | HardStateOperation
   | { readonly kind: 'truncate'; readonly fromIndex: number; readonly settlement: Settlement }
   | { readonly kind: 'compact'; readonly firstIndex: number; readonly termBeforeFirst: number; readonly settlement: Settlement }
-  | { readonly kind: 'snapshot'; readonly meta: SnapshotMeta; readonly data: Uint8Array; readonly reset: boolean; readonly settlement: Settlement }
+  | {
+      readonly kind: 'snapshot';
+      readonly meta: SnapshotMeta;
+      readonly data: Uint8Array;
+      readonly reset: boolean;
+      /** The logical view's snapshot, told where its data went once written. */
+      readonly kept: KeptSnapshot;
+      readonly settlement: Settlement;
+    }
+  | { readonly kind: 'dropSnapshot'; readonly index: number; readonly settlement: Settlement }
   /** A sync; the interval timer's has no one to tell. */
   | { readonly kind: 'flush'; readonly settlement: Settlement | null };
 

@@ -1,7 +1,5 @@
 import path from 'node:path';
-import { crc32c } from '@node-rs/crc32';
 import { CorruptionError } from '../errors.js';
-import { isNotFound } from '../file-system/file-system.js';
 import type { FileSystem } from '../file-system/file-system.js';
 import { readWholeFile, writeFileAtomically } from './atomic-file.js';
 import { closeCheckpoint, deleteSegmentFiles, removeIfPresent } from './file-removal.js';
@@ -9,16 +7,22 @@ import { isSnapshotFileName, parseSegmentFileName, parseSegmentIndexFileName, st
 import { decodeLogState, encodeLogState, initialLogState } from './log-state.js';
 import type { LogState } from './log-state.js';
 import { loadSegment, openSegmentFile } from './segment-loader.js';
+import { openSnapshotFile } from './snapshot-files.js';
+import type { SnapshotFile } from './snapshot-files.js';
 import type { OpenedSegmentFile } from './segment-loader.js';
 import type { Segment } from './segment.js';
 import { TermRuns } from './term-runs.js';
 
-/** Snapshot files are read in pieces of this size while their CRC is computed. */
-const snapshotReadPieceBytes = 8 * 1024 * 1024;
+/** A kept snapshot as recovery found it: its file, open, and its data when the log holds it in memory. */
+export interface RecoveredSnapshot {
+  readonly file: SnapshotFile;
+  readonly data: Uint8Array | null;
+}
 
 export interface RecoveredLog {
   readonly state: LogState;
-  readonly snapshotData: Uint8Array | null;
+  /** Parallel to state.snapshots; data for the newest and for the one at firstIndex - 1. */
+  readonly snapshots: readonly RecoveredSnapshot[];
   /** In index order; all sealed but the last, which takes the next records. */
   readonly segments: Segment[];
   /** Terms of firstIndex..lastIndex. */
@@ -28,9 +32,11 @@ export interface RecoveredLog {
 
 /**
  * Rebuilds the log from its directory, which the caller has locked:
- * 1. the state file (hard state, log start, generation, snapshot reference);
+ * 1. the state file (hard state, log start, generation, snapshot references);
  *    a fresh directory gets one first, so segments never exist without it;
- * 2. the snapshot it names, read whole and CRC-checked;
+ * 2. every snapshot it names, CRC-checked, the newest and the one at
+ *    firstIndex - 1 kept in memory; snapshot files it does not name are
+ *    removed (a crash cut short their removal, or the save that wrote one);
  * 3. segments: those of an older generation (replaced by a snapshot) are
  *    deleted unread; sealed ones load from their checkpoint after a quick
  *    check of its first and last record, or are CRC-scanned when it is
@@ -52,9 +58,9 @@ export async function recoverLog(fileSystem: FileSystem, directory: string): Pro
     .sort((left, right) => left - right);
 
   const state = await recoverState(fileSystem, directory, names, segmentFirstIndexes.length > 0);
-  const snapshotData = await recoverSnapshot(fileSystem, directory, state);
+  const named = new Set(state.snapshots.map((each) => each.fileName));
   for (const name of names.filter(isSnapshotFileName)) {
-    if (name !== state.snapshot?.fileName) await removeIfPresent(fileSystem, path.join(directory, name));
+    if (!named.has(name)) await removeIfPresent(fileSystem, path.join(directory, name));
   }
 
   // A checkpoint whose segment is gone outlived a deletion the crash cut short.
@@ -64,6 +70,7 @@ export async function recoverLog(fileSystem: FileSystem, directory: string): Pro
     if (checkpointOf !== null && !segmentSet.has(checkpointOf)) await removeIfPresent(fileSystem, path.join(directory, name));
   }
 
+  const snapshots = await recoverSnapshots(fileSystem, directory, state);
   const files: OpenedSegmentFile[] = [];
   const segments: Segment[] = [];
   try {
@@ -82,6 +89,7 @@ export async function recoverLog(fileSystem: FileSystem, directory: string): Pro
     }
     checkContinuity(segments, state.firstIndex);
   } catch (error) {
+    for (const { file } of snapshots) await fileSystem.close(file.descriptor).catch(() => undefined);
     for (const file of files) await fileSystem.close(file.descriptor).catch(() => undefined);
     for (const segment of segments) await closeCheckpoint(fileSystem, segment).catch(() => undefined);
     throw error;
@@ -94,7 +102,7 @@ export async function recoverLog(fileSystem: FileSystem, directory: string): Pro
   termRuns.dropBefore(state.firstIndex);
   const last = segments[segments.length - 1];
   const lastIndex = last === undefined ? state.firstIndex - 1 : last.lastIndex;
-  return { state, snapshotData, segments, termRuns, lastIndex };
+  return { state, snapshots, segments, termRuns, lastIndex };
 }
 
 async function recoverState(fileSystem: FileSystem, directory: string, names: readonly string[], hasSegments: boolean): Promise<LogState> {
@@ -105,35 +113,21 @@ async function recoverState(fileSystem: FileSystem, directory: string, names: re
   return initialLogState;
 }
 
-async function recoverSnapshot(fileSystem: FileSystem, directory: string, state: LogState): Promise<Uint8Array | null> {
-  const reference = state.snapshot;
-  if (reference === null) return null;
-  const snapshotPath = path.join(directory, reference.fileName);
-  let descriptor;
+/** Opens and checks every kept snapshot's file; on any failure closes those opened and throws. */
+async function recoverSnapshots(fileSystem: FileSystem, directory: string, state: LogState): Promise<RecoveredSnapshot[]> {
+  const references = state.snapshots;
+  const newest = references[references.length - 1];
+  const recovered: RecoveredSnapshot[] = [];
   try {
-    descriptor = await fileSystem.open(snapshotPath, 'read');
+    for (const reference of references) {
+      const inMemory = reference === newest || reference.meta.index === state.firstIndex - 1;
+      recovered.push(await openSnapshotFile(fileSystem, directory, reference, inMemory));
+    }
   } catch (error) {
-    if (isNotFound(error)) throw new CorruptionError(snapshotPath, 0, 'the snapshot file the state names is missing', { cause: error });
+    for (const { file } of recovered) await fileSystem.close(file.descriptor).catch(() => undefined);
     throw error;
   }
-  try {
-    const sizeBytes = await fileSystem.fileSize(descriptor);
-    if (sizeBytes !== reference.sizeBytes) {
-      throw new CorruptionError(snapshotPath, 0, `snapshot file is ${sizeBytes} bytes, the state says ${reference.sizeBytes}`);
-    }
-    const data = Buffer.allocUnsafe(sizeBytes);
-    let crc = 0;
-    for (let at = 0; at < sizeBytes; at += snapshotReadPieceBytes) {
-      const length = Math.min(snapshotReadPieceBytes, sizeBytes - at);
-      const bytesRead = await fileSystem.read(descriptor, data, at, length, at);
-      if (bytesRead !== length) throw new CorruptionError(snapshotPath, at, 'snapshot file shrank while being read');
-      crc = crc32c(data.subarray(at, at + length), crc);
-    }
-    if (crc !== reference.crc) throw new CorruptionError(snapshotPath, 0, 'snapshot CRC mismatch');
-    return data;
-  } finally {
-    await fileSystem.close(descriptor);
-  }
+  return recovered;
 }
 
 function checkContinuity(segments: readonly Segment[], firstIndex: number): void {

@@ -1,6 +1,5 @@
 import path from 'node:path';
-import { crc32c } from '@node-rs/crc32';
-import { AssertionError } from '../assert.js';
+import { assert, AssertionError } from '../assert.js';
 import type { FileSystem } from '../file-system/file-system.js';
 import type { Entry, HardState, SnapshotMeta } from '../types.js';
 import { writeFileAtomically } from './atomic-file.js';
@@ -12,6 +11,8 @@ import { PositionIndexCache } from './position-index-cache.js';
 import { encodeRecord, readUint53, recordHeaderSizeBytes } from './record-codec.js';
 import { RecordReader } from './record-reader.js';
 import { closeCheckpoint, deleteSegmentFiles, removeIfPresent } from './file-removal.js';
+import { removeSnapshotFile, writeSnapshotFile } from './snapshot-files.js';
+import type { SnapshotFile } from './snapshot-files.js';
 import type { RecoveredLog } from './recovery.js';
 import { writeCheckpoint } from './segment-loader.js';
 import { encodeSegmentHeader, segmentHeaderSizeBytes } from './segment-header.js';
@@ -39,8 +40,6 @@ const scratchGrowthBytes = 64 * 1024;
  * milliseconds, stay off the event loop.
  */
 const synchronousWriteBytesMax = 64 * 1024;
-/** Snapshot data goes to the kernel in pieces of this size. */
-const snapshotWritePieceBytes = 8 * 1024 * 1024;
 
 export interface SegmentFilesOptions {
   readonly fileSystem: FileSystem;
@@ -53,7 +52,7 @@ export interface SegmentFilesOptions {
 
 /**
  * The log's files and what each holds: segments, the state file and the
- * snapshot file. Every method here is one physical step, called by the log's
+ * file of every kept snapshot. Every method here is one physical step, called by the log's
  * writer one at a time in call order, never concurrently; the synchronous
  * reads may run between any two awaits and see a consistent position index,
  * because each step updates it only after its write completed.
@@ -61,7 +60,9 @@ export interface SegmentFilesOptions {
  * Ordering rules that keep a crash from mixing old and new data:
  * - a segment's header is synced, and its name with a directory fsync, before
  *   any record goes in; a segment is synced before the next one is created;
- * - the state file is replaced only after the records it refers to are synced;
+ * - the state file is replaced only after the records and snapshot files it
+ *   refers to are synced, and a snapshot file is removed only after the state
+ *   file no longer names it;
  * - a truncation is synced (names first, then the cut) before anything is
  *   written after it, so a crash can never bring old records back behind new ones.
  */
@@ -69,6 +70,8 @@ export class SegmentFiles {
   readonly segments: Segment[];
   /** What the state file holds. */
   state: LogState;
+  /** The files of state.snapshots, in the same order, open while the state names them. */
+  private snapshotFiles: SnapshotFile[];
   /** The last index written to a segment; firstIndex - 1 when none is. */
   writtenLastIndex: number;
   /** Records were written to the active segment since its last fdatasync. */
@@ -102,6 +105,7 @@ export class SegmentFiles {
     this.writeBatchSizeBytes = options.writeBatchSizeBytes;
     this.segments = recovered.segments;
     this.state = recovered.state;
+    this.snapshotFiles = recovered.snapshots.map((each) => each.file);
     this.writtenLastIndex = recovered.lastIndex;
     this.positionIndexes = new PositionIndexCache(this.fileSystem, options.positionIndexCacheSegmentsMax);
     this.reader = new RecordReader(this.fileSystem);
@@ -187,7 +191,9 @@ export class SegmentFiles {
   /** Moves the log start to `firstIndex`, then deletes the sealed segments wholly below it. */
   async compact(firstIndex: number, termBeforeFirst: number): Promise<void> {
     await this.syncActive();
-    await this.writeState({ ...this.state, firstIndex, termBeforeFirst });
+    // Snapshots below the compacted index go with it; the one at it is what a follower behind the log is sent.
+    const kept = this.snapshotFiles.filter((each) => each.reference.meta.index >= firstIndex - 1);
+    await this.keepSnapshots(kept, { firstIndex, termBeforeFirst });
     // No directory fsync: a deletion a crash undoes only brings back a segment recovery deletes again.
     while (this.segments.length > 1 && (this.segments[0] as Segment).lastIndex < firstIndex) {
       await this.deleteSegment(this.segments.shift() as Segment);
@@ -203,25 +209,37 @@ export class SegmentFiles {
 
   /**
    * Writes the snapshot's data to a new file, then points the state file at
-   * it. With `reset` the same state file moves the log start past the
-   * snapshot and bumps the generation, which makes every existing segment
-   * stale at once; they are deleted after.
+   * it as the newest kept snapshot (replacing a kept one of the same index),
+   * and only then removes the file it no longer names. With `reset` it is the
+   * only one kept, and the same state file moves the log start past it and
+   * bumps the generation, which makes every existing segment stale at once;
+   * they are deleted after. Returns the new file, which stays open.
    */
-  async saveSnapshot(meta: SnapshotMeta, data: Uint8Array, reset: boolean): Promise<void> {
+  async saveSnapshot(meta: SnapshotMeta, data: Uint8Array, reset: boolean): Promise<SnapshotFile> {
     await this.syncActive();
     const sequence = this.state.snapshotSequence + 1;
-    const fileName = snapshotFileName(meta.index, sequence);
-    const crc = await this.writeSnapshotData(fileName, data);
-    const previous = this.state.snapshot;
-    const snapshot = { meta, fileName, sizeBytes: data.byteLength, crc };
+    const file = await writeSnapshotFile(this.fileSystem, this.directory, snapshotFileName(meta.index, sequence), meta, data);
+    const kept = reset ? [] : this.snapshotFiles.filter((each) => each.reference.meta.index !== meta.index);
     const restart = reset ? { generation: this.state.generation + 1, firstIndex: meta.index + 1, termBeforeFirst: meta.term } : {};
-    await this.writeState({ ...this.state, ...restart, snapshotSequence: sequence, snapshot });
-    if (previous !== null) await removeIfPresent(this.fileSystem, path.join(this.directory, previous.fileName));
+    try {
+      await this.keepSnapshots([...kept, file], { ...restart, snapshotSequence: sequence });
+    } catch (error) {
+      await this.fileSystem.close(file.descriptor).catch(() => undefined);
+      throw error;
+    }
     if (reset) {
       for (const segment of this.segments.splice(0)) await this.deleteSegment(segment);
       this.dirty = false;
       this.writtenLastIndex = meta.index;
     }
+    return file;
+  }
+
+  /** Forgets the kept snapshot at `index`: the state file stops naming it, then its file goes. */
+  async dropSnapshot(index: number): Promise<void> {
+    await this.syncActive();
+    assert(this.snapshotFiles.some((each) => each.reference.meta.index === index), `no kept snapshot at ${index} to drop`);
+    await this.keepSnapshots(this.snapshotFiles.filter((each) => each.reference.meta.index !== index), {});
   }
 
   async syncActive(): Promise<void> {
@@ -255,8 +273,9 @@ export class SegmentFiles {
     this.synchronousBytesSinceIo = 0;
   }
 
-  /** Closes every segment file and checkpoint; the caller synced first if it wanted to. */
+  /** Closes every segment file, checkpoint and snapshot file; the caller synced first if it wanted to. */
   async closeFiles(): Promise<void> {
+    for (const file of this.snapshotFiles) await this.fileSystem.close(file.descriptor).catch(() => undefined);
     for (const segment of this.segments) {
       await this.fileSystem.close(segment.descriptor).catch(() => undefined);
       await closeCheckpoint(this.fileSystem, segment).catch(() => undefined);
@@ -398,21 +417,16 @@ export class SegmentFiles {
     return segment;
   }
 
-  /** Writes the data to a new file and syncs it; its name becomes durable with the state file's directory fsync. */
-  private async writeSnapshotData(fileName: string, data: Uint8Array): Promise<number> {
-    const descriptor = await this.fileSystem.open(path.join(this.directory, fileName), 'createExclusive');
-    let crc = 0;
-    try {
-      for (let at = 0; at < data.byteLength; at += snapshotWritePieceBytes) {
-        const piece = data.subarray(at, Math.min(data.byteLength, at + snapshotWritePieceBytes));
-        crc = crc32c(piece, crc);
-        await this.fileSystem.writev(descriptor, [piece], at);
-      }
-      await this.fileSystem.fdatasync(descriptor);
-    } finally {
-      await this.fileSystem.close(descriptor);
-    }
-    return crc;
+  /**
+   * Writes a state naming exactly `files` (ascending) with `changes`, then
+   * closes and removes the files of the snapshots it no longer names: a
+   * crash before the removal leaves files recovery removes.
+   */
+  private async keepSnapshots(files: SnapshotFile[], changes: Partial<LogState>): Promise<void> {
+    await this.writeState({ ...this.state, ...changes, snapshots: files.map((each) => each.reference) });
+    const gone = this.snapshotFiles.filter((each) => !files.includes(each));
+    this.snapshotFiles = files;
+    for (const file of gone) await removeSnapshotFile(this.fileSystem, file);
   }
 
   private async writeState(next: LogState): Promise<void> {

@@ -5,6 +5,7 @@ import { InvalidArgumentError, LogContinuityError, SnapshotTooLargeError, StoreC
 import type { FileSystem } from '../file-system/file-system.js';
 import { NodeFileSystem } from '../file-system/node-file-system.js';
 import type { Entry, FlushMode, HardState, LogStore, RecoveredState, Snapshot, SnapshotMeta } from '../types.js';
+import { snapshotsKeptMax } from '../types.js';
 import { DirectoryLock } from './directory-lock.js';
 import {
   entrySizeBytesMaxDefault,
@@ -18,6 +19,7 @@ import {
   writeBatchSizeBytesDefault,
 } from './limits.js';
 import { checkAppendedEntry } from './appended-entry.js';
+import { KeptSnapshots } from './kept-snapshots.js';
 import { PendingEntries } from './pending-entries.js';
 import { recordHeaderSizeBytes } from './record-codec.js';
 import { recoverLog } from './recovery.js';
@@ -35,7 +37,7 @@ export interface SegmentLogOptions {
   readonly segmentSizeBytes?: number;
   /** Appends of a larger payload fail with EntryTooLargeError; default 8 MiB. */
   readonly entrySizeBytesMax?: number;
-  /** Snapshots of more data fail with SnapshotTooLargeError; default 64 MiB (the latest snapshot is held in memory). */
+  /** Snapshots of more data fail with SnapshotTooLargeError; default 64 MiB (the newest and the base snapshot are held in memory). */
   readonly snapshotSizeBytesMax?: number;
   /** Queued appends go out together up to this many bytes per write; default 4 MiB. */
   readonly writeBatchSizeBytes?: number;
@@ -83,9 +85,9 @@ type Status = 'closed' | 'opening' | 'open' | 'closing';
  * covered by one fdatasync: appends that arrive while a write and its sync
  * are in flight make up the next batch (group commit). In `async` mode an
  * append resolves after its write and a timer syncs every `intervalMs`.
- * Truncation, compaction, hard state and snapshot are always durable when
- * they resolve, and each first syncs the appends before it, so a durable
- * hard state never points past entries a crash lost.
+ * Truncation, compaction, hard state, and saving or dropping a snapshot are
+ * always durable when they resolve, and each first syncs the appends before
+ * it, so a durable hard state never points past entries a crash lost.
  *
  * Reads are synchronous. Entries not yet written (and entries that replace a
  * suffix a queued truncation will cut) are served from memory; older ones by
@@ -97,8 +99,11 @@ type Status = 'closed' | 'opening' | 'open' | 'closing';
  * and of at most positionIndexCacheSegmentsMax sealed segments (the others'
  * are read back from their checkpoints when a read needs them); two numbers
  * per term change; the entries not yet written; one write buffer (the
- * largest batch, 4 MiB by default); and the latest snapshot (at most
- * snapshotSizeBytesMax). No entry payload stays in memory once written, and
+ * largest batch, 4 MiB by default); and the data of the newest snapshot and
+ * of the base (the kept one at firstIndex - 1), each at most
+ * snapshotSizeBytesMax, plus that of saves not yet written. Other kept
+ * snapshots stay in their files, each held open, and are read back (CRC
+ * checked, synchronously) when compaction makes one the base. No entry payload stays in memory once written, and
  * entries() reads the same way as readEntries().
  *
  * The directory is locked while open (DirectoryLock): a second store on it,
@@ -127,7 +132,7 @@ export class SegmentLog implements LogStore {
 
   // The logical log.
   private currentHardState: HardState = { term: 0, vote: null, commit: 0 };
-  private currentSnapshot: Snapshot | null = null;
+  private readonly kept: KeptSnapshots;
   private first = 1;
   private last = 0;
   private termBeforeFirst = 0;
@@ -167,6 +172,7 @@ export class SegmentLog implements LogStore {
     this.unwrittenBytesMax = options.unwrittenBytesMax ?? unwrittenBytesMaxDefault;
     this.positionIndexCacheSegmentsMax = options.positionIndexCacheSegmentsMax ?? positionIndexCacheSegmentsMax;
     this.queue = new OperationQueue(this.writeBatchSizeBytes);
+    this.kept = new KeptSnapshots(this.fileSystem);
     requireWithin('segmentSizeBytes', this.segmentSizeBytes, segmentSizeBytesMin, segmentSizeBytesMax);
     requireWithin('entrySizeBytesMax', this.entrySizeBytesMax, 0, entrySizeBytesMaxLimit);
     requireWithin('snapshotSizeBytesMax', this.snapshotSizeBytesMax, 0, Number.MAX_SAFE_INTEGER);
@@ -215,7 +221,17 @@ export class SegmentLog implements LogStore {
 
   snapshot(): Snapshot | null {
     this.requireOpen();
-    return this.currentSnapshot;
+    return this.kept.newest();
+  }
+
+  baseSnapshot(): Snapshot | null {
+    this.requireOpen();
+    return this.kept.base(this.first);
+  }
+
+  snapshotIndexes(): readonly number[] {
+    this.requireOpen();
+    return this.kept.indexes();
   }
 
   firstIndex(): number {
@@ -304,7 +320,7 @@ export class SegmentLog implements LogStore {
   async compact(uptoIndex: number): Promise<void> {
     this.requireOpen();
     requireInteger('uptoIndex', uptoIndex);
-    const snapshotIndex = this.currentSnapshot?.meta.index;
+    const snapshotIndex = this.kept.newest()?.meta.index;
     if (snapshotIndex === undefined || snapshotIndex < uptoIndex) {
       throw new LogContinuityError(
         `cannot compact through index ${uptoIndex}: no saved snapshot covers it (snapshot index ${snapshotIndex ?? 'none'})`,
@@ -312,9 +328,12 @@ export class SegmentLog implements LogStore {
     }
     if (uptoIndex > this.last) throw new LogContinuityError(`cannot compact through index ${uptoIndex}: the log ends at ${this.last}`);
     if (uptoIndex < this.first) return; // already compacted
+    // May throw CorruptionError, so before anything changes.
+    this.kept.prepareCompaction(uptoIndex);
     const termBeforeFirst = this.term(uptoIndex) as number;
     this.termBeforeFirst = termBeforeFirst;
     this.first = uptoIndex + 1;
+    this.kept.compacted(this.first);
     this.termRuns.dropBefore(this.first);
     // Entries not yet written below the new start are never read again; the writer still writes them.
     if (this.pending.startIndex < this.first) this.pending.dropFront(this.first - this.pending.startIndex);
@@ -340,16 +359,19 @@ export class SegmentLog implements LogStore {
     requireInteger('meta.index', meta.index);
     if (meta.index < 0) throw new InvalidArgumentError(`snapshot index must not be negative, got ${meta.index}`);
     if (!Number.isSafeInteger(meta.term) || meta.term < 0) throw new InvalidArgumentError(`snapshot term must be an integer >= 0, got ${meta.term}`);
-    const held = this.currentSnapshot;
+    const held = this.kept.newest();
     if (held !== null && meta.index < held.meta.index) return; // stale: a newer snapshot already covers more
     if (data.byteLength > this.snapshotSizeBytesMax) throw new SnapshotTooLargeError(data.byteLength, this.snapshotSizeBytesMax);
+    // A log that agrees with the snapshot keeps its entries for the caller to compact; any other is replaced by it.
+    const reset = this.term(meta.index) !== meta.term;
+    if (this.kept.countAfterSaving(meta.index, reset) > snapshotsKeptMax) {
+      throw new InvalidArgumentError(`cannot keep more than ${snapshotsKeptMax} snapshots: drop one before saving another`);
+    }
     const storedMeta: SnapshotMeta = {
       index: meta.index,
       term: meta.term,
       membership: { voters: [...meta.membership.voters], learners: [...meta.membership.learners] },
     };
-    // A log that agrees with the snapshot keeps its entries for the caller to compact; any other is replaced by it.
-    const reset = this.term(meta.index) !== meta.term;
     if (reset) {
       this.first = meta.index + 1;
       this.last = meta.index;
@@ -358,9 +380,20 @@ export class SegmentLog implements LogStore {
       this.pending.reset(this.first);
       this.barriers.push(this.first);
     }
-    this.currentSnapshot = { meta, data };
+    const kept = this.kept.save(storedMeta, data, reset, this.first);
     this.checkShape();
-    return this.enqueue((settlement) => ({ kind: 'snapshot', meta: storedMeta, data, reset, settlement }));
+    return this.enqueue((settlement) => ({ kind: 'snapshot', meta: storedMeta, data, reset, kept, settlement }));
+  }
+
+  async dropSnapshot(index: number): Promise<void> {
+    this.requireOpen();
+    requireInteger('index', index);
+    if (!this.kept.holds(index)) return;
+    if (index === this.kept.newest()?.meta.index || index === this.first - 1) {
+      throw new InvalidArgumentError(`cannot drop the snapshot at ${index}: it is the newest or the one the log starts after`);
+    }
+    this.kept.drop(index, this.first);
+    return this.enqueue((settlement) => ({ kind: 'dropSnapshot', index, settlement }));
   }
 
   // --- beyond LogStore ---
@@ -424,9 +457,8 @@ export class SegmentLog implements LogStore {
         recovered,
       );
       this.currentHardState = state.hardState;
-      this.currentSnapshot =
-        state.snapshot === null ? null : { meta: state.snapshot.meta, data: recovered.snapshotData ?? new Uint8Array() };
       this.first = state.firstIndex;
+      this.kept.reset(recovered.snapshots, this.first);
       this.termBeforeFirst = state.termBeforeFirst;
       this.last = recovered.lastIndex;
       this.termRuns = recovered.termRuns;
@@ -470,7 +502,7 @@ export class SegmentLog implements LogStore {
       hardState: this.currentHardState,
       firstIndex: this.first,
       lastIndex: this.last,
-      snapshot: this.currentSnapshot?.meta ?? null,
+      snapshot: this.kept.newest()?.meta ?? null,
     };
   }
 
@@ -566,8 +598,11 @@ export class SegmentLog implements LogStore {
         await files.compact(operation.firstIndex, operation.termBeforeFirst);
         return;
       case 'snapshot':
-        await files.saveSnapshot(operation.meta, operation.data, operation.reset);
+        this.kept.written(operation.kept, await files.saveSnapshot(operation.meta, operation.data, operation.reset), this.first);
         if (operation.reset) this.removeBarrier(operation.meta.index + 1);
+        return;
+      case 'dropSnapshot':
+        await files.dropSnapshot(operation.index);
         return;
       case 'flush':
         this.flushQueued = false;

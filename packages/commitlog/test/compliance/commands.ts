@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { HardState } from '../../src/index.js';
+import type { HardState, Snapshot } from '../../src/index.js';
 import { entry, meta, payload } from './fixtures.js';
 import { modelLastIndex, modelTerm } from './model.js';
 import type { LogModel, Mutation } from './model.js';
@@ -13,7 +13,8 @@ export type Command =
   | { readonly kind: 'append'; readonly batch: BatchShape; readonly misplacement: number }
   | { readonly kind: 'pipelinedAppends'; readonly batches: readonly BatchShape[] }
   | { readonly kind: 'truncateSuffix'; readonly pick: number }
-  | { readonly kind: 'compact'; readonly pick: number }
+  | { readonly kind: 'compact'; readonly pick: number; readonly atSnapshot: boolean }
+  | { readonly kind: 'dropSnapshot'; readonly pick: number }
   | { readonly kind: 'saveHardState'; readonly hardState: HardState }
   | { readonly kind: 'saveSnapshot'; readonly pick: number; readonly matchTerm: boolean; readonly term: number; readonly sizeBytes: number }
   | { readonly kind: 'read'; readonly api: 'sync' | 'async'; readonly pick: number; readonly span: number; readonly maxBytes: number }
@@ -55,7 +56,8 @@ export const commandArbitrary: fc.Arbitrary<Command> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('truncateSuffix' as const), pick: fc.nat() }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('compact' as const), pick: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('compact' as const), pick: fc.nat(), atSnapshot: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('dropSnapshot' as const), pick: fc.nat() }) },
   {
     weight: 1,
     arbitrary: fc.record({
@@ -108,15 +110,23 @@ export function batchAt(firstIndex: number, shape: BatchShape): Mutation {
 /** The mutation a single-mutation command performs on `model`. */
 export function mutationFor(
   model: LogModel,
-  command: Extract<Command, { kind: 'append' | 'truncateSuffix' | 'compact' | 'saveHardState' | 'saveSnapshot' }>,
+  command: Extract<Command, { kind: 'append' | 'truncateSuffix' | 'compact' | 'dropSnapshot' | 'saveHardState' | 'saveSnapshot' }>,
 ): Mutation {
   switch (command.kind) {
     case 'append':
       return batchAt(Math.max(1, modelLastIndex(model) + 1 + command.misplacement), command.batch);
     case 'truncateSuffix':
       return { kind: 'truncateSuffix', fromIndex: indexAround(model, command.pick) };
-    case 'compact':
+    case 'compact': {
+      const kept = model.snapshots;
+      // Where an application whose data is the log compacts: at a kept snapshot, which becomes the one shipped.
+      if (command.atSnapshot && kept.length > 0) return { kind: 'compact', uptoIndex: (kept[command.pick % kept.length] as Snapshot).meta.index };
       return { kind: 'compact', uptoIndex: indexAround(model, command.pick) };
+    }
+    case 'dropSnapshot': {
+      const kept = model.snapshots;
+      return { kind: 'dropSnapshot', index: kept.length > 0 ? (kept[command.pick % kept.length] as Snapshot).meta.index : indexAround(model, command.pick) };
+    }
     case 'saveHardState':
       return { kind: 'saveHardState', hardState: command.hardState };
     case 'saveSnapshot': {

@@ -6,6 +6,7 @@ import {
   StoreClosedError,
   TruncateCommittedError,
   UnavailableError,
+  snapshotsKeptMax,
 } from '../../src/index.js';
 import type { LogStore } from '../../src/index.js';
 import { entriesFrom, entry, indexes, meta, run, SNAPSHOT_DATA } from './fixtures.js';
@@ -372,6 +373,64 @@ export function defineExampleTests(options: LogStoreComplianceOptions): void {
         await subject.store.saveSnapshot(meta(0, 0), new Uint8Array());
         await subject.reopen();
         expect(plainSnapshot(subject.store.snapshot())).toEqual(plainSnapshot({ meta: meta(0, 0), data: new Uint8Array() }));
+      }));
+  });
+
+  describe('kept snapshots', () => {
+    it('keeps older snapshots until compaction passes them, ships the one at firstIndex - 1, and keeps both over a reopen', () =>
+      withStore(options, async (subject) => {
+        await appendTerms(subject.store, [1, 1, 2, 2, 2, 3]);
+        const older = new Uint8Array([2]);
+        const middle = new Uint8Array([4]);
+        await subject.store.saveSnapshot(meta(2, 1), older);
+        await subject.store.saveSnapshot(meta(4, 2), middle);
+        await subject.store.saveSnapshot(meta(6, 3), SNAPSHOT_DATA);
+        expect(subject.store.snapshotIndexes()).toEqual([2, 4, 6]);
+        // Nothing compacted: the log holds every entry, so the newest is what a follower is sent.
+        expect(subject.store.baseSnapshot()?.meta.index).toBe(6);
+        await subject.store.compact(4);
+        for (let pass = 0; pass < 2; pass++) {
+          const { store } = subject;
+          expect(store.snapshotIndexes()).toEqual([4, 6]);
+          expect(plainSnapshot(store.baseSnapshot())).toEqual(plainSnapshot({ meta: meta(4, 2), data: middle }));
+          expect(plainSnapshot(store.snapshot())).toEqual(plainSnapshot({ meta: meta(6, 3), data: SNAPSHOT_DATA }));
+          if (pass === 0) expect(await subject.reopen()).toMatchObject({ firstIndex: 5, snapshot: meta(6, 3) });
+        }
+      }));
+
+    it('drops a kept snapshot on request, but never the newest or the one the log starts after', () =>
+      withStore(options, async (subject) => {
+        await appendTerms(subject.store, [1, 1, 1, 1, 1]);
+        for (const index of [1, 2, 3, 5]) await subject.store.saveSnapshot(meta(index, 1), new Uint8Array([index]));
+        await subject.store.compact(2);
+        const { store } = subject;
+        await expect(store.dropSnapshot(5)).rejects.toThrow(InvalidArgumentError);
+        await expect(store.dropSnapshot(2)).rejects.toThrow(InvalidArgumentError);
+        await store.dropSnapshot(3);
+        await store.dropSnapshot(4);
+        expect(store.snapshotIndexes()).toEqual([2, 5]);
+        await subject.reopen();
+        expect(subject.store.snapshotIndexes()).toEqual([2, 5]);
+        expect(hex(subject.store.baseSnapshot()?.data ?? new Uint8Array())).toBe('02');
+      }));
+
+    it('keeps only the snapshot that resets the log', () =>
+      withStore(options, async ({ store }) => {
+        await appendTerms(store, [1, 1]);
+        await store.saveSnapshot(meta(1, 1), new Uint8Array([1]));
+        await store.saveSnapshot(meta(9, 4), SNAPSHOT_DATA);
+        expect(store.snapshotIndexes()).toEqual([9]);
+        expect(store.baseSnapshot()?.meta.index).toBe(9);
+      }));
+
+    it(`refuses a snapshot beyond ${snapshotsKeptMax} kept until one is dropped`, () =>
+      withStore(options, async ({ store }) => {
+        await appendTerms(store, new Array<number>(snapshotsKeptMax + 1).fill(1));
+        for (let index = 1; index <= snapshotsKeptMax; index++) await store.saveSnapshot(meta(index, 1), new Uint8Array([index]));
+        await expect(store.saveSnapshot(meta(snapshotsKeptMax + 1, 1), SNAPSHOT_DATA)).rejects.toThrow(InvalidArgumentError);
+        await store.dropSnapshot(1);
+        await store.saveSnapshot(meta(snapshotsKeptMax + 1, 1), SNAPSHOT_DATA);
+        expect(store.snapshotIndexes()).toHaveLength(snapshotsKeptMax);
       }));
   });
 

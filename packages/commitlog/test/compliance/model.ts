@@ -1,4 +1,4 @@
-import type { Entry, HardState, Snapshot } from '../../src/index.js';
+import { snapshotsKeptMax, type Entry, type HardState, type Snapshot } from '../../src/index.js';
 
 /**
  * The log as the LogStore contract defines it, written naively: a plain array
@@ -8,7 +8,8 @@ import type { Entry, HardState, Snapshot } from '../../src/index.js';
  */
 export interface LogModel {
   readonly hardState: HardState;
-  readonly snapshot: Snapshot | null;
+  /** Every kept snapshot, ascending by index: the newest last. */
+  readonly snapshots: readonly Snapshot[];
   readonly firstIndex: number;
   /** term(firstIndex - 1): from the snapshot or the last entry compacted away; 0 before index 1. */
   readonly termBeforeFirst: number;
@@ -20,7 +21,8 @@ export type Mutation =
   | { readonly kind: 'truncateSuffix'; readonly fromIndex: number }
   | { readonly kind: 'compact'; readonly uptoIndex: number }
   | { readonly kind: 'saveHardState'; readonly hardState: HardState }
-  | { readonly kind: 'saveSnapshot'; readonly snapshot: Snapshot };
+  | { readonly kind: 'saveSnapshot'; readonly snapshot: Snapshot }
+  | { readonly kind: 'dropSnapshot'; readonly index: number };
 
 export type ErrorName =
   | 'CompactedError'
@@ -35,7 +37,7 @@ export type Outcome = 'written' | 'ignored' | ErrorName;
 
 export const EMPTY_MODEL: LogModel = {
   hardState: { term: 0, vote: null, commit: 0 },
-  snapshot: null,
+  snapshots: [],
   firstIndex: 1,
   termBeforeFirst: 0,
   entries: [],
@@ -43,6 +45,15 @@ export const EMPTY_MODEL: LogModel = {
 
 export function modelLastIndex(model: LogModel): number {
   return model.firstIndex + model.entries.length - 1;
+}
+
+export function modelNewestSnapshot(model: LogModel): Snapshot | null {
+  return model.snapshots.at(-1) ?? null;
+}
+
+/** The kept snapshot at firstIndex - 1, else the newest. */
+export function modelBaseSnapshot(model: LogModel): Snapshot | null {
+  return model.snapshots.find((each) => each.meta.index === model.firstIndex - 1) ?? modelNewestSnapshot(model);
 }
 
 export function modelTerm(model: LogModel, index: number): number | undefined {
@@ -65,7 +76,8 @@ export function expectedOutcome(model: LogModel, mutation: Mutation): Outcome {
       return mutation.fromIndex <= lastIndex && mutation.fromIndex <= model.hardState.commit ? 'TruncateCommittedError' : 'written';
     case 'compact': {
       if (!Number.isSafeInteger(mutation.uptoIndex)) return 'InvalidArgumentError';
-      const covered = model.snapshot !== null && model.snapshot.meta.index >= mutation.uptoIndex;
+      const newest = modelNewestSnapshot(model);
+      const covered = newest !== null && newest.meta.index >= mutation.uptoIndex;
       if (!covered || mutation.uptoIndex > lastIndex) return 'LogContinuityError';
       return mutation.uptoIndex < model.firstIndex ? 'ignored' : 'written';
     }
@@ -74,7 +86,17 @@ export function expectedOutcome(model: LogModel, mutation: Mutation): Outcome {
     case 'saveSnapshot': {
       const { index } = mutation.snapshot.meta;
       if (!Number.isSafeInteger(index) || index < 0) return 'InvalidArgumentError';
-      return model.snapshot !== null && index < model.snapshot.meta.index ? 'ignored' : 'written';
+      const newest = modelNewestSnapshot(model);
+      if (newest !== null && index < newest.meta.index) return 'ignored';
+      const resets = modelTerm(model, index) !== mutation.snapshot.meta.term;
+      const keptAfter = resets ? 1 : model.snapshots.filter((each) => each.meta.index !== index).length + 1;
+      return keptAfter > snapshotsKeptMax ? 'InvalidArgumentError' : 'written';
+    }
+    case 'dropSnapshot': {
+      if (!Number.isSafeInteger(mutation.index)) return 'InvalidArgumentError';
+      if (!model.snapshots.some((each) => each.meta.index === mutation.index)) return 'ignored';
+      const isNewest = modelNewestSnapshot(model)?.meta.index === mutation.index;
+      return isNewest || mutation.index === model.firstIndex - 1 ? 'InvalidArgumentError' : 'written';
     }
   }
 }
@@ -92,21 +114,26 @@ export function applyMutation(model: LogModel, mutation: Mutation): LogModel {
         firstIndex: mutation.uptoIndex + 1,
         termBeforeFirst: modelTerm(model, mutation.uptoIndex) as number,
         entries: model.entries.filter((each) => each.index > mutation.uptoIndex),
+        snapshots: model.snapshots.filter((each) => each.meta.index >= mutation.uptoIndex),
       };
     case 'saveHardState':
       return { ...model, hardState: mutation.hardState };
     case 'saveSnapshot': {
       const { meta } = mutation.snapshot;
       // A log that agrees with the snapshot keeps its entries for the caller to compact; any other is replaced by it.
-      if (modelTerm(model, meta.index) === meta.term) return { ...model, snapshot: mutation.snapshot };
+      if (modelTerm(model, meta.index) === meta.term) {
+        return { ...model, snapshots: [...model.snapshots.filter((each) => each.meta.index !== meta.index), mutation.snapshot] };
+      }
       return {
         ...model,
-        snapshot: mutation.snapshot,
+        snapshots: [mutation.snapshot],
         firstIndex: meta.index + 1,
         termBeforeFirst: meta.term,
         entries: [],
       };
     }
+    case 'dropSnapshot':
+      return { ...model, snapshots: model.snapshots.filter((each) => each.meta.index !== mutation.index) };
   }
 }
 

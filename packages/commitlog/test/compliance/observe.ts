@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import { LogStoreError } from '../../src/index.js';
 import type { Entry, LogReader, RecoveredState, Snapshot } from '../../src/index.js';
-import { modelLastIndex, modelTerm } from './model.js';
+import { modelBaseSnapshot, modelLastIndex, modelNewestSnapshot, modelTerm } from './model.js';
 import type { ErrorName, LogModel } from './model.js';
 
 /**
@@ -50,6 +50,8 @@ export function observeStore(store: LogReader) {
   return {
     hardState: store.hardState(),
     snapshot: plainSnapshot(store.snapshot()),
+    baseSnapshot: plainSnapshot(store.baseSnapshot()),
+    snapshotIndexes: [...store.snapshotIndexes()],
     firstIndex,
     lastIndex,
     terms,
@@ -63,7 +65,9 @@ export function observeModel(model: LogModel) {
   for (let index = Math.max(0, model.firstIndex - 2); index <= lastIndex + 1; index++) terms.push(modelTerm(model, index));
   return {
     hardState: model.hardState,
-    snapshot: plainSnapshot(model.snapshot),
+    snapshot: plainSnapshot(modelNewestSnapshot(model)),
+    baseSnapshot: plainSnapshot(modelBaseSnapshot(model)),
+    snapshotIndexes: model.snapshots.map((each) => each.meta.index),
     firstIndex: model.firstIndex,
     lastIndex,
     terms,
@@ -76,7 +80,7 @@ export function recoveredFromModel(model: LogModel): RecoveredState {
     hardState: model.hardState,
     firstIndex: model.firstIndex,
     lastIndex: modelLastIndex(model),
-    snapshot: model.snapshot?.meta ?? null,
+    snapshot: modelNewestSnapshot(model)?.meta ?? null,
   };
 }
 

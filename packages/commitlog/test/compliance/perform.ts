@@ -14,5 +14,7 @@ export function performMutation(store: LogStore, mutation: Mutation): Promise<vo
       return store.saveHardState(mutation.hardState);
     case 'saveSnapshot':
       return store.saveSnapshot(mutation.snapshot.meta, mutation.snapshot.data);
+    case 'dropSnapshot':
+      return store.dropSnapshot(mutation.index);
   }
 }

@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { Entry, HardState, LogStore, Snapshot } from '@raftmq/commitlog';
+import { planSnapshotKeeping } from './snapshot-keeping.js';
 import { RaftCore } from '../core.js';
 import type { ConfigInput } from '../config.js';
 import { assert, NodeStoppedError, ProposalDroppedError, RaftError } from '../errors.js';
@@ -393,7 +394,11 @@ export class RaftNode {
     this.readStatesWaiting.splice(0, served);
   }
 
-  /** Every snapshotEveryEntries applied entries: snapshot the state machine, then compact the log below it, keeping snapshotKeepEntries. */
+  /**
+   * Every snapshotEveryEntries applied entries: snapshot the state machine,
+   * then compact the log through a kept snapshot at least snapshotKeepEntries
+   * behind and within the compaction limit (see planSnapshotKeeping).
+   */
   private async maybeSnapshot(core: RaftCore): Promise<void> {
     const applied = core.appliedIndex;
     if (applied - this.lastSnapshotIndex < this.settings.snapshotEveryEntries) return;
@@ -403,9 +408,11 @@ export class RaftNode {
     const meta = { index: applied, term, membership: core.membershipAt(applied) };
     await store.saveSnapshot(meta, this.options.stateMachine.snapshot());
     this.lastSnapshotIndex = applied;
-    const compactUpTo = Math.min(applied - this.settings.snapshotKeepEntries, this.options.compactionLimit?.() ?? Number.POSITIVE_INFINITY);
-    if (compactUpTo >= store.firstIndex()) await store.compact(compactUpTo);
-    this.logger.info({ node: this.id, index: applied, firstIndex: store.firstIndex() }, 'took a snapshot and compacted the log');
+    const limit = Math.min(applied - this.settings.snapshotKeepEntries, this.options.compactionLimit?.() ?? Number.POSITIVE_INFINITY);
+    const plan = planSnapshotKeeping(store.snapshotIndexes(), store.firstIndex(), limit);
+    if (plan.compactThrough !== null) await store.compact(plan.compactThrough);
+    for (const index of plan.drop) await store.dropSnapshot(index);
+    this.logger.info({ node: this.id, index: applied, firstIndex: store.firstIndex(), snapshotsKept: store.snapshotIndexes().length }, 'took a snapshot and compacted the log');
   }
 
   private noteSoftState(softState: SoftState | undefined): void {
