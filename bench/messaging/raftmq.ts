@@ -8,6 +8,8 @@ import { EmergencyKillers } from '../shared/cleanup.js';
 const STOP_GRACE_MS = 5_000;
 const ADMIN_TIMEOUT_MS = 5_000;
 export const RAFTMQ_TOPIC = 'bench-messages';
+/** The topic of the produce → consume pass: its consumer starts at offset 0 with nothing behind it. */
+export const RAFTMQ_END_TO_END_TOPIC = 'bench-end-to-end';
 export const RAFTMQ_BROKER_NAME = 'broker-a';
 /** LocalGroup's ports: peers basePort+1.., clients basePort+101.. */
 export const BROKER_PORT_OFFSETS = [1, 2, 3, 101, 102, 103];
@@ -35,7 +37,7 @@ export class BrokerSetup {
   }
 
   /** UpdateAndCreateTopic through the leader (retried until a leader takes it). */
-  async createTopic(queues: number, timeoutMs: number): Promise<void> {
+  async createTopic(queues: number, timeoutMs: number, topic = RAFTMQ_TOPIC): Promise<void> {
     const group = this.group as LocalGroup;
     const deadline = performance.now() + timeoutMs;
     let problem = 'not tried';
@@ -43,7 +45,7 @@ export class BrokerSetup {
       const leader = await group.waitForLeader(timeoutMs);
       const admin = new FrameConnection(group.clientUrls[leader] as string, ADMIN_TIMEOUT_MS);
       try {
-        const created = await admin.request(RequestCode.UpdateAndCreateTopic, { topic: RAFTMQ_TOPIC, readQueues: queues, writeQueues: queues, perm: 6 }, ADMIN_TIMEOUT_MS);
+        const created = await admin.request(RequestCode.UpdateAndCreateTopic, { topic, readQueues: queues, writeQueues: queues, perm: 6 }, ADMIN_TIMEOUT_MS);
         if (created.code === ResponseCode.Success) return;
         problem = `code ${created.code}: ${JSON.stringify(created.headers)}`;
       } catch (error) {
@@ -62,8 +64,8 @@ export class BrokerSetup {
     return producer;
   }
 
-  consumer(group: string): SimpleConsumer {
-    return new SimpleConsumer({ nameServers: [this.address], consumerGroup: group, topic: RAFTMQ_TOPIC, heartbeatIntervalMs: 1_000 });
+  consumer(group: string, topic = RAFTMQ_TOPIC): SimpleConsumer {
+    return new SimpleConsumer({ nameServers: [this.address], consumerGroup: group, topic, heartbeatIntervalMs: 1_000 });
   }
 
   async pids(): Promise<Record<string, number>> {

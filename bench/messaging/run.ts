@@ -18,7 +18,7 @@ import type { MemberMemory } from '../throughput/types.js';
 import { failedSends, runSends } from './load.js';
 import type { MessagingBenchConfig } from './options.js';
 import { producersFor } from './options.js';
-import { BROKER_PORT_OFFSETS, BrokerSetup, RAFTMQ_TOPIC } from './raftmq.js';
+import { BROKER_PORT_OFFSETS, BrokerSetup, RAFTMQ_END_TO_END_TOPIC, RAFTMQ_TOPIC } from './raftmq.js';
 import { compareMessaging, judgeMemory, renderMessagingReport } from './report.js';
 import type { EndToEndResult, MessagingReport, SendLimits, SendResult } from './types.js';
 
@@ -111,10 +111,11 @@ class EndToEndProbe {
     await this.consumer.shutdown();
   }
 
-  result(concurrency: number): EndToEndResult {
+  result(concurrency: number, sends: SendResult | null): EndToEndResult {
     const count = this.histogram.count;
     return {
       concurrency,
+      sends,
       messages: count,
       p50Ms: count === 0 ? Number.NaN : this.histogram.percentile(50),
       p99Ms: count === 0 ? Number.NaN : this.histogram.percentile(99),
@@ -153,16 +154,15 @@ export async function runMessagingBench(config: MessagingBenchConfig): Promise<C
   let natsMemory: MemberMemory[] = [];
   const producers: Producer[] = [];
   try {
-    progress.step('RaftMQ: NameServer, 3 broker replicas, topic, consumer');
+    progress.step('RaftMQ: NameServer, 3 broker replicas, topics');
     try {
       brokers = new BrokerSetup();
       await brokers.start(join(scratch.path, 'raftmq'), await freeBasePort(BROKER_PORT_OFFSETS), START_TIMEOUT_MS);
       await brokers.createTopic(config.queues, START_TIMEOUT_MS);
+      await brokers.createTopic(config.queues, START_TIMEOUT_MS, RAFTMQ_END_TO_END_TOPIC);
       const needed = producersFor(Math.max(...config.concurrencies), config.sendsPerProducer);
       for (let count = 0; count < needed; count++) producers.push(brokers.producer());
       for (const producer of producers) await firstSend(async () => void (await producer.send({ topic: RAFTMQ_TOPIC, body })));
-      probe = new EndToEndProbe(brokers.consumer('bench-e2e'));
-      await probe.start(config.queues, START_TIMEOUT_MS);
     } catch (error) {
       raftmqProblem = `could not start: ${errorText(error, scratch.path)}`;
       failed = true;
@@ -191,18 +191,12 @@ export async function runMessagingBench(config: MessagingBenchConfig): Promise<C
 
     for (const concurrency of config.concurrencies) {
       const limits: SendLimits = { concurrency, warmupSeconds: config.warmupSeconds, seconds: config.seconds, messageBytes: config.messageBytes, maxErrors: config.maxErrorsPerCase };
-      const many = concurrency === config.targetConcurrency;
 
       progress.step(`RaftMQ: ${concurrency} in flight`);
       if (raftmqProblem !== null) results.push(failedSends('RaftMQ', limits, raftmqProblem));
       else {
         const inUse = producers.slice(0, producersFor(concurrency, config.sendsPerProducer));
-        const result = await runSends(
-          'RaftMQ',
-          async (sender) => void (await (inUse[sender % inUse.length] as Producer).send({ topic: RAFTMQ_TOPIC, body })),
-          limits,
-          many ? (from) => probe?.window(from, from + config.seconds * 1000) : undefined,
-        );
+        const result = await runSends('RaftMQ', async (sender) => void (await (inUse[sender % inUse.length] as Producer).send({ topic: RAFTMQ_TOPIC, body })), limits);
         results.push(result);
         progress.note(`RaftMQ × ${concurrency}: ${describe(result)}`);
       }
@@ -217,12 +211,36 @@ export async function runMessagingBench(config: MessagingBenchConfig): Promise<C
       }
     }
 
-    progress.step('peak RSS, consumer drain');
-    if (probe !== undefined) {
-      await probe.stop(2_000);
-      endToEnd = probe.result(config.targetConcurrency);
-      probe = undefined;
+    // Apart from the sends above, as NATS's are made with no consumer: here the leader also serves every message to one.
+    progress.step(`RaftMQ: produce → consume, ${config.targetConcurrency} in flight`);
+    if (raftmqProblem === null && brokers !== undefined) {
+      const setup = brokers;
+      const concurrency = config.targetConcurrency;
+      const limits: SendLimits = { concurrency, warmupSeconds: config.warmupSeconds, seconds: config.seconds, messageBytes: config.messageBytes, maxErrors: config.maxErrorsPerCase };
+      const inUse = producers.slice(0, producersFor(concurrency, config.sendsPerProducer));
+      let sends: SendResult | null = null;
+      try {
+        probe = new EndToEndProbe(setup.consumer('bench-e2e', RAFTMQ_END_TO_END_TOPIC));
+        await probe.start(config.queues, START_TIMEOUT_MS);
+        const watched = probe;
+        sends = await runSends(
+          'RaftMQ',
+          async (sender) => void (await (inUse[sender % inUse.length] as Producer).send({ topic: RAFTMQ_END_TO_END_TOPIC, body })),
+          limits,
+          (from) => watched.window(from, from + config.seconds * 1000),
+        );
+        progress.step('consumer drain');
+        await probe.stop(2_000);
+        endToEnd = probe.result(concurrency, sends);
+      } catch (error) {
+        endToEnd = { concurrency, sends, messages: 0, p50Ms: Number.NaN, p99Ms: Number.NaN, maxMs: Number.NaN, problem: errorText(error, scratch.path) };
+        failed = true;
+      } finally {
+        probe = undefined;
+      }
     }
+
+    progress.step('peak RSS');
     if (brokers !== undefined && raftmqProblem === null) raftmqMemory = memoryOf(await brokers.pids());
     if (cluster !== undefined && natsProblem === null) natsMemory = memoryOf(cluster.pids());
     if (results.some((each) => each.problem !== null && !each.problem.startsWith('nats-server missing') && each.problem !== 'not run (--no-nats)')) failed = true;

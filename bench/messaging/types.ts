@@ -33,6 +33,8 @@ export interface SendResult {
 /** Produce → consume: receive time − bornTimestamp (both Date.now() on this machine, so whole ms). */
 export interface EndToEndResult {
   readonly concurrency: number;
+  /** The sends of the pass, made while the consumer received them. */
+  readonly sends: SendResult | null;
   readonly messages: number;
   readonly p50Ms: number;
   readonly p99Ms: number;

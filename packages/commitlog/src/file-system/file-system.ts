@@ -40,12 +40,6 @@ export interface FileSystem {
    */
   writevSync(descriptor: FileDescriptor, buffers: readonly Uint8Array[], position: number): void;
   fdatasync(descriptor: FileDescriptor): Promise<void>;
-  /**
-   * The synchronous twin of `fdatasync`, blocking the caller's thread for the
-   * whole flush: for a small write with nothing to overlap it with, where the
-   * thread-pool round trip would be pure latency.
-   */
-  fdatasyncSync(descriptor: FileDescriptor): void;
   ftruncate(descriptor: FileDescriptor, sizeBytes: number): Promise<void>;
   fileSize(descriptor: FileDescriptor): Promise<number>;
   stat(path: string): Promise<FileStat>;

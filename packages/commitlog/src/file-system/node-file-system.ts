@@ -67,10 +67,6 @@ export class NodeFileSystem implements FileSystem {
     return new Promise((resolve, reject) => fs.fdatasync(descriptor, (error) => (error ? reject(error) : resolve())));
   }
 
-  fdatasyncSync(descriptor: FileDescriptor): void {
-    fs.fdatasyncSync(descriptor);
-  }
-
   ftruncate(descriptor: FileDescriptor, sizeBytes: number): Promise<void> {
     return new Promise((resolve, reject) => fs.ftruncate(descriptor, sizeBytes, (error) => (error ? reject(error) : resolve())));
   }

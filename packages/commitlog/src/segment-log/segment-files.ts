@@ -89,7 +89,6 @@ export class SegmentFiles {
    * `synchronousWriteBytesMax` bounds.
    */
   private synchronousBytesSinceIo = 0;
-  private lastWriteWasSynchronous = false;
   private scratch = Buffer.allocUnsafe(scratchBytesInitial);
   private readonly positionIndexes: PositionIndexCache;
   private readonly reader: RecordReader;
@@ -251,23 +250,6 @@ export class SegmentFiles {
     if (this.writeCount === writeCountBefore) this.dirty = false;
   }
 
-  /**
-   * syncActive on the caller's thread, for the writer when the batch it just
-   * wrote was small and nothing is queued or syncing: no write can be in
-   * flight, so the flush covers every record written.
-   */
-  syncActiveInline(): void {
-    const segment = this.activeSegment();
-    if (!this.dirty || segment === undefined) return;
-    this.fileSystem.fdatasyncSync(segment.descriptor);
-    this.dirty = false;
-  }
-
-  /** Whether the last batch append wrote went to the kernel synchronously (small enough, within the budget). */
-  get lastWriteSynchronous(): boolean {
-    return this.lastWriteWasSynchronous;
-  }
-
   /** The writer resumed after a turn of the event loop: the synchronous-write budget starts again. */
   eventLoopTurned(): void {
     this.synchronousBytesSinceIo = 0;
@@ -372,8 +354,7 @@ export class SegmentFiles {
   private async writeScratch(segment: Segment, used: number): Promise<void> {
     const base = segment.endBytes;
     const bytes = this.scratch.subarray(0, used);
-    this.lastWriteWasSynchronous = this.synchronousBytesSinceIo + used <= synchronousWriteBytesMax;
-    if (this.lastWriteWasSynchronous) {
+    if (this.synchronousBytesSinceIo + used <= synchronousWriteBytesMax) {
       this.fileSystem.writevSync(segment.descriptor, [bytes], base);
       this.synchronousBytesSinceIo += used;
     } else {
