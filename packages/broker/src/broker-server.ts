@@ -20,6 +20,7 @@ import { handleAdminRequest } from './broker-admin.js';
 import { ConsumerRegistry } from './consumer-registry.js';
 import { DeliveryTimer } from './delivery-timer.js';
 import { PullRequests, type PullConnection } from './pull-request.js';
+import { handleQueueLockRequest } from './queue-lock-request.js';
 import { Refusal, requireLeader, type Reply } from './refusal.js';
 import { SendRequests } from './send-request.js';
 import type { BrokerState } from './state/broker-state.js';
@@ -235,6 +236,9 @@ export class BrokerServer {
       case RequestCode.GetConsumerListByGroup:
         this.consumers.handle(frame, reply);
         return;
+      case RequestCode.LockBatchQueues:
+      case RequestCode.UnlockBatchQueues:
+        return handleQueueLockRequest(this.options.node, state, frame, reply);
       case RequestCode.LedgerTransferLeadership: {
         const { to } = parseHeaders(ledger.transferRequestHeaders, frame.headers);
         this.options.node.transferLeadership(to);

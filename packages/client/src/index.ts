@@ -27,3 +27,6 @@ export type { ConsumeStatus, MessageListener, PushConsumerOptions, PushedMessage
 export { allocateAveragely, broadcastOffsetGroup, compareQueues, defaultClientId } from './rebalance.js';
 export type { MessageModel } from './rebalance.js';
 export { heartbeatIntervalMsDefault, messageQueueKey } from './simple-consumer.js';
+export { OrderlyPushConsumer, queueLockLeaseMsDefault, queueLockSafetyMarginMsDefault, suspendCurrentQueueTimeMsDefault } from './orderly-push-consumer.js';
+export type { OrderlyConsumeStatus, OrderlyMessage, OrderlyMessageListener, OrderlyPushConsumerOptions } from './orderly-push-consumer.js';
+export { queueByShardingKey } from './queue-selectors.js';

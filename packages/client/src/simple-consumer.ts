@@ -65,6 +65,13 @@ export interface SimpleConsumerOptions {
   readonly heartbeatIntervalMs?: number;
   /** This member's id in its group; `host@pid@random` by default. */
   readonly clientId?: string;
+  /**
+   * Asked before each pull of a queue this member owns (an orderly consumer
+   * pulls only the queues it holds the broker's lock on). While it says no,
+   * the queue is not pulled and forgets where it was: once allowed again it
+   * resumes from the group's committed offset.
+   */
+  readonly pullPermitted?: (queue: MessageQueue) => boolean;
 }
 
 interface QueueState {
@@ -128,6 +135,7 @@ export class SimpleConsumer {
   /** The group offsets are committed under: consumerGroup, or this member's own when BROADCASTING. */
   readonly offsetGroup: string;
   private readonly heartbeatIntervalMs: number;
+  private readonly pullPermitted: ((queue: MessageQueue) => boolean) | undefined;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private rebalancing: Promise<void> | null = null;
   private rebalanceAgain = false;
@@ -154,6 +162,7 @@ export class SimpleConsumer {
     this.offsetGroup = this.messageModel === 'BROADCASTING' ? broadcastOffsetGroup(this.consumerGroup, this.clientId) : this.consumerGroup;
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? heartbeatIntervalMsDefault;
     if (!(Number.isFinite(this.heartbeatIntervalMs) && this.heartbeatIntervalMs >= 1)) throw new RangeError(`heartbeatIntervalMs must be at least 1, not ${this.heartbeatIntervalMs}`);
+    this.pullPermitted = options.pullPermitted;
   }
 
   /** Looks the topic's route up, heartbeats and takes its queues; rejects with NoRouteError when no group serves the topic. */
@@ -212,6 +221,10 @@ export class SimpleConsumer {
       const pulls: Promise<void>[] = [];
       const started: Promise<void>[] = [];
       for (const queue of this.queues.values()) {
+        if (this.pullPermitted !== undefined && !this.pullPermitted(queue.queue)) {
+          forgetPosition(queue);
+          continue;
+        }
         if (queue.pulling === null && queue.buffer.length < bufferedMessagesPerQueueMax) {
           queue.pulling = this.pull(queue, suspendMs).finally(() => {
             queue.pulling = null;
@@ -563,6 +576,11 @@ export class SimpleConsumer {
   // ------------------------------------------------------------ requests
 
   /** One request to the group's leader; NotSentError marks the address dead and asks for the route again. */
+  /** A request to the leader of the topic's broker group `brokerName` (an orderly consumer's queue locks). */
+  requestLeader(brokerName: string, code: number, headers: Record<string, unknown>): Promise<Frame> {
+    return this.toLeader(brokerName, code, headers, this.requestTimeoutMs);
+  }
+
   private async toLeader(brokerName: string, code: number, headers: Record<string, unknown>, timeoutMs: number): Promise<Frame> {
     const route = await this.routes.route(this.topic);
     const group: GroupRoute | undefined = route.groups.find((candidate) => candidate.brokerName === brokerName);
@@ -582,6 +600,13 @@ export class SimpleConsumer {
       throw error;
     }
   }
+}
+
+/** The queue's pulls start again from the committed offset: a pull in flight is ignored when it answers (its offset no longer matches). */
+function forgetPosition(queue: QueueState): void {
+  queue.nextPullOffset = undefined;
+  queue.buffer.length = 0;
+  queue.unacked.clear();
 }
 
 function queueKey(brokerName: string, queueId: number): string {

@@ -54,6 +54,10 @@ export const RequestCode = {
   TransferLeadership: 315,
   /** RocketMQ's SEARCH_OFFSET_BY_TIMESTAMP: the first offset of a queue stored at or after a time (resetOffsetByTime). */
   SearchOffsetByTime: 316,
+  /** RocketMQ's LOCK_BATCH_MQ: an orderly consumer locks queues of a topic for its group; answered with those granted, once committed in the Raft log. */
+  LockBatchQueues: 330,
+  /** RocketMQ's UNLOCK_BATCH_MQ: releases them (a queue another member holds stays held). */
+  UnlockBatchQueues: 331,
 } as const;
 export type RequestCode = (typeof RequestCode)[keyof typeof RequestCode];
 

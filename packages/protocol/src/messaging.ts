@@ -305,6 +305,20 @@ export const transferLeadershipRequestHeaders = z
   .strict();
 export const transferLeadershipResponseHeaders = z.object({ leaderId: replicaId, term }).strict();
 
+// ---------------------------------------------------------------- queue locks (orderly consumers)
+
+/** The longest lease a lock may ask for (RocketMQ's REBALANCE_LOCK_MAX_LIVE_TIME is 60 s). */
+export const queueLockLeaseMsMax = 600_000;
+const lockedQueueIds = z.array(queueId).max(topicQueuesMax);
+
+export const lockBatchQueuesRequestHeaders = z
+  .object({ consumerGroup: groupName, clientId, topic: topicName, queueIds: lockedQueueIds, leaseMs: z.number().int().min(1_000).max(queueLockLeaseMsMax) })
+  .strict();
+/** The queue ids granted, ascending; the lease runs from the leader's clock when it proposed the lock. */
+export const lockBatchQueuesResponseHeaders = z.object({ queueIds: lockedQueueIds }).strict();
+export const unlockBatchQueuesRequestHeaders = z.object({ consumerGroup: groupName, clientId, topic: topicName, queueIds: lockedQueueIds }).strict();
+export const unlockBatchQueuesResponseHeaders = z.object({}).strict();
+
 // ---------------------------------------------------------------- errors
 
 /** Headers of every messaging response that is not a success (the pull misses have their own, above). */

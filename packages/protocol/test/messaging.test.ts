@@ -154,6 +154,18 @@ const cases: [string, Schema, Record<string, unknown>, [string, Record<string, u
   ['searchOffsetByTimeRequestHeaders', messaging.searchOffsetByTimeRequestHeaders, { topic: 'TopicTest', queueId: 0, timestamp: 1_700_000_000_000 }, [['a negative time', { timestamp: -1 }, 'headers.timestamp']]],
   ['searchOffsetByTimeResponseHeaders', messaging.searchOffsetByTimeResponseHeaders, { offset: 3 }, [['a fractional offset', { offset: 1.5 }, 'headers.offset']]],
   [
+    'lockBatchQueuesRequestHeaders',
+    messaging.lockBatchQueuesRequestHeaders,
+    { consumerGroup: 'orderly', clientId: 'member-a', topic: 'TopicTest', queueIds: [0, 3], leaseMs: 30_000 },
+    [
+      ['a lease shorter than a second', { leaseMs: 999 }, 'headers.leaseMs'],
+      ['a queue id past the limit', { queueIds: [0, 1024] }, 'headers.queueIds.1'],
+    ],
+  ],
+  ['lockBatchQueuesResponseHeaders', messaging.lockBatchQueuesResponseHeaders, { queueIds: [3] }, [['a negative queue id', { queueIds: [-1] }, 'headers.queueIds.0']]],
+  ['unlockBatchQueuesRequestHeaders', messaging.unlockBatchQueuesRequestHeaders, { consumerGroup: 'orderly', clientId: 'member-a', topic: 'TopicTest', queueIds: [0] }, [['no client id', { clientId: '' }, 'headers.clientId']]],
+  ['unlockBatchQueuesResponseHeaders', messaging.unlockBatchQueuesResponseHeaders, {}, [['a stray field', { extra: 1 }, 'extra']]],
+  [
     'consumerHeartbeatRequestHeaders',
     messaging.consumerHeartbeatRequestHeaders,
     { clientId: '10.0.0.2@777@0', consumerGroup: group, messageModel: 'CLUSTERING', subscriptions: [{ topic: 'TopicTest', expression: '*' }, { topic: '%RETRY%' + group, expression: '*' }] },

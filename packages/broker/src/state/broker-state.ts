@@ -4,6 +4,7 @@ import { EntryType, type StateMachine } from '@raftmq/raft';
 import { ConsumeQueue, type MessagePosition } from './consume-queue.js';
 import { decodeCommand, type LogCommand, type OffsetCommand, type SendPart, type TopicCommand } from './log-command.js';
 import { ProducerSessions, type SendOutcome } from './producer-sessions.js';
+import { QueueLocks } from './queue-locks.js';
 import { RecentDeliveries, type DeliveryRecord } from './recent-deliveries.js';
 import { ScheduledMessages, type ScheduledSend } from './scheduled-messages.js';
 
@@ -49,6 +50,9 @@ export class BrokerState implements StateMachine {
   /** Delayed and timer sends not yet delivered. */
   private scheduled = new ScheduledMessages();
   private deliveries = new RecentDeliveries();
+  private locks = new QueueLocks();
+  /** Lock commands applied here and not yet taken by their proposer: the queue ids granted. */
+  private readonly lockOutcomes = new Map<number, number[]>();
   /** Scheduled sends that came due after their topic or queue was gone: dropped, counted. */
   scheduledDropped = 0;
   /** By log index: the outcome of each send the entry holds, in order. */
@@ -87,6 +91,7 @@ export class BrokerState implements StateMachine {
       scheduled: this.scheduled.toSnapshot(),
       scheduledDropped: this.scheduledDropped,
       deliveries: this.deliveries.toSnapshot(),
+      locks: this.locks.toSnapshot(),
     });
   }
 
@@ -101,6 +106,7 @@ export class BrokerState implements StateMachine {
       scheduled?: ScheduledSend[];
       scheduledDropped?: number;
       deliveries?: DeliveryRecord[];
+      locks?: [string, string, number, string, number][];
     };
     this.appliedIndex = value.appliedIndex;
     this.unreadableEntries = value.unreadableEntries;
@@ -121,6 +127,8 @@ export class BrokerState implements StateMachine {
     this.scheduled = ScheduledMessages.fromSnapshot(value.scheduled ?? []);
     this.scheduledDropped = value.scheduledDropped ?? 0;
     this.deliveries = RecentDeliveries.fromSnapshot(value.deliveries ?? []);
+    this.locks = QueueLocks.fromSnapshot(value.locks ?? []);
+    this.lockOutcomes.clear();
     this.outcomes.clear();
   }
 
@@ -166,6 +174,18 @@ export class BrokerState implements StateMachine {
   /** The oldest log entry holding a scheduled send delivered at or after `sinceMs`: its retention counts from its delivery. */
   oldestDeliveredLogIndexSince(sinceMs: number): number | undefined {
     return this.deliveries.oldestLogIndexSince(sinceMs);
+  }
+
+  /** The client holding a queue for an orderly consumer group at `nowMs`, if any. */
+  queueLockHolder(group: string, topic: string, queueId: number, nowMs: number): string | undefined {
+    return this.locks.holder(group, topic, queueId, nowMs);
+  }
+
+  /** The queue ids the lock command committed at `logIndex` granted; taken once, by its proposer. */
+  takeLockOutcome(logIndex: number): number[] | undefined {
+    const granted = this.lockOutcomes.get(logIndex);
+    this.lockOutcomes.delete(logIndex);
+    return granted;
   }
 
   /** The groups with a committed offset, each with its queues. */
@@ -215,6 +235,12 @@ export class BrokerState implements StateMachine {
         return;
       case 'deliver':
         this.applyDeliver(command.throughMs);
+        return;
+      case 'lock':
+        this.rememberLock(logIndex, this.locks.lock(command.group, command.clientId, command.topic, command.queueIds, command.nowMs, command.leaseMs));
+        return;
+      case 'unlock':
+        this.locks.unlock(command.group, command.clientId, command.topic, command.queueIds);
         return;
     }
   }
@@ -292,5 +318,10 @@ export class BrokerState implements StateMachine {
   private remember(logIndex: number, outcomes: (SendOutcome | DuplicateOutcome)[]): void {
     this.outcomes.set(logIndex, outcomes);
     if (this.outcomes.size > recentOutcomesMax) this.outcomes.delete(this.outcomes.keys().next().value as number);
+  }
+
+  private rememberLock(logIndex: number, granted: number[]): void {
+    this.lockOutcomes.set(logIndex, granted);
+    if (this.lockOutcomes.size > recentOutcomesMax) this.lockOutcomes.delete(this.lockOutcomes.keys().next().value as number);
   }
 }

@@ -12,7 +12,7 @@ import { decodeSends, encodeSends, sendsTag, type SendsCommand } from './sends-c
  * assign queue offsets. The leader writes the sends of one turn as one
  * 'sends' entry (sends-codec.ts); a lone 'send' is the older form, still read.
  */
-export type LogCommand = SendsCommand | SendCommand | OffsetCommand | TopicCommand | DeliverCommand;
+export type LogCommand = SendsCommand | SendCommand | OffsetCommand | TopicCommand | DeliverCommand | LockCommand | UnlockCommand;
 export type { SendPart, SendsCommand } from './sends-codec.js';
 
 export interface SendCommand {
@@ -59,10 +59,31 @@ export interface DeliverCommand {
   readonly throughMs: number;
 }
 
+/** An orderly consumer asks for its queues: granted per queue-locks.ts, stamped with the leader's clock. */
+export interface LockCommand {
+  readonly kind: 'lock';
+  readonly group: string;
+  readonly clientId: string;
+  readonly topic: string;
+  readonly queueIds: readonly number[];
+  readonly nowMs: number;
+  readonly leaseMs: number;
+}
+
+export interface UnlockCommand {
+  readonly kind: 'unlock';
+  readonly group: string;
+  readonly clientId: string;
+  readonly topic: string;
+  readonly queueIds: readonly number[];
+}
+
 const kindSend = 1;
 const kindOffset = 2;
 const kindTopic = 3;
 const kindDeliver = 4;
+const kindLock = 5;
+const kindUnlock = 6;
 
 const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const name = z.string().min(1).max(255);
@@ -72,7 +93,10 @@ const sendWithBornSchema = z.tuple([...sendSchema.def.items, count] as const);
 const offsetSchema = z.tuple([z.literal(kindOffset), name, name, count, count]);
 const topicSchema = z.tuple([z.literal(kindTopic), name, z.number().int().min(0).max(1024), z.number().int().min(0).max(1024), z.number().int().min(0).max(7)]);
 const deliverSchema = z.tuple([z.literal(kindDeliver), count]);
-const commandSchema = z.union([sendSchema, sendWithBornSchema, offsetSchema, topicSchema, deliverSchema]);
+const queueIds = z.array(z.number().int().min(0).max(1023)).max(1024);
+const lockSchema = z.tuple([z.literal(kindLock), name, z.string().min(1).max(255), name, queueIds, count, count]);
+const unlockSchema = z.tuple([z.literal(kindUnlock), name, z.string().min(1).max(255), name, queueIds]);
+const commandSchema = z.union([sendSchema, sendWithBornSchema, offsetSchema, topicSchema, deliverSchema, lockSchema, unlockSchema]);
 
 const encoder = new Encoder();
 const decoder = new Decoder();
@@ -93,6 +117,10 @@ export function encodeCommand(command: LogCommand): Uint8Array {
       return encoder.encode([kindTopic, command.topic, command.readQueues, command.writeQueues, command.perm]);
     case 'deliver':
       return encoder.encode([kindDeliver, command.throughMs]);
+    case 'lock':
+      return encoder.encode([kindLock, command.group, command.clientId, command.topic, command.queueIds, command.nowMs, command.leaseMs]);
+    case 'unlock':
+      return encoder.encode([kindUnlock, command.group, command.clientId, command.topic, command.queueIds]);
   }
 }
 
@@ -119,5 +147,9 @@ export function decodeCommand(data: Uint8Array): LogCommand | string {
       return { kind: 'topic', topic: tuple[1], readQueues: tuple[2], writeQueues: tuple[3], perm: tuple[4] };
     case kindDeliver:
       return { kind: 'deliver', throughMs: tuple[1] };
+    case kindLock:
+      return { kind: 'lock', group: tuple[1], clientId: tuple[2], topic: tuple[3], queueIds: tuple[4], nowMs: tuple[5], leaseMs: tuple[6] };
+    case kindUnlock:
+      return { kind: 'unlock', group: tuple[1], clientId: tuple[2], topic: tuple[3], queueIds: tuple[4] };
   }
 }
