@@ -186,8 +186,9 @@ export async function queryMessageById(context: BrokerAdminContext, msgId: strin
   }
   if (location.positionInEntry >= entry.messageCount) return notFound(msgId, `its entry holds ${entry.messageCount} messages`);
   const send = entry.sendAt(location.positionInEntry);
-  const offset = messageOffset(state, send.topic, send.queueId, location.logIndex, location.positionInEntry);
-  if (offset === undefined) return notFound(msgId, 'it was not stored (refused or a duplicate) or was dropped');
+  // A delivered delayed message joined its queue out of log order: the binary search cannot find it.
+  const offset = messageOffset(state, send.topic, send.queueId, location.logIndex, location.positionInEntry) ?? state.deliveredMessage(location.logIndex, location.positionInEntry)?.offset;
+  if (offset === undefined) return notFound(msgId, 'it was not stored (refused or a duplicate), is not yet due, or was dropped');
   const { message, bornTimestampMs, storeTimestampMs } = entry.at(location.positionInEntry);
   const body = encodeStoredMessageBatch([{ ...message, queueOffset: offset, msgId, bornTimestamp: bornTimestampMs, storeTimestamp: storeTimestampMs }]);
   return { code: ResponseCode.Success, headers: { topic: send.topic, queueId: send.queueId }, body };

@@ -70,6 +70,23 @@ describe('scheduled messages (delay levels and timers)', () => {
     expect(await bodies(leader)).toEqual(['timer']);
   });
 
+  it('finds a delivered delayed message by its id, at the offset it was delivered to after messages stored later', async () => {
+    const { leader } = await started();
+    const delayed = await request(leader, RequestCode.SendMessage, { topic, queueId: 0, producerId: 'p', sequence: 0, bornTimestamp, deliverTimeMs: Date.now() + 200 }, batch({ body: text('delayed') }));
+    const [msgId] = messaging.sendMessageResponseHeaders.parse(delayed.headers).msgIds;
+    for (let sequence = 1; sequence <= 3; sequence++) {
+      await request(leader, RequestCode.SendMessage, { topic, queueId: 0, producerId: 'p', sequence, bornTimestamp }, batch({ body: text(`now-${sequence}`) }));
+    }
+    const early = await request(leader, RequestCode.QueryMessageById, { msgId });
+    expect(early.code).toBe(ResponseCode.QueryNotFound);
+    await until(() => leader.state.queueRange(topic, 0).maxOffset === 4, 3_000, 'the delayed message');
+    const found = await request(leader, RequestCode.QueryMessageById, { msgId });
+    expect(found.code, JSON.stringify(found.headers)).toBe(ResponseCode.Success);
+    const [message] = decodeStoredMessageBatch(found.body);
+    expect(message?.queueOffset).toBe(3);
+    expect(new TextDecoder().decode(message?.body)).toBe('delayed');
+  });
+
   it('delivers a timer message at its time, one already past at once, and refuses one too far ahead', async () => {
     const { leader } = await started();
     const dueAt = Date.now() + 300;

@@ -4,6 +4,7 @@ import { EntryType, type StateMachine } from '@raftmq/raft';
 import { ConsumeQueue, type MessagePosition } from './consume-queue.js';
 import { decodeCommand, type LogCommand, type OffsetCommand, type SendPart, type TopicCommand } from './log-command.js';
 import { ProducerSessions, type SendOutcome } from './producer-sessions.js';
+import { DeliveredSends, type DeliveredSend } from './delivered-sends.js';
 import { QueueLocks } from './queue-locks.js';
 import { RecentDeliveries, type DeliveryRecord } from './recent-deliveries.js';
 import { ScheduledMessages, type ScheduledSend } from './scheduled-messages.js';
@@ -51,6 +52,7 @@ export class BrokerState implements StateMachine {
   private scheduled = new ScheduledMessages();
   private deliveries = new RecentDeliveries();
   private locks = new QueueLocks();
+  private delivered = new DeliveredSends();
   /** Lock commands applied here and not yet taken by their proposer: the queue ids granted. */
   private readonly lockOutcomes = new Map<number, number[]>();
   /** Scheduled sends that came due after their topic or queue was gone: dropped, counted. */
@@ -92,6 +94,7 @@ export class BrokerState implements StateMachine {
       scheduledDropped: this.scheduledDropped,
       deliveries: this.deliveries.toSnapshot(),
       locks: this.locks.toSnapshot(),
+      delivered: this.delivered.toSnapshot(),
     });
   }
 
@@ -107,6 +110,7 @@ export class BrokerState implements StateMachine {
       scheduledDropped?: number;
       deliveries?: DeliveryRecord[];
       locks?: [string, string, number, string, number][];
+      delivered?: DeliveredSend[];
     };
     this.appliedIndex = value.appliedIndex;
     this.unreadableEntries = value.unreadableEntries;
@@ -128,6 +132,7 @@ export class BrokerState implements StateMachine {
     this.scheduledDropped = value.scheduledDropped ?? 0;
     this.deliveries = RecentDeliveries.fromSnapshot(value.deliveries ?? []);
     this.locks = QueueLocks.fromSnapshot(value.locks ?? []);
+    this.delivered = DeliveredSends.fromSnapshot(value.delivered ?? []);
     this.lockOutcomes.clear();
     this.outcomes.clear();
   }
@@ -176,6 +181,11 @@ export class BrokerState implements StateMachine {
     return this.deliveries.oldestLogIndexSince(sinceMs);
   }
 
+  /** Where the delivered scheduled message at (logIndex, position) sits in its queue, if it was delivered. */
+  deliveredMessage(logIndex: number, position: number): { readonly topic: string; readonly queueId: number; readonly offset: number } | undefined {
+    return this.delivered.find(logIndex, position);
+  }
+
   /** The client holding a queue for an orderly consumer group at `nowMs`, if any. */
   queueLockHolder(group: string, topic: string, queueId: number, nowMs: number): string | undefined {
     return this.locks.holder(group, topic, queueId, nowMs);
@@ -208,6 +218,7 @@ export class BrokerState implements StateMachine {
   /** The log was compacted below `firstLogIndex`: messages held before it can no longer be read. */
   dropBefore(firstLogIndex: number): void {
     for (const queue of this.queues.values()) queue.dropBefore(firstLogIndex);
+    this.delivered.dropBefore(firstLogIndex);
   }
 
   // ------------------------------------------------------------ apply
@@ -253,7 +264,9 @@ export class BrokerState implements StateMachine {
         this.scheduledDropped++;
         continue;
       }
-      this.queueOf(send.topic, send.queueId).append(send.logIndex, send.messageCount, send.firstPosition);
+      const queue = this.queueOf(send.topic, send.queueId);
+      this.delivered.add({ logIndex: send.logIndex, firstPosition: send.firstPosition, messageCount: send.messageCount, topic: send.topic, queueId: send.queueId, firstOffset: queue.maxOffset });
+      queue.append(send.logIndex, send.messageCount, send.firstPosition);
       oldestLogIndex = Math.min(oldestLogIndex, send.logIndex);
     }
     if (oldestLogIndex !== Number.POSITIVE_INFINITY) this.deliveries.add(throughMs, oldestLogIndex);
