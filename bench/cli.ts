@@ -13,6 +13,9 @@ import { runFailoverBench } from './failover/run.js';
 import { parseMessagingFlags } from './messaging/options.js';
 import type { MessagingFlags } from './messaging/options.js';
 import { runMessagingBench } from './messaging/run.js';
+import { parseScheduledFlags } from './scheduled/options.js';
+import type { ScheduledFlags } from './scheduled/options.js';
+import { runScheduledBench } from './scheduled/run.js';
 import { launchClusterBench } from './shared/launch.js';
 import { parseThroughputFlags } from './throughput/options.js';
 import type { ThroughputFlags } from './throughput/options.js';
@@ -115,6 +118,20 @@ program
   .action(async (flags: FailoverFlags) => {
     const config = { ...parseFailoverFlags(flags), resultsDirectory: flags.results ?? DEFAULT_RESULTS_DIRECTORY };
     finish(await launchClusterBench('failover', config, runFailoverBench));
+  });
+
+program
+  .command('scheduled')
+  .description('delayed and timer messages: how late each reaches a consumer when nothing fails and through a kill -9 of the master, beside one quorum-fsynced commit, same run')
+  .option('--messages <n>', 'timer messages per pass (default: 2000, --quick: 300)')
+  .option('--window-seconds <n>', 'the window they fall due over (default: 10, --quick: 2)')
+  .option('--dir <path>', 'where to make the scratch directory, removed after (default: the OS temp directory)')
+  .option('--keep', 'keep the scratch directory (replica logs); kept anyway when something failed')
+  .option('--results <path>', 'results directory (default: bench/results)')
+  .option('--quick', 'a short run')
+  .action(async (flags: ScheduledFlags) => {
+    const config = { ...parseScheduledFlags(flags), resultsDirectory: flags.results ?? DEFAULT_RESULTS_DIRECTORY };
+    finish(await launchClusterBench('scheduled', config, runScheduledBench));
   });
 
 try {

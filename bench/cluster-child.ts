@@ -10,6 +10,8 @@ import type { FailoverBenchConfig } from './failover/options.js';
 import { runMessagingBench } from './messaging/run.js';
 import type { MessagingBenchConfig } from './messaging/options.js';
 import type { ElectionBenchConfig } from './election/options.js';
+import { runScheduledBench } from './scheduled/run.js';
+import type { ScheduledBenchConfig } from './scheduled/options.js';
 import type { ChildAnswer, ChildRequest } from './shared/launch.js';
 import { runThroughputBench } from './throughput/run.js';
 import type { ThroughputBenchConfig } from './throughput/options.js';
@@ -34,7 +36,9 @@ process.once('message', async (message: ChildRequest) => {
           ? await runMessagingBench(message.config as MessagingBenchConfig)
           : message.name === 'failover'
             ? await runFailoverBench(message.config as FailoverBenchConfig)
-            : await runThroughputBench(message.config as ThroughputBenchConfig);
+            : message.name === 'scheduled'
+              ? await runScheduledBench(message.config as ScheduledBenchConfig)
+              : await runThroughputBench(message.config as ThroughputBenchConfig);
     await send({ ok: true, outcome });
   } catch (error) {
     await send({ ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
