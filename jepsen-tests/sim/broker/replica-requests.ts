@@ -1,5 +1,5 @@
 import { encodeMessageBatch } from '@raftmq/protocol';
-import { encodeCommand, type SendPart } from '@raftmq/broker';
+import { encodeCommand, encodeTagHashes, type SendPart } from '@raftmq/broker';
 import { NotLeaderError, ProposalDroppedError, Role, type RaftCore } from '@raftmq/raft';
 import type { SimNode } from '../sim-node.js';
 import { brokerMachineOf, type BrokerMachine } from './broker-machine.js';
@@ -55,6 +55,7 @@ export function propose(node: SimNode, core: RaftCore, data: Uint8Array): Propos
 
 /** The send as the leader hands it to its coalescer: SendRequests.handle's part, from the request as the client encoded it. */
 export function sendPart(request: SendRequest, unsafe: BrokerUnsafeSwitches, deliverAtMs: number | undefined): SendPart {
+  const messages = messagesOfSend(request.producerId, request.sequence, request.messageCount);
   return {
     topic: request.topic,
     queueId: request.queueId,
@@ -63,7 +64,9 @@ export function sendPart(request: SendRequest, unsafe: BrokerUnsafeSwitches, del
     bornTimestampMs: request.bornTimestampMs,
     ...(deliverAtMs === undefined ? {} : { deliverAtMs }),
     messageCount: request.messageCount,
-    batch: encodeMessageBatch(messagesOfSend(request.producerId, request.sequence, request.messageCount)),
+    batch: encodeMessageBatch(messages),
+    // As the live leader: hashed while the messages are at hand, so the entry is the current 'sends' version.
+    tagHashes: encodeTagHashes(messages),
   };
 }
 

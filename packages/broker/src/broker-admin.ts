@@ -1,9 +1,13 @@
 import type { LogStore } from '@raftmq/commitlog';
-import { RequestCode, ResponseCode, encodeStoredMessageBatch, messaging, parseHeaders, type Frame, type QueueConsumeStats } from '@raftmq/protocol';
+import { RequestCode, ResponseCode, encodeStoredMessageBatch, messaging, parseHeaders, type Frame, type QueueConsumeStats, type StoredMessage } from '@raftmq/protocol';
 import { NotLeaderError, Role, type RaftNode } from '@raftmq/raft';
-import { parseMessageId } from './message-id.js';
+import type { KeyIndex } from './key-index.js';
+import { messageId, parseMessageId } from './message-id.js';
 import type { BrokerState, TopicConfig } from './state/broker-state.js';
 import { StoredEntry } from './stored-entry.js';
+
+/** Index candidates one queryMsgByKey reads at most (each is an entry read): refused and duplicate sends are candidates too. */
+export const keyQueryCandidatesMax = 1_024;
 
 /** How long a TransferLeadership waits for the new leader when the request names no timeout. */
 export const transferLeadershipTimeoutMsDefault = 5_000;
@@ -15,6 +19,8 @@ export interface BrokerAdminContext {
   readonly store: LogStore;
   readonly brokerName: string;
   readonly clientUrls: Readonly<Record<string, string>>;
+  /** The replica's key index; queryMsgByKey is refused without one. */
+  readonly keyIndex?: KeyIndex;
 }
 
 export interface AdminAnswer {
@@ -29,6 +35,7 @@ export const adminRequestCodes: ReadonlySet<number> = new Set([
   RequestCode.GetConsumeStats,
   RequestCode.QueryMessageById,
   RequestCode.TransferLeadership,
+  RequestCode.QueryMessageByKey,
 ]);
 
 /**
@@ -52,6 +59,10 @@ export async function handleAdminRequest(context: BrokerAdminContext, frame: Fra
     case RequestCode.TransferLeadership: {
       const request = parseHeaders(messaging.transferLeadershipRequestHeaders, frame.headers);
       return transferLeadership(context, request.to, request.timeoutMs ?? transferLeadershipTimeoutMsDefault);
+    }
+    case RequestCode.QueryMessageByKey: {
+      const request = parseHeaders(messaging.queryMessageByKeyRequestHeaders, frame.headers);
+      return queryMessagesByKey(context, request);
     }
     case RequestCode.SearchOffsetByTime: {
       const request = parseHeaders(messaging.searchOffsetByTimeRequestHeaders, frame.headers);
@@ -192,6 +203,38 @@ export async function queryMessageById(context: BrokerAdminContext, msgId: strin
   const { message, bornTimestampMs, storeTimestampMs } = entry.at(location.positionInEntry);
   const body = encodeStoredMessageBatch([{ ...message, queueOffset: offset, msgId, bornTimestamp: bornTimestampMs, storeTimestamp: storeTimestampMs }]);
   return { code: ResponseCode.Success, headers: { topic: send.topic, queueId: send.queueId }, body };
+}
+
+/** RocketMQ's QUERY_MESSAGE: the topic's messages with the key, newest first, each with its queue and offset. */
+export async function queryMessagesByKey(context: BrokerAdminContext, request: messaging.QueryMessageByKeyRequest): Promise<AdminAnswer> {
+  const { state, store, keyIndex } = context;
+  if (keyIndex === undefined) return { code: ResponseCode.RequestCodeNotSupported, headers: { message: 'this replica keeps no key index' } };
+  const messages: StoredMessage[] = [];
+  const queueIds: number[] = [];
+  let examined = 0;
+  for (const candidate of keyIndex.find(request.topic, request.key, request.beginTimestamp ?? 0, request.endTimestamp ?? Number.MAX_SAFE_INTEGER)) {
+    if (messages.length >= request.maxMessages || examined++ >= keyQueryCandidatesMax) break;
+    let entry: StoredEntry;
+    try {
+      entry = await StoredEntry.read(store, candidate.logIndex);
+    } catch {
+      continue; // compacted since it was found
+    }
+    const send = entry.sendAt(candidate.positionInEntry);
+    const offset = messageOffset(state, send.topic, send.queueId, candidate.logIndex, candidate.positionInEntry) ?? state.deliveredMessage(candidate.logIndex, candidate.positionInEntry)?.offset;
+    // Refused, a duplicate, or a delayed message not yet due: nothing a consumer could read.
+    if (offset === undefined) continue;
+    const { message, bornTimestampMs, storeTimestampMs } = entry.at(candidate.positionInEntry);
+    const msgId = messageId(context.brokerName, candidate.logIndex, candidate.positionInEntry);
+    messages.push({ ...message, queueOffset: offset, msgId, bornTimestamp: bornTimestampMs, storeTimestamp: storeTimestampMs });
+    queueIds.push(send.queueId);
+  }
+  return {
+    code: ResponseCode.Success,
+    headers: { queueIds, indexedThrough: keyIndex.indexedThrough, appliedIndex: state.appliedIndex },
+    // A batch holds at least one message: none found, no body.
+    body: messages.length === 0 ? null : encodeStoredMessageBatch(messages),
+  };
 }
 
 /** Hands leadership to `to` and waits until this replica sees `to` lead, up to `timeoutMs`. */

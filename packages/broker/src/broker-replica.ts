@@ -3,6 +3,7 @@ import { ReplicaConfigError, assembleReplica, parseReplicaConfig, type Logger, t
 import { BrokerHeartbeat, NameServerClient, messaging, namesrv, type BrokerRegistration } from '@raftmq/protocol';
 import type { RaftNode, WsTransport } from '@raftmq/raft';
 import { z } from 'zod';
+import { diskUsage, oldestSegmentsCovering, type DiskUsage } from './disk-usage.js';
 import { BrokerServer, autoCreateTopicQueuesDefault } from './broker-server.js';
 import { BrokerState } from './state/broker-state.js';
 
@@ -24,12 +25,24 @@ export const brokerOptionsSchema = z
      * than this, whether or not its messages were consumed.
      */
     messageRetentionMs: z.number().int().min(0).max(10 * 365 * 24 * 3_600_000).default(72 * 3_600_000),
+    /**
+     * RocketMQ's deleteWhen: the hours of the day (local time, `04` or
+     * `04;16`) in which expired messages are removed; `*` for any hour, as
+     * soon as they expire.
+     */
+    deleteWhen: z.string().regex(/^(\*|([01]\d|2[0-3])(;([01]\d|2[0-3]))*)$/, 'must be * or hours 00-23 joined by ;').default('04'),
+    /** RocketMQ's diskMaxUsedSpaceRatio (percent): past it, the oldest messages go at once, expired or not. */
+    diskMaxUsedSpaceRatio: z.number().int().min(10).max(95).default(75),
     /** RocketMQ's heartbeat to the NameServers; a change of role or term registers at once. */
     nameServerHeartbeatMs: z.number().int().min(100).max(600_000).default(30_000),
+    /** Transactional messages: RocketMQ's transactionTimeOut, transactionCheckInterval and transactionCheckMax (defaults in protocol's transactions.ts). */
+    transactionTimeoutMs: z.number().int().min(0).max(24 * 3_600_000).optional(),
+    transactionCheckIntervalMs: z.number().int().min(1).max(24 * 3_600_000).optional(),
+    transactionCheckMax: z.number().int().min(1).max(1_000).optional(),
   })
   .strict();
 
-const brokerKeys = ['brokerName', 'cluster', 'autoCreateTopic', 'autoCreateTopicQueues', 'nameServers', 'nameServerHeartbeatMs', 'messageRetentionMs'] as const;
+const brokerKeys = ['brokerName', 'cluster', 'autoCreateTopic', 'autoCreateTopicQueues', 'nameServers', 'nameServerHeartbeatMs', 'messageRetentionMs', 'transactionTimeoutMs', 'transactionCheckIntervalMs', 'transactionCheckMax', 'deleteWhen', 'diskMaxUsedSpaceRatio'] as const;
 
 /** How often the retention boundary is recomputed from the segments' ages. */
 const retentionCheckIntervalMs = 10_000;
@@ -95,7 +108,9 @@ export class BrokerReplica {
       // A scheduled send not yet delivered keeps its entry, whatever its age; one delivered keeps it for the retention time after.
       const oldestScheduled = this.state.oldestScheduledLogIndex() ?? Number.POSITIVE_INFINITY;
       const oldestDelivered = this.state.oldestDeliveredLogIndexSince(Date.now() - config.broker.messageRetentionMs) ?? Number.POSITIVE_INFINITY;
-      return Math.min(this.retainedFromIndex, oldestScheduled - 1, oldestDelivered - 1);
+      // An undecided half keeps its entry too; a committed one counts its retention from its commit, as a delivery.
+      const oldestHalf = this.state.transactions.oldestLogIndex() ?? Number.POSITIVE_INFINITY;
+      return Math.min(this.retainedFromIndex, oldestScheduled - 1, oldestDelivered - 1, oldestHalf - 1);
     });
     this.store = parts.store;
     this.transport = parts.transport;
@@ -111,6 +126,7 @@ export class BrokerReplica {
       autoCreateTopic: config.broker.autoCreateTopic,
       autoCreateTopicQueues: config.broker.autoCreateTopicQueues,
       durability: config.flush.mode === 'sync' ? 'quorum-fsynced' : 'quorum-written',
+      transactions: { timeoutMs: config.broker.transactionTimeoutMs, checkIntervalMs: config.broker.transactionCheckIntervalMs, checkMax: config.broker.transactionCheckMax },
     });
     const addresses = config.broker.nameServers.map((address) => (address.includes('://') ? address : `ws://${address}`));
     this.nameServers = addresses.length === 0 ? null : new NameServerClient({ addresses });
@@ -185,15 +201,41 @@ export class BrokerReplica {
     await this.node.stop();
   }
 
-  /** Recomputes how far the log may be compacted: through the last sealed segment older than the retention time. */
+  /**
+   * Recomputes how far the log may be compacted: in a deleteWhen hour,
+   * through the last sealed segment older than the retention time; at any
+   * hour, when the disk is fuller than diskMaxUsedSpaceRatio, through enough
+   * of the oldest segments to bring it under, expired or not. A boundary
+   * that moved has the node snapshot and compact at once.
+   */
   private async checkRetention(): Promise<void> {
     if (this.checkingRetention) return;
     this.checkingRetention = true;
     try {
+      const { messageRetentionMs, deleteWhen, diskMaxUsedSpaceRatio } = this.config.broker;
+      const nowMs = Date.now();
       const segments = await this.store.segments();
-      this.retainedFromIndex = retentionCompactionIndex(segments, Date.now(), this.config.broker.messageRetentionMs) ?? this.retainedFromIndex;
+      const disk = await diskUsage(this.config.dataDir);
+      let next: number | null = null;
+      if (deleteWhen === '*' || deleteWhen.split(';').map(Number).includes(new Date(nowMs).getHours())) {
+        next = retentionCompactionIndex(segments, nowMs, messageRetentionMs);
+      }
+      const excessBytes = disk === null ? 0 : disk.usedBytes - (disk.totalBytes * diskMaxUsedSpaceRatio) / 100;
+      if (excessBytes > 0) {
+        const forced = oldestSegmentsCovering(segments, excessBytes);
+        // Compaction stops at kept snapshots: the first at or past what must go.
+        const atSnapshot = forced === null ? null : (this.store.snapshotIndexes().find((index) => index >= forced) ?? null);
+        if (atSnapshot !== null && atSnapshot > (next ?? 0)) {
+          this.logger.warn({ usedPercent: Math.round((100 * (disk as DiskUsage).usedBytes) / (disk as DiskUsage).totalBytes), diskMaxUsedSpaceRatio, through: atSnapshot }, 'the disk is past diskMaxUsedSpaceRatio: removing the oldest messages, expired or not');
+          next = atSnapshot;
+        }
+      }
+      if (next !== null && next > this.retainedFromIndex) {
+        this.retainedFromIndex = next;
+        this.node.requestSnapshot();
+      }
     } catch (error) {
-      this.logger.warn({ error: String(error) }, 'could not read the segments for retention');
+      this.logger.warn({ error: String(error) }, 'could not read the segments or the disk for retention');
     } finally {
       this.checkingRetention = false;
     }

@@ -20,9 +20,13 @@ import { handleAdminRequest } from './broker-admin.js';
 import { ConsumerRegistry } from './consumer-registry.js';
 import { DeliveryTimer } from './delivery-timer.js';
 import { PullRequests, type PullConnection } from './pull-request.js';
+import { KeyIndex } from './key-index.js';
 import { handleQueueLockRequest } from './queue-lock-request.js';
 import { Refusal, requireLeader, type Reply } from './refusal.js';
 import { SendRequests } from './send-request.js';
+import { TransactionChecker } from './transaction-checker.js';
+import { TransactionRequests } from './transaction-request.js';
+import { transactionSettings, type TransactionOptions } from './transaction-settings.js';
 import type { BrokerState } from './state/broker-state.js';
 import { encodeCommand } from './state/log-command.js';
 
@@ -49,6 +53,8 @@ export interface BrokerServerOptions {
   readonly pullWaitersMax?: number;
   /** A consumer unheard this long leaves its group (consumer-registry.ts's consumerExpiryMsDefault when absent). */
   readonly consumerExpiryMs?: number;
+  /** Check-back timing of transactional messages and the producers' expiry (transaction-settings.ts's defaults when absent). */
+  readonly transactions?: TransactionOptions;
 }
 
 export interface BrokerServerStats {
@@ -78,12 +84,19 @@ export class BrokerServer {
   private readonly sends: SendRequests;
   private readonly pulls: PullRequests;
   private readonly deliveries: DeliveryTimer;
+  private readonly transactions: TransactionRequests;
+  readonly transactionChecker: TransactionChecker;
+  /** Message keys to where the messages are, for queryMsgByKey; derived here, not replicated. */
+  readonly keyIndex: KeyIndex;
 
   constructor(private readonly options: BrokerServerOptions) {
     this.consumers = new ConsumerRegistry({ expiryMs: options.consumerExpiryMs });
     this.sends = new SendRequests(options, this.stats);
     this.pulls = new PullRequests(options, this.stats);
     this.deliveries = new DeliveryTimer(options.node, options.state, options.logger);
+    this.transactions = new TransactionRequests({ ...options, producerExpiryMs: options.transactions?.producerExpiryMs });
+    this.transactionChecker = new TransactionChecker({ ...options, producers: this.transactions.producers, settings: transactionSettings(options.transactions) });
+    this.keyIndex = new KeyIndex(options.node, options.store);
   }
 
   async start(): Promise<void> {
@@ -97,6 +110,8 @@ export class BrokerServer {
     server.on('connection', (socket) => this.accept(socket));
     this.unsubscribe = this.options.node.onApplied(() => this.pulls.wakeWaiters());
     this.deliveries.start();
+    this.transactionChecker.start();
+    this.keyIndex.start();
   }
 
   get port(): number {
@@ -113,7 +128,9 @@ export class BrokerServer {
     this.unsubscribe?.();
     this.unsubscribe = null;
     this.deliveries.stop();
+    this.transactionChecker.stop();
     this.pulls.stop();
+    await this.keyIndex.stop();
     const server = this.server;
     this.server = null;
     if (server === null) return;
@@ -129,6 +146,7 @@ export class BrokerServer {
       if (socket.readyState === socket.OPEN) socket.send(bytes);
     });
     const connection: PullConnection = { held: new Set(), open: true };
+    this.transactions.connected(connection, (frame) => outgoing.push(frame));
     socket.on('error', () => socket.terminate());
     socket.on('close', () => {
       connection.open = false;
@@ -223,8 +241,9 @@ export class BrokerServer {
       case RequestCode.GetConsumeStats:
       case RequestCode.QueryMessageById:
       case RequestCode.SearchOffsetByTime:
+      case RequestCode.QueryMessageByKey:
       case RequestCode.TransferLeadership: {
-        const answer = await handleAdminRequest(this.options, frame);
+        const answer = await handleAdminRequest({ ...this.options, keyIndex: this.keyIndex }, frame);
         reply(answer.code, answer.headers, answer.body ?? null);
         return;
       }
@@ -236,6 +255,10 @@ export class BrokerServer {
       case RequestCode.GetConsumerListByGroup:
         this.consumers.handle(frame, reply);
         return;
+      case RequestCode.SendHalfMessage:
+      case RequestCode.EndTransaction:
+      case RequestCode.ProducerHeartbeat:
+        return this.transactions.handle(frame, reply, connection);
       case RequestCode.LockBatchQueues:
       case RequestCode.UnlockBatchQueues:
         return handleQueueLockRequest(this.options.node, state, frame, reply);

@@ -1,4 +1,4 @@
-import { RequestCode, ResponseCode, messaging, parseHeaders, type Frame } from '@raftmq/protocol';
+import { FilterExpressionError, RequestCode, ResponseCode, messaging, parseFilterExpression, parseHeaders, type Frame } from '@raftmq/protocol';
 
 /**
  * How long a consumer stays a member without a heartbeat. RocketMQ expires a
@@ -138,6 +138,11 @@ export class ConsumerRegistry {
     switch (frame.code) {
       case RequestCode.ConsumerHeartbeat: {
         const request = parseHeaders(messaging.consumerHeartbeatRequestHeaders, frame.headers);
+        const malformed = malformedSubscription(request.subscriptions);
+        if (malformed !== undefined) {
+          reply(ResponseCode.SubscriptionParseFailed, malformed);
+          return true;
+        }
         try {
           this.heartbeat(request);
         } catch (error) {
@@ -168,6 +173,19 @@ export class ConsumerRegistry {
     for (const [clientId, member] of members) if (now - member.lastSeenMs > this.expiryMs) members.delete(clientId);
     if (members.size === 0 && this.groups.get(group) === members) this.groups.delete(group);
   }
+}
+
+/** The answer to a heartbeat one of whose expressions does not parse (a member must not join with a subscription no pull can serve). */
+function malformedSubscription(subscriptions: readonly messaging.Subscription[]): { message: string; field: string; position: number } | undefined {
+  for (const [index, subscription] of subscriptions.entries()) {
+    try {
+      parseFilterExpression(subscription.expressionType ?? 'TAG', subscription.expression);
+    } catch (error) {
+      if (!(error instanceof FilterExpressionError)) throw error;
+      return { message: `subscription to ${subscription.topic}: ${error.message}`, field: `headers.subscriptions.${index}.expression`, position: error.position };
+    }
+  }
+  return undefined;
 }
 
 function compareCodeUnits(a: string, b: string): number {

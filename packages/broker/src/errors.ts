@@ -16,3 +16,12 @@ export class UnreadableEntryError extends BrokerError {
     this.index = index;
   }
 }
+
+/** A producer heartbeat that would cross one of the producer registry's bounds; `limit` names it. */
+export class ProducerRegistryLimitError extends BrokerError {
+  readonly limit: 'producerGroupsMax' | 'producerGroupMembersMax';
+  constructor(limit: 'producerGroupsMax' | 'producerGroupMembersMax', message: string, options?: { cause?: unknown }) {
+    super('ERR_PRODUCER_REGISTRY_LIMIT', message, options);
+    this.limit = limit;
+  }
+}

@@ -1,17 +1,23 @@
 import type { LogStore } from '@raftmq/commitlog';
-import { BadRequestError, ResponseCode, encodeStoredMessageBatch, messaging, parseHeaders, type Frame, type Message, type StoredMessage } from '@raftmq/protocol';
+import { BadRequestError, FilterExpressionError, ResponseCode, encodeStoredMessageBatch, messaging, parseHeaders, type Frame, type Message, type MessageFilter, type StoredMessage } from '@raftmq/protocol';
 import { Role, type RaftNode } from '@raftmq/raft';
 import type { Logger } from '@raftmq/ledger';
 import { messageId } from './message-id.js';
 import { Refusal, permRead, type Reply } from './refusal.js';
+import { FilterCache } from './filter-cache.js';
 import type { BrokerState } from './state/broker-state.js';
 import { encodeCommand } from './state/log-command.js';
 import { StoredEntry } from './stored-entry.js';
 
 /** Pulls held (long polling) at once across all connections; more are answered PULL_NOT_FOUND at once. */
 export const pullWaitersMaxDefault = 10_000;
-/** Messages a filtered pull may scan past in one request before it answers. */
-const pullScanMessagesMax = 4_096;
+/**
+ * Queue positions one pull may scan, matching or not, before it answers. A
+ * filter that matches nothing would otherwise have one pull walk (and, for
+ * SQL92, read) a whole queue; past this the pull answers
+ * PULL_RETRY_IMMEDIATELY from where it stopped, and the consumer goes on.
+ */
+export const pullScanMessagesMax = 4_096;
 /** What a stored message adds to its body and user fields in a pull's answer, at most (flags, offset, id, timestamps). */
 const storedOverheadBytes = 200;
 /** Room left in a pull's answer for the frame's headers. */
@@ -59,6 +65,7 @@ export class PullRequests {
   private waiterCount = 0;
   private droppedBefore = 0;
   private stopped = false;
+  private readonly filters = new FilterCache();
 
   constructor(
     private readonly options: PullRequestOptions,
@@ -80,7 +87,7 @@ export class PullRequests {
     const request = parseHeaders(messaging.pullMessageRequestHeaders, frame.headers);
     const { state, node, brokerName } = this.options;
     this.counters.pulls++;
-    const tags = request.expression === undefined ? '*' : (messaging.parseTagExpression(request.expression) ?? '*');
+    const filter = this.filterOf(request.expressionType ?? 'TAG', request.expression);
     if (request.commitOffset !== undefined && node.lastState.role === Role.Leader) {
       // Piggy-backed: the pull does not wait for it, and a lost commit only means some messages are consumed again.
       node
@@ -93,42 +100,63 @@ export class PullRequests {
     if (request.queueId >= topic.readQueues) throw new BadRequestError('headers.queueId', `${request.queueId} is not a read queue of ${request.topic} (it has ${topic.readQueues})`);
     const deadline = performance.now() + request.suspendTimeoutMs;
     const maxBytes = Math.min(request.maxBytes ?? pullAnswerBytesMax, pullAnswerBytesMax);
+    // Where the pull stands: a filtered pull that scanned to the queue's end without a match waits from there, so
+    // filtered-out messages are consumed and skipped (as RocketMQ), and what it answers moves the consumer past them.
+    let offset = request.queueOffset;
     for (;;) {
       this.syncCompaction();
       const range = state.queueRange(request.topic, request.queueId);
       const rangeHeaders = { minOffset: range.minOffset, maxOffset: range.maxOffset };
-      if (request.queueOffset < range.minOffset) {
-        reply(ResponseCode.PullOffsetMoved, { nextBeginOffset: range.minOffset, ...rangeHeaders, message: `offset ${request.queueOffset} is below ${range.minOffset}, the first still held` });
+      if (offset < range.minOffset) {
+        reply(ResponseCode.PullOffsetMoved, { nextBeginOffset: range.minOffset, ...rangeHeaders, message: `offset ${offset} is below ${range.minOffset}, the first still held` });
         return;
       }
       // An offset past the end is never moved back: committed messages are never lost, so this replica
       // (a follower, or a leader still applying its predecessor's log) is behind; the pull waits for it to catch up.
       // Moving the consumer back to this replica's end would hand it again what it already consumed elsewhere.
-      if (request.queueOffset < range.maxOffset) {
-        const { messages, nextOffset } = await this.read(request.topic, request.queueId, request.queueOffset, request.maxMessages, maxBytes, tags);
+      if (offset < range.maxOffset) {
+        const { messages, nextOffset, scanBounded } = await this.read(request.topic, request.queueId, offset, request.maxMessages, maxBytes, filter);
         const after = state.queueRange(request.topic, request.queueId);
-        if (messages.length === 0) {
-          reply(ResponseCode.PullRetryImmediately, { nextBeginOffset: nextOffset, minOffset: after.minOffset, maxOffset: after.maxOffset, message: 'every message read was filtered out by the expression' });
-        } else {
+        if (messages.length > 0) {
           reply(ResponseCode.Success, { nextBeginOffset: nextOffset, minOffset: after.minOffset, maxOffset: after.maxOffset }, encodeStoredMessageBatch(messages));
+          return;
         }
-        return;
+        if (scanBounded) {
+          reply(ResponseCode.PullRetryImmediately, { nextBeginOffset: nextOffset, minOffset: after.minOffset, maxOffset: after.maxOffset, message: `the ${pullScanMessagesMax} messages scanned were all filtered out by the expression` });
+          return;
+        }
+        // Everything up to the end was filtered out: as empty as a queue with nothing new, so the pull waits.
+        offset = nextOffset;
+        continue;
       }
       const remainingMs = deadline - performance.now();
       const limit = this.options.pullWaitersMax ?? pullWaitersMaxDefault;
       if (remainingMs <= 0 || this.waiterCount >= limit || this.stopped) {
-        reply(ResponseCode.PullNotFound, { nextBeginOffset: request.queueOffset, ...rangeHeaders, message: 'no new message' });
+        reply(ResponseCode.PullNotFound, { nextBeginOffset: offset, ...rangeHeaders, message: 'no new message' });
         return;
       }
       // Nothing new: hold the pull until the queue grows or the suspend runs out (checked and registered in one turn, so no wake-up is missed).
       this.counters.pullsSuspended++;
-      await this.suspend(request.topic, request.queueId, request.queueOffset, remainingMs, connection.held);
+      await this.suspend(request.topic, request.queueId, offset, remainingMs, connection.held);
       if (!connection.open) return;
       if (this.stopped) {
-        reply(ResponseCode.PullNotFound, { nextBeginOffset: request.queueOffset, ...rangeHeaders, message: 'the broker is stopping' });
+        reply(ResponseCode.PullNotFound, { nextBeginOffset: offset, ...rangeHeaders, message: 'the broker is stopping' });
         return;
       }
     }
+  }
+
+  /** The pull's filter, undefined when it takes every message; a malformed expression is refused with where it broke. */
+  private filterOf(type: 'TAG' | 'SQL92', text: string | undefined): MessageFilter | undefined {
+    if (text === undefined) return undefined;
+    let filter: MessageFilter;
+    try {
+      filter = this.filters.get(type, text);
+    } catch (error) {
+      if (!(error instanceof FilterExpressionError)) throw error;
+      throw new Refusal(ResponseCode.SubscriptionParseFailed, `${type} expression ${JSON.stringify(text.slice(0, 80))}: ${error.message}`, { field: 'headers.expression', position: error.position });
+    }
+    return filter.type === 'TAG' && filter.expression.kind === 'all' ? undefined : filter;
   }
 
   /** After each applied batch: wakes the held pulls whose queue grew past their offset. */
@@ -188,16 +216,25 @@ export class PullRequests {
     from: number,
     maxMessages: number,
     maxBytes: number,
-    tags: '*' | ReadonlySet<string>,
-  ): Promise<{ messages: StoredMessage[]; nextOffset: number }> {
+    filter: MessageFilter | undefined,
+  ): Promise<{ messages: StoredMessage[]; nextOffset: number; scanBounded: boolean }> {
     const { state, store, brokerName } = this.options;
+    let queue = state.consumeQueue(topic, queueId);
     const entries = new Map<number, StoredEntry>();
     const messages: StoredMessage[] = [];
     let bytes = 0;
     let offset = from;
     let scanned = 0;
     while (messages.length < maxMessages && scanned < pullScanMessagesMax) {
-      const position = state.position(topic, queueId, offset);
+      if (queue === undefined || offset >= queue.maxOffset) break;
+      // The ConsumeQueue alone rules out most non-matching messages; an unknown hash (NaN) is never ruled out.
+      const hash = queue.tagHashAt(offset);
+      if (filter !== undefined && !Number.isNaN(hash) && !filter.mayMatchTagHash(hash)) {
+        offset++;
+        scanned++;
+        continue;
+      }
+      const position = queue.at(offset);
       if (position === undefined) break;
       if (position.logIndex < store.firstIndex()) {
         // A delayed message joins its queue after newer ones, so its entry may pass the retention age before theirs: it expired.
@@ -209,9 +246,12 @@ export class PullRequests {
       if (entry === undefined) {
         entry = await StoredEntry.read(store, position.logIndex);
         entries.set(position.logIndex, entry);
+        // A snapshot installed meanwhile replaces the queue object; offsets are never reused, so going on in the new one is sound.
+        queue = state.consumeQueue(topic, queueId);
       }
       const { message, bornTimestampMs, storeTimestampMs } = entry.at(position.positionInEntry);
-      if (tags !== '*' && (message.tags === undefined || !tags.has(message.tags))) {
+      // The real tag settles hash collisions; SQL92 reads the properties too.
+      if (filter !== undefined && !filter.matches({ tag: message.tags, properties: message.properties })) {
         offset++;
         scanned++;
         continue;
@@ -230,7 +270,7 @@ export class PullRequests {
       offset++;
       scanned++;
     }
-    return { messages, nextOffset: offset };
+    return { messages, nextOffset: offset, scanBounded: scanned >= pullScanMessagesMax && messages.length < maxMessages };
   }
 }
 

@@ -7,6 +7,7 @@ import { Refusal, permRead, permWrite, requireLeader, type Reply } from './refus
 import { SendCoalescer } from './send-coalescer.js';
 import type { BrokerState } from './state/broker-state.js';
 import { encodeCommand } from './state/log-command.js';
+import { encodeTagHashes } from './state/tag-hashes.js';
 
 /** Queues a topic created by a send gets (RocketMQ's defaultTopicQueueNums). */
 export const autoCreateTopicQueuesDefault = 8;
@@ -76,6 +77,8 @@ export class SendRequests {
       ...(deliverAtMs === undefined ? {} : { deliverAtMs }),
       messageCount: messages.length,
       batch: body,
+      // Hashed here, where the messages are decoded anyway for their checks, so that no replica decodes them at apply.
+      tagHashes: encodeTagHashes(messages),
     });
     if (outcome === undefined) {
       // Committed, but its outcome is no longer known here (a snapshot was installed meanwhile): a retry with the same sequence answers DUPLICATE.

@@ -38,7 +38,8 @@ export class StoredEntry {
     const logIndex = entry.index;
     const command = decodeCommand(entry.data);
     if (typeof command === 'string') throw new Error(`entry ${logIndex} holds no send: ${command}`);
-    if (command.kind === 'send') return new StoredEntry(logIndex, [command], [0], command.storeTimestampMs);
+    // A committed transaction's half is read from the entry that stored it, like a lone send.
+    if (command.kind === 'send' || command.kind === 'prepare') return new StoredEntry(logIndex, [command], [0], command.storeTimestampMs);
     if (command.kind !== 'sends') throw new Error(`entry ${logIndex} holds no send: ${command.kind}`);
     const starts: number[] = [];
     let position = 0;

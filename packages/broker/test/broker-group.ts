@@ -25,7 +25,7 @@ export class BrokerGroup {
 
   private constructor(readonly ids: readonly string[]) {}
 
-  static async start(options: Partial<Pick<BrokerServerOptions, 'autoCreateTopic' | 'pullWaitersMax'>> = {}, ids: readonly string[] = ['a', 'b', 'c']): Promise<BrokerGroup> {
+  static async start(options: Partial<Pick<BrokerServerOptions, 'autoCreateTopic' | 'pullWaitersMax' | 'transactions'>> = {}, ids: readonly string[] = ['a', 'b', 'c']): Promise<BrokerGroup> {
     const group = new BrokerGroup(ids);
     for (const id of ids) {
       const store = new MemoryLog();

@@ -5,6 +5,7 @@ import { silentLogger } from '@raftmq/ledger';
 import { FrameConnection, RequestCode, ResponseCode, decodeStoredMessageBatch, encodeMessageBatch } from '@raftmq/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BrokerReplica, decodeCommand, encodeCommand, parseBrokerReplicaConfig, type BrokerReplicaConfig } from '../src/index.js';
+import { oldestSegmentsCovering } from '../src/disk-usage.js';
 
 const secret = 'a-secret-of-sixteen-or-more';
 
@@ -33,7 +34,7 @@ async function until(condition: () => boolean, timeoutMs: number, what: string):
 describe('parseBrokerReplicaConfig', () => {
   it("takes a ledger replica's settings plus the broker's, with defaults", () => {
     const parsed = config('/tmp/x');
-    expect(parsed.broker).toEqual({ brokerName: 'broker-b', cluster: 'DefaultCluster', autoCreateTopic: false, autoCreateTopicQueues: 8, nameServers: [], nameServerHeartbeatMs: 30_000, messageRetentionMs: 72 * 3_600_000 });
+    expect(parsed.broker).toEqual({ brokerName: 'broker-b', cluster: 'DefaultCluster', autoCreateTopic: false, autoCreateTopicQueues: 8, nameServers: [], nameServerHeartbeatMs: 30_000, messageRetentionMs: 72 * 3_600_000, deleteWhen: '04', diskMaxUsedSpaceRatio: 75 });
     expect(parsed.id).toBe('a');
   });
 
@@ -41,6 +42,9 @@ describe('parseBrokerReplicaConfig', () => {
     expect(() => config('/tmp/x', { brokerName: 'no spaces allowed' })).toThrow(/brokerName/);
     expect(() => config('/tmp/x', { autoCreateTopic: 'yes' })).toThrow(/autoCreateTopic/);
     expect(() => config('/tmp/x', { unknownSetting: 1 })).toThrow(/unknownSetting/);
+    expect(() => config('/tmp/x', { deleteWhen: '4' })).toThrow(/deleteWhen/);
+    expect(() => config('/tmp/x', { deleteWhen: '04;24' })).toThrow(/deleteWhen/);
+    expect(() => config('/tmp/x', { diskMaxUsedSpaceRatio: 99 })).toThrow(/diskMaxUsedSpaceRatio/);
   });
 });
 
@@ -52,6 +56,27 @@ describe('log commands', () => {
   });
 });
 
+/** Small segments and a snapshot every 20 entries, retention 0: sealed segments may go within a test. */
+const compacting = { segmentSizeBytes: 4_096, snapshotEveryEntries: 20, snapshotKeepEntries: 0, autoCreateTopic: true, messageRetentionMs: 0 };
+
+/** A one-replica group started on `dataDir`, leading, with a client connected to it. */
+async function leadingReplica(dataDir: string, settings: Record<string, unknown>): Promise<{ replica: BrokerReplica; client: FrameConnection }> {
+  const replica = new BrokerReplica(config(dataDir, settings), silentLogger);
+  await replica.start();
+  const client = new FrameConnection(`ws://127.0.0.1:${replica.server.port}`, 2_000);
+  await until(() => replica.node.lastState.role === 'leader', 5_000, 'leadership');
+  return { replica, client };
+}
+
+/** Sends `count` messages of 600 bytes to queue 0 of `logs`, sequences from 0, each acknowledged. */
+async function sendLogs(client: FrameConnection, count: number): Promise<void> {
+  const body = new Uint8Array(600).fill(7);
+  for (let sequence = 0; sequence < count; sequence++) {
+    const answer = await client.request(RequestCode.SendMessage, { topic: 'logs', queueId: 0, producerId: 'p', sequence, bornTimestamp: 1 }, 5_000, encodeMessageBatch([{ body }]));
+    expect(answer.code, JSON.stringify(answer.headers)).toBe(ResponseCode.Success);
+  }
+}
+
 describe('BrokerReplica', () => {
   const directories: string[] = [];
   afterEach(() => {
@@ -61,18 +86,11 @@ describe('BrokerReplica', () => {
   it('serves a one-replica group from a SegmentLog, keeps its messages over a restart, and forgets what compaction dropped', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'raftmq-broker-'));
     directories.push(dataDir);
-    // Retention 0: every sealed segment may go at the next snapshot, so the queue start moves within the test.
-    const settings = { segmentSizeBytes: 4_096, snapshotEveryEntries: 20, snapshotKeepEntries: 0, autoCreateTopic: true, messageRetentionMs: 0 };
-    let replica = new BrokerReplica(config(dataDir, settings), silentLogger);
-    await replica.start();
-    let client = new FrameConnection(`ws://127.0.0.1:${replica.server.port}`, 2_000);
+    // At any hour: every sealed segment may go at the next snapshot, so the queue start moves within the test.
+    const settings = { ...compacting, deleteWhen: '*' };
+    let { replica, client } = await leadingReplica(dataDir, settings);
     try {
-      await until(() => replica.node.lastState.role === 'leader', 5_000, 'leadership');
-      const body = new Uint8Array(600).fill(7);
-      for (let sequence = 0; sequence < 60; sequence++) {
-        const answer = await client.request(RequestCode.SendMessage, { topic: 'logs', queueId: 0, producerId: 'p', sequence, bornTimestamp: 1 }, 5_000, encodeMessageBatch([{ body }]));
-        expect(answer.code, JSON.stringify(answer.headers)).toBe(ResponseCode.Success);
-      }
+      await sendLogs(client, 60);
       const min = await client.request(RequestCode.GetMinOffset, { topic: 'logs', queueId: 0 }, 5_000);
       const minOffset = min.headers['offset'] as number;
       // The log was compacted behind the snapshots, so the queue no longer starts at 0.
@@ -84,22 +102,45 @@ describe('BrokerReplica', () => {
 
       client.close();
       await replica.stop();
-      replica = new BrokerReplica(config(dataDir, settings), silentLogger);
-      await replica.start();
-      client = new FrameConnection(`ws://127.0.0.1:${replica.server.port}`, 2_000);
-      await until(() => replica.node.lastState.role === 'leader', 5_000, 'leadership after the restart');
+      ({ replica, client } = await leadingReplica(dataDir, settings));
       const max = await client.request(RequestCode.GetMaxOffset, { topic: 'logs', queueId: 0 }, 5_000);
       expect(max.headers).toEqual({ offset: 60 });
       const pulled = await client.request(RequestCode.PullMessage, { consumerGroup: 'g', topic: 'logs', queueId: 0, queueOffset: 59, maxMessages: 8, suspendTimeoutMs: 0 }, 5_000);
       expect(pulled.code).toBe(ResponseCode.Success);
       expect(decodeStoredMessageBatch(pulled.body).map((message) => [message.queueOffset, message.body.byteLength, message.bornTimestamp])).toEqual([[59, 600, 1]]);
       // The retry of the last send is still recognised after the restart.
-      const retry = await client.request(RequestCode.SendMessage, { topic: 'logs', queueId: 0, producerId: 'p', sequence: 59, bornTimestamp: 1 }, 5_000, encodeMessageBatch([{ body }]));
+      const retry = await client.request(RequestCode.SendMessage, { topic: 'logs', queueId: 0, producerId: 'p', sequence: 59, bornTimestamp: 1 }, 5_000, encodeMessageBatch([{ body: new Uint8Array(600).fill(7) }]));
       expect(retry.headers).toMatchObject({ status: 'DUPLICATE', queueOffset: 59 });
     } finally {
       client.close();
       await replica.stop();
     }
+  });
+
+  it('removes nothing outside the deleteWhen hours, however old', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'raftmq-broker-'));
+    directories.push(dataDir);
+    const otherHour = String((new Date().getHours() + 12) % 24).padStart(2, '0');
+    const { replica, client } = await leadingReplica(dataDir, { ...compacting, deleteWhen: otherHour });
+    try {
+      await sendLogs(client, 60);
+      expect(replica.node.status().snapshotIndex).toBeGreaterThan(20);
+      expect(replica.store.firstIndex()).toBe(1);
+    } finally {
+      client.close();
+      await replica.stop();
+    }
+  });
+});
+
+describe('forced cleanup of a full disk', () => {
+  it('frees the disk from the oldest sealed segments first, as much as it must, or all it can', () => {
+    const segment = (firstIndex: number, lastIndex: number, sizeBytes: number, active = false) => ({ fileName: `s${firstIndex}`, firstIndex, lastIndex, sizeBytes, modifiedTimeMs: 0, active });
+    const segments = [segment(1, 10, 100), segment(11, 20, 100), segment(21, 30, 100), segment(31, 35, 50, true)];
+    expect(oldestSegmentsCovering(segments, 1)).toBe(10);
+    expect(oldestSegmentsCovering(segments, 150)).toBe(20);
+    expect(oldestSegmentsCovering(segments, 10_000)).toBe(30);
+    expect(oldestSegmentsCovering([segment(1, 5, 10, true)], 1)).toBeNull();
   });
 });
 

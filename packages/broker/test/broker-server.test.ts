@@ -104,8 +104,9 @@ describe('BrokerServer in a three-replica group', () => {
     expect(answer.code).toBe(ResponseCode.Success);
     // Queue 0 holds sequences 0, 4, 8, …: all even.
     expect(decodeStoredMessageBatch(answer.body)).toHaveLength(32);
+    // Filtered out to the end: as empty as a queue with nothing new, and past what it scanned.
     const odd = await request(leader, RequestCode.PullMessage, pullHeaders(0, 0, { expression: 'odd', maxMessages: 5 }));
-    expect(odd.code).toBe(ResponseCode.PullRetryImmediately);
+    expect(odd.code).toBe(ResponseCode.PullNotFound);
     expect(odd.headers).toMatchObject({ nextBeginOffset: 50, minOffset: 0, maxOffset: 50 });
   });
 

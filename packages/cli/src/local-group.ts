@@ -39,7 +39,13 @@ export interface LocalGroupOptions {
   /** Per replica id: a secret other than the group's (to show a wrong one is refused). */
   readonly secretFor?: (id: string) => string | undefined;
   /** Broker replicas (`raftmq broker`) of this group rather than ledger replicas (`raftmq replica`). */
-  readonly broker?: { readonly brokerName: string; readonly nameServers: readonly string[]; readonly autoCreateTopic?: boolean };
+  readonly broker?: {
+    readonly brokerName: string;
+    readonly nameServers: readonly string[];
+    readonly autoCreateTopic?: boolean;
+    /** More broker settings, written into each replica's config as they are (e.g. transactionTimeoutMs). */
+    readonly settings?: Readonly<Record<string, unknown>>;
+  };
 }
 
 export interface ReplicaView {
@@ -89,7 +95,7 @@ export class LocalGroup {
         ...(options.snapshotKeepEntries === undefined ? {} : { snapshotKeepEntries: options.snapshotKeepEntries }),
         ...(options.preferredLeader === undefined ? {} : { preferredLeader: options.preferredLeader }),
       };
-      const broker = options.broker === undefined ? {} : { brokerName: options.broker.brokerName, nameServers: options.broker.nameServers, autoCreateTopic: options.broker.autoCreateTopic ?? false };
+      const broker = options.broker === undefined ? {} : { brokerName: options.broker.brokerName, nameServers: options.broker.nameServers, autoCreateTopic: options.broker.autoCreateTopic ?? false, ...options.broker.settings };
       const path = join(directory, 'replica.json');
       writeFileSync(path, `${JSON.stringify({ ...config, ...broker }, null, 2)}\n`);
       this.configPaths.set(id, path);

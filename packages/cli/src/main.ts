@@ -1,8 +1,9 @@
+import { messaging } from '@raftmq/protocol';
 import { Command, InvalidArgumentError } from 'commander';
 import { brokerStatus, clusterList, consumerProgress, nameServerAddresses, queryMessage, topicList, topicRoute, transferLeader, updateTopic } from './admin-command.js';
 import { runBroker } from './broker-command.js';
 import { queryDeadLetters, resendDeadLetters } from './dead-letter-command.js';
-import { parseTimestamp, queryMessageByOffset, resetOffsetByTime } from './offset-command.js';
+import { parseTimestamp, queryMessageByOffset, queryMessagesByKey, resetOffsetByTime } from './offset-command.js';
 import { consume, consumeIdleTimeoutMsDefault, produce } from './produce-command.js';
 import { runDev } from './dev-command.js';
 import { runNameServerCommand } from './namesrv-command.js';
@@ -157,6 +158,14 @@ function count(value: string): number {
   return number;
 }
 
+const { queryMessagesMax } = messaging;
+
+function queryCount(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1 || number > queryMessagesMax) throw new InvalidArgumentError(`must be a whole number from 1 to ${queryMessagesMax}`);
+  return number;
+}
+
 function offset(value: string): number {
   const number = Number(value);
   if (!Number.isSafeInteger(number) || number < 0) throw new InvalidArgumentError('must be a whole number, 0 or more');
@@ -173,6 +182,16 @@ admin
   .option(...nameServerOption)
   .action(async (options: { namesrv: string; topic: string; brokerName: string; queueId: number; offset: number }) => {
     process.stdout.write(`${await queryMessageByOffset(nameServerAddresses(options.namesrv), options.topic, options.brokerName, options.queueId, options.offset)}\n`);
+  });
+admin
+  .command('queryMsgByKey')
+  .description("a topic's messages with a key (a message's keys), newest first, from every broker group serving it")
+  .requiredOption('-t, --topic <topic>', 'the topic')
+  .requiredOption('-k, --msgKey <key>', 'the key')
+  .option('-c, --maxNum <count>', `messages per broker group at most (1-${queryMessagesMax})`, queryCount, 32)
+  .option(...nameServerOption)
+  .action(async (options: { namesrv: string; topic: string; msgKey: string; maxNum: number }) => {
+    process.stdout.write(`${await queryMessagesByKey(nameServerAddresses(options.namesrv), options.topic, options.msgKey, options.maxNum)}\n`);
   });
 admin
   .command('resetOffsetByTime')

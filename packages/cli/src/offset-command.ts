@@ -50,3 +50,18 @@ export async function queryMessageByOffset(addresses: readonly string[], topic: 
   if (message === undefined || message.queueOffset !== offset) throw new Error(`${topic} has no message at offset ${offset} of queue ${queueId} in ${brokerName}`);
   return describeMessage(message, topic, brokerName, queueId);
 }
+
+/** `raftmq admin queryMsgByKey`: a topic's messages with a key, newest first, from every broker group serving it. */
+export async function queryMessagesByKey(addresses: readonly string[], topic: string, key: string, maxMessages: number): Promise<string> {
+  const sections: string[] = [];
+  for (const { group } of await topicGroups(addresses, topic)) {
+    const answer = await masterRequest(group, RequestCode.QueryMessageByKey, { topic, key, maxMessages });
+    const headers = parseHeaders(messaging.queryMessageByKeyResponseHeaders, answer.headers);
+    const messages = headers.queueIds.length === 0 ? [] : decodeStoredMessageBatch(answer.body);
+    // The index trails the log a little, and a restarted replica indexes only its newest entries.
+    const lag = headers.appliedIndex - headers.indexedThrough;
+    sections.push(`${group.brokerName}: ${messages.length} message(s) with key ${key}${lag > 0 ? ` (its index is ${lag} entries behind)` : ''}`);
+    messages.forEach((message, position) => sections.push(describeMessage(message, topic, group.brokerName, headers.queueIds[position] as number)));
+  }
+  return sections.join('\n');
+}

@@ -167,6 +167,26 @@ describe('raftmq admin against a real broker group', () => {
     expect(missing.stderr).toMatch(/^raftmq: .*QUERY_NOT_FOUND/);
   });
 
+  it('queryMsgByKey lists the messages with a key, newest first, from the key index', async () => {
+    // All five carry the key k1; the index trails the apply a little, so the newest may take a moment to show.
+    const found = await eventually(
+      async () => {
+        const answer = await admin(['queryMsgByKey', '-t', topic, '-k', 'k1', '-c', '3']);
+        return answer.code === 0 && answer.stdout.includes(`${brokerName}: 3 message(s) with key k1`) && answer.stdout.includes(sent[4]!.msgId) ? answer : undefined;
+      },
+      10_000,
+      'queryMsgByKey did not list the newest three',
+    );
+    const ids = [...found.stdout.matchAll(/^msgId\s+(\S+)/gm)].map((match) => match[1]);
+    expect(ids).toEqual([sent[4]!.msgId, sent[3]!.msgId, sent[2]!.msgId]);
+    const none = await admin(['queryMsgByKey', '-t', topic, '-k', 'no-such-key']);
+    expect(none.code, none.stderr).toBe(0);
+    expect(none.stdout).toContain(`${brokerName}: 0 message(s) with key no-such-key`);
+    const tooMany = await admin(['queryMsgByKey', '-t', topic, '-k', 'k1', '-c', '65']);
+    expect(tooMany.code).not.toBe(0);
+    expect(tooMany.stderr).toMatch(/must be a whole number from 1 to 64/);
+  });
+
   it('queryMsgByOffset returns the message at an offset, and resetOffsetByTime moves a stopped group to a time', async () => {
     const found = await admin(['queryMsgByOffset', '-t', topic, '-b', brokerName, '-i', '1', '-o', '1']);
     expect(found.code, found.stderr).toBe(0);

@@ -81,3 +81,16 @@ export class ConsumerRequestError extends ClientError {
     super('ERR_CONSUMER_REQUEST', message, options);
   }
 }
+
+/**
+ * A transaction's decision could not be delivered to its broker group in
+ * time. Nothing is lost: the broker checks the half back with the producer
+ * group and the listener's checkLocalTransaction decides it.
+ */
+export class EndTransactionError extends ClientError {
+  readonly transactionId: string;
+  constructor(transactionId: string, message: string, options?: { cause?: unknown }) {
+    super('ERR_END_TRANSACTION', message, options);
+    this.transactionId = transactionId;
+  }
+}

@@ -30,3 +30,9 @@ export { heartbeatIntervalMsDefault, messageQueueKey } from './simple-consumer.j
 export { OrderlyPushConsumer, queueLockLeaseMsDefault, queueLockSafetyMarginMsDefault, suspendCurrentQueueTimeMsDefault } from './orderly-push-consumer.js';
 export type { OrderlyConsumeStatus, OrderlyMessage, OrderlyMessageListener, OrderlyPushConsumerOptions } from './orderly-push-consumer.js';
 export { queueByShardingKey } from './queue-selectors.js';
+/** Subscription expressions: the client checks them with the broker's parser, and a malformed one throws this. */
+export { FilterExpressionError } from '@raftmq/protocol';
+export type { FilterType } from '@raftmq/protocol';
+export { TransactionProducer, concurrentChecksMax, endTransactionTimeoutMsDefault } from './transaction-producer.js';
+export type { CheckedMessage, LocalTransactionState, TransactionListener, TransactionProducerOptions, TransactionSendResult } from './transaction-producer.js';
+export { EndTransactionError } from './errors.js';

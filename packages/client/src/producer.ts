@@ -205,6 +205,16 @@ export class Producer {
     void this.run(message.topic, RequestCode.SendMessage, body, this.picker(message, options), 0, schedulingHeaders(message)).catch(() => undefined);
   }
 
+  /**
+   * A transaction's half message (TransactionProducer's): sent as send()
+   * sends, with the same retries and dedup, but stored in no queue until its
+   * transaction commits. Needs a producerGroup; msgIds[0] is the transaction id.
+   */
+  async sendHalfMessage(message: OutgoingMessage, options: SendOptions = {}): Promise<SendResult> {
+    if (this.producerGroup === undefined) throw new RangeError('a half message needs the producer to have a producerGroup');
+    return this.run(message.topic, RequestCode.SendHalfMessage, encodeMessageBatch([toMessage(message)]), this.picker(message, options), this.retryTimes);
+  }
+
   // ------------------------------------------------------------ internals
 
   private picker(message: OutgoingMessage, options: SendOptions): { pick: Pick; fixed: boolean } {

@@ -1,4 +1,4 @@
-import { messaging } from '@raftmq/protocol';
+import { messaging, type FilterType } from '@raftmq/protocol';
 import { ClientStateError, NoRouteError } from './errors.js';
 import type { MessageModel } from './rebalance.js';
 import { RetrySender, firstRetryDelayLevelDefault, originOf } from './retry-sender.js';
@@ -38,8 +38,10 @@ export interface PushConsumerOptions {
   readonly nameServers: NameServers;
   readonly consumerGroup: string;
   readonly topic: string;
-  /** `*` (the default) or tags joined by `||`. */
+  /** What the broker filters the topic by: for TAG `*` (the default) or tags joined by `||`, for SQL92 a condition on properties. The retry topic is never filtered. */
   readonly expression?: string;
+  /** How `expression` is read: TAG (the default) or SQL92. */
+  readonly expressionType?: FilterType;
   /** Listener calls running at once (RocketMQ's consumeThreadMax). */
   readonly consumeThreadMax?: number;
   /** Messages one listener call gets at most, all of one queue (RocketMQ's consumeMessageBatchMaxSize). */
@@ -112,17 +114,22 @@ export class PushConsumer {
     const levels = messaging.messageDelayLevelsMs.length;
     if (!(Number.isInteger(this.firstRetryDelayLevel) && this.firstRetryDelayLevel >= 1 && this.firstRetryDelayLevel <= levels)) throw new RangeError(`firstRetryDelayLevel must be an integer in [1, ${levels}], not ${this.firstRetryDelayLevel}`);
     this.options = options;
-    this.consumer = this.makeConsumer(options.topic, options.expression);
+    this.consumer = this.makeConsumer(options.topic, options.expression, options.expressionType);
   }
 
-  private makeConsumer(topic: string, expression: string | undefined): SimpleConsumer {
-    // Checks the topic, group and expression at once.
-    return new SimpleConsumer(expression === undefined ? { ...this.simpleOptions(), topic } : { ...this.simpleOptions(), topic, expression });
+  private makeConsumer(topic: string, expression: string | undefined, expressionType: FilterType | undefined): SimpleConsumer {
+    // Checks the topic, group and expression at once (a malformed expression throws FilterExpressionError).
+    return new SimpleConsumer({
+      ...this.simpleOptions(),
+      topic,
+      ...(expression === undefined ? {} : { expression }),
+      ...(expressionType === undefined ? {} : { expressionType }),
+    });
   }
 
-  /** The options this consumer shares with the SimpleConsumers under it. */
-  private simpleOptions(): Omit<PushConsumerOptions, 'consumeThreadMax' | 'consumeMessageBatchMaxSize' | 'reconsumeDelayMs' | 'expression' | 'maxReconsumeTimes' | 'firstRetryDelayLevel'> {
-    const { consumeThreadMax: _threads, consumeMessageBatchMaxSize: _batch, reconsumeDelayMs: _delay, expression: _expression, maxReconsumeTimes: _times, firstRetryDelayLevel: _level, ...simple } = this.options;
+  /** The options this consumer shares with the SimpleConsumers under it: not the expression, since the retry topic is read whole (RocketMQ subscribes it with `*`). */
+  private simpleOptions(): Omit<PushConsumerOptions, 'consumeThreadMax' | 'consumeMessageBatchMaxSize' | 'reconsumeDelayMs' | 'expression' | 'expressionType' | 'maxReconsumeTimes' | 'firstRetryDelayLevel'> {
+    const { consumeThreadMax: _threads, consumeMessageBatchMaxSize: _batch, reconsumeDelayMs: _delay, expression: _expression, expressionType: _type, maxReconsumeTimes: _times, firstRetryDelayLevel: _level, ...simple } = this.options;
     return simple;
   }
 
@@ -149,10 +156,10 @@ export class PushConsumer {
     return this.running.size;
   }
 
-  /** Replaces the subscription (one topic per consumer): the topic and tag expression, before start(). */
-  subscribe(topic: string, expression = '*'): void {
+  /** Replaces the subscription (one topic per consumer) before start(): the topic and its expression; a malformed one throws FilterExpressionError here. */
+  subscribe(topic: string, expression = '*', expressionType: FilterType = 'TAG'): void {
     if (this.state !== 'new') throw new ClientStateError('subscribe before start()');
-    this.consumer = this.makeConsumer(topic, expression);
+    this.consumer = this.makeConsumer(topic, expression, expressionType);
   }
 
   registerMessageListener(listener: MessageListener): void {

@@ -6,7 +6,9 @@ import {
   decodeStoredMessageBatch,
   messaging,
   namesrv,
+  parseFilterExpression,
   parseHeaders,
+  type FilterType,
   type Frame,
   type GroupRoute,
   type TopicRoute,
@@ -52,8 +54,10 @@ export interface SimpleConsumerOptions {
   readonly nameServers: NameServers;
   readonly consumerGroup: string;
   readonly topic: string;
-  /** `*` (the default) or tags joined by `||`. */
+  /** What the broker filters by (RocketMQ's subscription expression): for TAG `*` (the default) or tags joined by `||`, for SQL92 a condition on the user properties and TAGS. */
   readonly expression?: string;
+  /** How `expression` is read: TAG (the default) or SQL92 (RocketMQ's MessageSelector.bySql). */
+  readonly expressionType?: FilterType;
   readonly pullBatchSize?: number;
   /** One pull's, offset query's or offset commit's wait (a long poll waits its suspend on top). */
   readonly requestTimeoutMs?: number;
@@ -123,6 +127,7 @@ export class SimpleConsumer {
   readonly consumerGroup: string;
   readonly topic: string;
   private readonly expression: string | undefined;
+  private readonly expressionType: FilterType;
   private readonly routes: RouteTable;
   private readonly connections: BrokerConnections;
   private readonly queues = new Map<string, QueueState>();
@@ -149,7 +154,11 @@ export class SimpleConsumer {
   constructor(options: SimpleConsumerOptions) {
     this.consumerGroup = checkOption(messaging.groupName, options.consumerGroup, 'consumerGroup');
     this.topic = checkOption(namesrv.topicName, options.topic, 'topic');
-    this.expression = options.expression === undefined ? undefined : checkOption(messaging.tagExpression, options.expression, 'expression');
+    this.expressionType = options.expressionType === undefined ? 'TAG' : checkOption(messaging.expressionType, options.expressionType, 'expressionType');
+    this.expression = options.expression;
+    // Parsed here with the broker's own parser, so a malformed expression throws FilterExpressionError (with its position) before anything is sent.
+    if (options.expression !== undefined) parseFilterExpression(this.expressionType, options.expression);
+    else if (this.expressionType === 'SQL92') throw new RangeError('expressionType SQL92 needs an expression');
     this.pullBatchSize = options.pullBatchSize ?? pullBatchSizeDefault;
     if (!(Number.isInteger(this.pullBatchSize) && this.pullBatchSize >= 1 && this.pullBatchSize <= messaging.pullMessagesMax)) {
       throw new RangeError(`pullBatchSize must be an integer in [1, ${messaging.pullMessagesMax}], not ${this.pullBatchSize}`);
@@ -381,7 +390,7 @@ export class SimpleConsumer {
       clientId: this.clientId,
       consumerGroup: this.consumerGroup,
       messageModel: this.messageModel,
-      subscriptions: [{ topic: this.topic, expression: this.expression ?? '*' }],
+      subscriptions: [{ topic: this.topic, expression: this.expression ?? '*', expressionType: this.expressionType }],
     };
     let lastError: unknown = new NoRouteError(this.topic, `broker group ${group.brokerName} has no replica known`, { transient: true });
     const addresses = replicaAddresses(this.routes.leaderAddress(group), group).filter((address) => !this.routes.isDead(address));
@@ -473,7 +482,10 @@ export class SimpleConsumer {
         maxMessages: this.pullBatchSize,
         suspendTimeoutMs: suspendMs,
       };
-      if (this.expression !== undefined) headers['expression'] = this.expression;
+      if (this.expression !== undefined) {
+        headers['expression'] = this.expression;
+        headers['expressionType'] = this.expressionType;
+      }
       const frame = await this.toLeader(queue.queue.brokerName, RequestCode.PullMessage, headers, this.requestTimeoutMs + suspendMs + pullAnswerMarginMs);
       if (this.state !== 'started' || queue.nextPullOffset !== from) return;
       switch (frame.code) {

@@ -1,4 +1,4 @@
-import { BrokerServer, BrokerState } from '@raftmq/broker';
+import { BrokerServer, BrokerState, type BrokerServerOptions } from '@raftmq/broker';
 import { MemoryLog } from '@raftmq/commitlog';
 import { silentLogger } from '@raftmq/ledger';
 import { runNameServer, silentLogger as silentNameServerLogger, type NameServer } from '@raftmq/namesrv';
@@ -41,7 +41,7 @@ export class Cluster {
   nameServer!: NameServer;
   nameServerClient!: NameServerClient;
 
-  static async start(ids: readonly string[] = ['a', 'b', 'c']): Promise<Cluster> {
+  static async start(ids: readonly string[] = ['a', 'b', 'c'], serverOptions: Partial<Pick<BrokerServerOptions, 'transactions'>> = {}): Promise<Cluster> {
     const cluster = new Cluster();
     cluster.nameServer = await runNameServer({ listen: { host: '127.0.0.1', port: 0 }, logger: silentNameServerLogger });
     cluster.nameServerClient = new NameServerClient({ addresses: [cluster.nameServer.address] });
@@ -49,7 +49,7 @@ export class Cluster {
       const store = new MemoryLog();
       const state = new BrokerState();
       const node = new RaftNode({ config: { id }, store, transport: cluster.network.transport(id), stateMachine: state, bootstrapVoters: ids, settings: { tickIntervalMs: 2 } });
-      const server = new BrokerServer({ node, state, store, listen: { host: '127.0.0.1', port: 0 }, brokerName, clientUrls: cluster.clientUrls, logger: silentLogger });
+      const server = new BrokerServer({ node, state, store, listen: { host: '127.0.0.1', port: 0 }, brokerName, clientUrls: cluster.clientUrls, logger: silentLogger, ...serverOptions });
       await node.start();
       await server.start();
       const url = `ws://127.0.0.1:${server.port}`;

@@ -58,6 +58,16 @@ export const RequestCode = {
   LockBatchQueues: 330,
   /** RocketMQ's UNLOCK_BATCH_MQ: releases them (a queue another member holds stays held). */
   UnlockBatchQueues: 331,
+  /** RocketMQ's QUERY_MESSAGE (queryMsgByKey): a topic's messages with a key, from the replica's key index. */
+  QueryMessageByKey: 335,
+  /** RocketMQ's SEND_MESSAGE with TRAN_MSG=true: a half message, stored but in no queue until its transaction commits (transactions.ts). */
+  SendHalfMessage: 340,
+  /** RocketMQ's END_TRANSACTION (37): commit or roll back a half; answered once the decision is committed in the Raft log. */
+  EndTransaction: 341,
+  /** RocketMQ's CHECK_TRANSACTION_STATE (39), sent by the broker in a Push frame: a producer of the group is asked for an undecided half's state. */
+  CheckTransactionState: 342,
+  /** RocketMQ's HEART_BEAT for a producer: the broker learns the live producers of a group, to check transactions back with them. */
+  ProducerHeartbeat: 343,
 } as const;
 export type RequestCode = (typeof RequestCode)[keyof typeof RequestCode];
 
@@ -102,6 +112,8 @@ export const ResponseCode = {
   SubscriptionGroupNotExist: 16,
   /** A query found nothing: no message with that id, or no offset committed by that group for that queue. */
   QueryNotFound: 17,
+  /** RocketMQ's SUBSCRIPTION_PARSE_FAILED (23 there): a pull's or heartbeat's filter expression does not parse; headers.position names where. */
+  SubscriptionParseFailed: 18,
 } as const;
 export type ResponseCode = (typeof ResponseCode)[keyof typeof ResponseCode];
 
@@ -124,4 +136,5 @@ export const responseCodeName: Readonly<Record<ResponseCode, string>> = {
   15: 'PULL_OFFSET_MOVED',
   16: 'SUBSCRIPTION_GROUP_NOT_EXIST',
   17: 'QUERY_NOT_FOUND',
+  18: 'SUBSCRIPTION_PARSE_FAILED',
 };

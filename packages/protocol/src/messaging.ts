@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isValidTag, messageBatchBytesMax, messageIdPattern, producerIdPattern, batchMessagesMax } from './message-codec.js';
+import { isValidTag, keyBytesMax, messageBatchBytesMax, messageIdPattern, producerIdPattern, batchMessagesMax } from './message-codec.js';
 import { registrationTopicsMax, replicaId, term, topicName, topicQueues, topicQueuesMax } from './namesrv.js';
 
 /**
@@ -67,6 +67,15 @@ export const tagExpression = z
   .string()
   .max(tagExpressionLengthMax)
   .refine((expression) => parseTagExpression(expression) !== undefined, "must be '*' or tags joined by '||'");
+
+/** RocketMQ's ExpressionType: how a subscription's expression is read. */
+export const expressionType = z.enum(['TAG', 'SQL92']);
+/**
+ * A subscription's expression as sent with a pull or heartbeat, TAG or SQL92.
+ * Only bounded here: the broker parses it (filter/), so that a malformed one
+ * is answered SUBSCRIPTION_PARSE_FAILED naming its position.
+ */
+export const filterExpressionText = z.string().max(tagExpressionLengthMax);
 
 // ---------------------------------------------------------------- send
 
@@ -175,7 +184,9 @@ export const pullMessageRequestHeaders = z
     /** The group's offset in this queue, committed with the pull (RocketMQ's commitOffset); only a leader applies it. */
     commitOffset: queueOffset.optional(),
     /** `*` when absent. */
-    expression: tagExpression.optional(),
+    expression: filterExpressionText.optional(),
+    /** How `expression` is read; TAG when absent (RocketMQ's expressionType). */
+    expressionType: expressionType.optional(),
   })
   .strict();
 export type PullMessageRequest = z.output<typeof pullMessageRequestHeaders>;
@@ -219,7 +230,7 @@ export const getMinOffsetResponseHeaders = z.object({ offset: queueOffset }).str
 // ---------------------------------------------------------------- consumer groups
 
 export const messageModel = z.enum(['CLUSTERING', 'BROADCASTING']);
-export const subscription = z.object({ topic: topicName, expression: tagExpression }).strict();
+export const subscription = z.object({ topic: topicName, expression: filterExpressionText, expressionType: expressionType.optional() }).strict();
 export type Subscription = z.output<typeof subscription>;
 
 /**
@@ -305,6 +316,23 @@ export const transferLeadershipRequestHeaders = z
   .strict();
 export const transferLeadershipResponseHeaders = z.object({ leaderId: replicaId, term }).strict();
 
+// ---------------------------------------------------------------- lookup by key
+
+/** Messages one QUERY_MESSAGE answers at most (RocketMQ's defaultQueryMaxNum is 32). */
+export const queryMessagesMax = 64;
+export const queryMessageByKeyRequestHeaders = z
+  .object({
+    topic: topicName,
+    key: z.string().min(1).max(keyBytesMax),
+    maxMessages: z.number().int().min(1).max(queryMessagesMax),
+    beginTimestamp: timestamp.optional(),
+    endTimestamp: timestamp.optional(),
+  })
+  .strict();
+/** The body is a stored message batch, newest first (none when nothing was found); queueIds[i] is the queue of its i-th message. The index covers the log through indexedThrough. */
+export type QueryMessageByKeyRequest = z.output<typeof queryMessageByKeyRequestHeaders>;
+export const queryMessageByKeyResponseHeaders = z.object({ queueIds: z.array(queueId).max(queryMessagesMax), indexedThrough: queueOffset, appliedIndex: queueOffset }).strict();
+
 // ---------------------------------------------------------------- queue locks (orderly consumers)
 
 /** The longest lease a lock may ask for (RocketMQ's REBALANCE_LOCK_MAX_LIVE_TIME is 60 s). */
@@ -340,3 +368,6 @@ export type MessagingErrorHeaders = z.output<typeof errorResponseHeaders>;
  * group serves yet where it is served; the first send creates the topic.
  */
 export const autoCreateDefaultTopic = 'TBW102';
+
+/** Transactional messages: half sends, end and check-back of transactions, producer heartbeats. */
+export * from './transactions.js';

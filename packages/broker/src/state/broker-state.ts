@@ -2,12 +2,15 @@ import { Decoder, Encoder } from '@msgpack/msgpack';
 import type { Entry, Snapshot } from '@raftmq/commitlog';
 import { EntryType, type StateMachine } from '@raftmq/raft';
 import { ConsumeQueue, type MessagePosition } from './consume-queue.js';
+import { readTagHash } from './tag-hashes.js';
 import { decodeCommand, type LogCommand, type OffsetCommand, type SendPart, type TopicCommand } from './log-command.js';
 import { ProducerSessions, type SendOutcome } from './producer-sessions.js';
 import { DeliveredSends, type DeliveredSend } from './delivered-sends.js';
 import { QueueLocks } from './queue-locks.js';
 import { RecentDeliveries, type DeliveryRecord } from './recent-deliveries.js';
 import { ScheduledMessages, type ScheduledSend } from './scheduled-messages.js';
+import { HalfMessages, type HalfMessagesSnapshot, type HalfMessagesView } from './half-messages.js';
+import type { EndTransactionCommand, PrepareCommand } from './transaction-commands.js';
 
 /** Idempotent producers remembered at once (each with its last producerWindowSendsMax sends); the least recently seen is forgotten first. */
 export const producerSessionsMaxDefault = 10_000;
@@ -53,6 +56,8 @@ export class BrokerState implements StateMachine {
   private deliveries = new RecentDeliveries();
   private locks = new QueueLocks();
   private delivered = new DeliveredSends();
+  /** Transactional messages: the undecided halves and recent outcomes. */
+  private halves = new HalfMessages();
   /** Lock commands applied here and not yet taken by their proposer: the queue ids granted. */
   private readonly lockOutcomes = new Map<number, number[]>();
   /** Scheduled sends that came due after their topic or queue was gone: dropped, counted. */
@@ -85,8 +90,8 @@ export class BrokerState implements StateMachine {
       unreadableEntries: this.unreadableEntries,
       topics: [...this.topics.values()],
       queues: [...this.queues].map(([key, queue]) => {
-        const { minOffset, logIndexes, positions } = queue.toSnapshot();
-        return [key, minOffset, new Uint8Array(logIndexes.buffer, 0, logIndexes.byteLength), new Uint8Array(positions.buffer, 0, positions.byteLength)];
+        const { minOffset, logIndexes, positions, tagHashes } = queue.toSnapshot();
+        return [key, minOffset, new Uint8Array(logIndexes.buffer, 0, logIndexes.byteLength), new Uint8Array(positions.buffer, 0, positions.byteLength), new Uint8Array(tagHashes.buffer, 0, tagHashes.byteLength)];
       }),
       offsets: [...this.offsets].map(([group, queues]) => [group, [...queues]]),
       producers: this.producers.toSnapshot(),
@@ -95,6 +100,7 @@ export class BrokerState implements StateMachine {
       deliveries: this.deliveries.toSnapshot(),
       locks: this.locks.toSnapshot(),
       delivered: this.delivered.toSnapshot(),
+      transactions: this.halves.toSnapshot(),
     });
   }
 
@@ -103,7 +109,8 @@ export class BrokerState implements StateMachine {
       appliedIndex: number;
       unreadableEntries: number;
       topics: TopicConfig[];
-      queues: [string, number, Uint8Array, Uint8Array][];
+      /** The fifth, tag hashes, is absent in snapshots written before them. */
+      queues: [string, number, Uint8Array, Uint8Array, Uint8Array?][];
       offsets: [string, [string, number][]][];
       producers: [string, number, [number, SendOutcome][]][];
       scheduled?: ScheduledSend[];
@@ -111,6 +118,7 @@ export class BrokerState implements StateMachine {
       deliveries?: DeliveryRecord[];
       locks?: [string, string, number, string, number][];
       delivered?: DeliveredSend[];
+      transactions?: HalfMessagesSnapshot;
     };
     this.appliedIndex = value.appliedIndex;
     this.unreadableEntries = value.unreadableEntries;
@@ -118,12 +126,13 @@ export class BrokerState implements StateMachine {
     for (const topic of value.topics) this.topics.set(topic.topic, topic);
     this.topicsVersion++;
     this.queues.clear();
-    for (const [key, minOffset, logIndexBytes, positionBytes] of value.queues) {
+    for (const [key, minOffset, logIndexBytes, positionBytes, tagHashBytes] of value.queues) {
       // Copies: the decoded bytes may sit at any alignment inside the snapshot. Not `.slice()`: when the
       // snapshot was read from disk they are a Buffer, whose slice is a view of the whole snapshot's memory.
       const logIndexes = new Float64Array(new Uint8Array(logIndexBytes).buffer);
       const positions = new Uint16Array(new Uint8Array(positionBytes).buffer);
-      this.queues.set(key, ConsumeQueue.fromSnapshot({ minOffset, logIndexes, positions }));
+      const tagHashes = tagHashBytes === undefined ? undefined : new Float64Array(new Uint8Array(tagHashBytes).buffer);
+      this.queues.set(key, ConsumeQueue.fromSnapshot({ minOffset, logIndexes, positions, tagHashes }));
     }
     this.offsets.clear();
     for (const [group, queues] of value.offsets) this.offsets.set(group, new Map(queues));
@@ -133,6 +142,7 @@ export class BrokerState implements StateMachine {
     this.deliveries = RecentDeliveries.fromSnapshot(value.deliveries ?? []);
     this.locks = QueueLocks.fromSnapshot(value.locks ?? []);
     this.delivered = DeliveredSends.fromSnapshot(value.delivered ?? []);
+    this.halves = HalfMessages.fromSnapshot(value.transactions);
     this.lockOutcomes.clear();
     this.outcomes.clear();
   }
@@ -157,6 +167,11 @@ export class BrokerState implements StateMachine {
     return this.queues.get(queueKey(topic, queueId))?.at(offset);
   }
 
+  /** The queue itself, for a filtered pull that scans its tag hashes; undefined for a queue nothing was sent to. */
+  consumeQueue(topic: string, queueId: number): ConsumeQueue | undefined {
+    return this.queues.get(queueKey(topic, queueId));
+  }
+
   consumerOffset(group: string, topic: string, queueId: number): number | undefined {
     return this.offsets.get(group)?.get(queueKey(topic, queueId));
   }
@@ -169,6 +184,11 @@ export class BrokerState implements StateMachine {
   /** Scheduled sends waiting. */
   get scheduledCount(): number {
     return this.scheduled.size;
+  }
+
+  /** Transactional messages: undecided halves (the log is kept from the oldest), their checks, recent outcomes. */
+  get transactions(): HalfMessagesView {
+    return this.halves;
   }
 
   /** The oldest log entry holding a send not yet delivered: the log is kept from there. */
@@ -253,6 +273,15 @@ export class BrokerState implements StateMachine {
       case 'unlock':
         this.locks.unlock(command.group, command.clientId, command.topic, command.queueIds);
         return;
+      case 'prepare':
+        this.remember(logIndex, [this.applyPrepare(logIndex, command)]);
+        return;
+      case 'endTransaction':
+        this.applyEndTransaction(command);
+        return;
+      case 'transactionCheck':
+        this.halves.checkRound(command.halfLogIndexes, command.nowMs, command.checkMax);
+        return;
     }
   }
 
@@ -266,10 +295,49 @@ export class BrokerState implements StateMachine {
       }
       const queue = this.queueOf(send.topic, send.queueId);
       this.delivered.add({ logIndex: send.logIndex, firstPosition: send.firstPosition, messageCount: send.messageCount, topic: send.topic, queueId: send.queueId, firstOffset: queue.maxOffset });
-      queue.append(send.logIndex, send.messageCount, send.firstPosition);
+      if (send.tagHash !== undefined && send.messageCount === 1) queue.appendOne(send.logIndex, send.firstPosition, send.tagHash);
+      else queue.append(send.logIndex, send.messageCount, send.firstPosition);
       oldestLogIndex = Math.min(oldestLogIndex, send.logIndex);
     }
     if (oldestLogIndex !== Number.POSITIVE_INFINITY) this.deliveries.add(throughMs, oldestLogIndex);
+  }
+
+  /** A half: deduplicated as a send is, and checked as one, but in no queue until its transaction commits. */
+  private applyPrepare(logIndex: number, prepare: PrepareCommand): SendOutcome | DuplicateOutcome {
+    if (prepare.producerId !== '') {
+      const earlier = this.producers.duplicateOf(prepare.producerId, prepare.sequence);
+      if (earlier === 'too-old') return this.refusal(prepare, logIndex, 0, 'SEQUENCE_TOO_OLD');
+      if (earlier !== undefined) return { ...earlier, duplicate: true };
+    }
+    const topic = this.topics.get(prepare.topic);
+    const refused = topic === undefined ? 'TOPIC_NOT_EXIST' : (topic.perm & permWrite) === 0 ? 'NOT_WRITABLE' : prepare.queueId >= topic.writeQueues ? 'QUEUE_NOT_EXIST' : undefined;
+    if (refused !== undefined) return this.refusal(prepare, logIndex, 0, refused);
+    const { topic: name, queueId, producerGroup, messageCount, storeTimestampMs } = prepare;
+    this.halves.add({ logIndex, topic: name, queueId, producerGroup, messageCount, storedAtMs: storeTimestampMs, checks: 0, lastCheckAtMs: storeTimestampMs });
+    const outcome: SendOutcome = { status: 'SEND_OK', topic: name, queueId, queueOffset: -1, logIndex, firstPosition: 0, messageCount };
+    if (prepare.producerId !== '') this.producers.record(prepare.producerId, prepare.sequence, outcome);
+    return outcome;
+  }
+
+  /**
+   * A commit appends the half to its queue now, pointing at the entry that
+   * stored it (found by id as a delivered scheduled message is, its retention
+   * counted from now); a rollback drops it. A half already decided stays as
+   * it was, so a repeated or late decision changes nothing.
+   */
+  private applyEndTransaction(command: EndTransactionCommand): void {
+    const half = this.halves.undecided(command.halfLogIndex);
+    if (half === undefined) return;
+    const topic = this.topics.get(half.topic);
+    // A queue gone since the half was stored has no place for it: rolled back rather than kept undecided for ever.
+    if (!command.commit || topic === undefined || half.queueId >= topic.writeQueues) {
+      this.halves.decide(half.logIndex, { outcome: 'ROLLBACK' });
+      return;
+    }
+    const queueOffset = this.queueOf(half.topic, half.queueId).append(half.logIndex, half.messageCount, 0);
+    this.delivered.add({ logIndex: half.logIndex, firstPosition: 0, messageCount: half.messageCount, topic: half.topic, queueId: half.queueId, firstOffset: queueOffset });
+    this.deliveries.add(command.nowMs, half.logIndex);
+    this.halves.decide(half.logIndex, { outcome: 'COMMIT', queueOffset });
   }
 
   private queueOf(topic: string, queueId: number): ConsumeQueue {
@@ -303,10 +371,12 @@ export class BrokerState implements StateMachine {
     if (send.queueId >= topic.writeQueues) return this.refusal(send, logIndex, firstPosition, 'QUEUE_NOT_EXIST');
     if (send.deliverAtMs !== undefined) {
       // Stored now, visible when due: the deliver command that passes deliverAtMs gives it its queue offset.
-      this.scheduled.add({ deliverAtMs: send.deliverAtMs, topic: send.topic, queueId: send.queueId, logIndex, firstPosition, messageCount: send.messageCount });
+      const scheduled = { deliverAtMs: send.deliverAtMs, topic: send.topic, queueId: send.queueId, logIndex, firstPosition, messageCount: send.messageCount };
+      // Only a number is kept: a view of the entry's hashes would hold the whole entry in memory until delivery.
+      this.scheduled.add(send.tagHashes === undefined || send.messageCount !== 1 ? scheduled : { ...scheduled, tagHash: readTagHash(send.tagHashes, 0) });
       return { status: 'SEND_OK', topic: send.topic, queueId: send.queueId, queueOffset: -1, deliverAtMs: send.deliverAtMs, logIndex, firstPosition, messageCount: send.messageCount };
     }
-    const queueOffset = this.queueOf(send.topic, send.queueId).append(logIndex, send.messageCount, firstPosition);
+    const queueOffset = this.queueOf(send.topic, send.queueId).append(logIndex, send.messageCount, firstPosition, send.tagHashes);
     return { status: 'SEND_OK', topic: send.topic, queueId: send.queueId, queueOffset, logIndex, firstPosition, messageCount: send.messageCount };
   }
 

@@ -1,6 +1,7 @@
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { z } from 'zod';
-import { decodeSends, encodeSends, sendsTag, type SendsCommand } from './sends-codec.js';
+import { decodeSends, encodeSends, isSendsEntry, type SendsCommand } from './sends-codec.js';
+import { decodeTransactionTuple, transactionTuple, type TransactionCommand } from './transaction-commands.js';
 
 /**
  * What the broker writes into its group's Raft log: every change of broker
@@ -12,7 +13,8 @@ import { decodeSends, encodeSends, sendsTag, type SendsCommand } from './sends-c
  * assign queue offsets. The leader writes the sends of one turn as one
  * 'sends' entry (sends-codec.ts); a lone 'send' is the older form, still read.
  */
-export type LogCommand = SendsCommand | SendCommand | OffsetCommand | TopicCommand | DeliverCommand | LockCommand | UnlockCommand;
+export type LogCommand = SendsCommand | SendCommand | OffsetCommand | TopicCommand | DeliverCommand | LockCommand | UnlockCommand | TransactionCommand;
+export type { EndTransactionCommand, PrepareCommand, TransactionCheckCommand, TransactionCommand } from './transaction-commands.js';
 export type { SendPart, SendsCommand } from './sends-codec.js';
 
 export interface SendCommand {
@@ -121,18 +123,24 @@ export function encodeCommand(command: LogCommand): Uint8Array {
       return encoder.encode([kindLock, command.group, command.clientId, command.topic, command.queueIds, command.nowMs, command.leaseMs]);
     case 'unlock':
       return encoder.encode([kindUnlock, command.group, command.clientId, command.topic, command.queueIds]);
+    case 'prepare':
+    case 'endTransaction':
+    case 'transactionCheck':
+      return encoder.encode(transactionTuple(command));
   }
 }
 
 /** The command an entry holds, or a string saying why it holds none. */
 export function decodeCommand(data: Uint8Array): LogCommand | string {
-  if (data[0] === sendsTag) return decodeSends(data);
+  if (isSendsEntry(data)) return decodeSends(data);
   let value: unknown;
   try {
     value = decoder.decode(data);
   } catch (error) {
     return `not msgpack: ${error instanceof Error ? error.message : String(error)}`;
   }
+  const transaction = decodeTransactionTuple(value);
+  if (transaction !== undefined) return transaction;
   const result = commandSchema.safeParse(value);
   if (!result.success) return `not a broker command: ${result.error.issues[0]?.message ?? 'invalid'}`;
   const tuple = result.data;

@@ -6,6 +6,8 @@ export interface ScheduledSend {
   readonly logIndex: number;
   readonly firstPosition: number;
   readonly messageCount: number;
+  /** The tag hash of a one-message send (the leader never schedules a batch), for its ConsumeQueue at delivery; absent when unknown. */
+  readonly tagHash?: number;
 }
 
 /** Earlier due first; among equals, log order, so every replica delivers the same sends in the same order. */

@@ -1,3 +1,5 @@
+import { tagHashBytes } from './tag-hashes.js';
+
 /**
  * The log format of coalesced sends: every send the leader received in one
  * turn, in one Raft entry. It is the hot record of the log (written once,
@@ -9,14 +11,20 @@
  *   u8 topicBytes, topic (ASCII), u16 queueId, u8 producerIdBytes, producerId
  *   (ASCII, empty when not idempotent), f64 sequence, f64 bornTimestampMs
  *   (-1 when absent), f64 deliverAtMs (-1 when delivered at once),
- *   u16 messageCount, u32 batchBytes, batch.
+ *   u16 messageCount, u32 batchBytes, [i32 tagHash per message], batch.
+ *
+ * The tag hashes are there when the entry starts with sendsHashedTag (every
+ * part has them) and absent after sendsTag, the first version, which is still
+ * read: its messages' hashes are unknown, so a filtered pull reads them.
  *
  * A msgpack-encoded command always starts with a fixarray byte (0x90-0x9f),
  * so the tag tells the two formats apart.
  */
 
-/** The first byte of a coalesced-sends entry; never the first byte of a msgpack array. */
+/** The first byte of a coalesced-sends entry without tag hashes (the first version); never the first byte of a msgpack array. */
 export const sendsTag = 0xb5;
+/** The first byte of a coalesced-sends entry whose parts carry their messages' tag hashes; a msgpack fixstr, which no command is. */
+export const sendsHashedTag = 0xb6;
 /** Parts one entry may hold. */
 export const sendsPartsMax = 0xffff;
 /** Messages one entry may hold: a message's place in its entry is a u16 (ConsumeQueue, message ids). */
@@ -40,6 +48,8 @@ export interface SendPart {
   readonly messageCount: number;
   /** The messages as the client encoded them (protocol's message codec), stored verbatim. */
   readonly batch: Uint8Array;
+  /** Each message's tag hash (tag-hashes.ts), written by the leader; absent in records of the first version. */
+  readonly tagHashes?: Uint8Array;
 }
 
 export interface SendsCommand {
@@ -51,7 +61,12 @@ export interface SendsCommand {
 
 /** Bytes `part` takes in an entry. */
 export function sendPartBytes(part: SendPart): number {
-  return partFixedBytes + part.topic.length + part.producerId.length + part.batch.byteLength;
+  return partFixedBytes + part.topic.length + part.producerId.length + (part.tagHashes?.byteLength ?? 0) + part.batch.byteLength;
+}
+
+/** Whether `data` is a coalesced-sends entry, of either version. */
+export function isSendsEntry(data: Uint8Array): boolean {
+  return data[0] === sendsTag || data[0] === sendsHashedTag;
 }
 
 export function encodeSends(command: SendsCommand): Uint8Array {
@@ -59,16 +74,21 @@ export function encodeSends(command: SendsCommand): Uint8Array {
   if (parts.length === 0 || parts.length > sendsPartsMax) throw new RangeError(`an entry holds 1-${sendsPartsMax} sends, not ${parts.length}`);
   let size = headerBytes;
   let messages = 0;
+  // One part without hashes makes the entry the first version: a hash is all or nothing per entry, so apply need not ask per part.
+  const hashed = parts.every((part) => part.tagHashes !== undefined);
   for (const part of parts) {
     if (part.topic.length === 0 || part.topic.length > nameBytesMax || part.producerId.length > nameBytesMax) {
       throw new RangeError(`topic and producer id are at most ${nameBytesMax} bytes`);
     }
-    size += sendPartBytes(part);
+    if (part.tagHashes !== undefined && part.tagHashes.byteLength !== part.messageCount * tagHashBytes) {
+      throw new RangeError(`a send of ${part.messageCount} messages carries ${part.tagHashes.byteLength} bytes of tag hashes`);
+    }
+    size += sendPartBytes(part) - (hashed ? 0 : (part.tagHashes?.byteLength ?? 0));
     messages += part.messageCount;
   }
   if (messages > entryMessagesMax) throw new RangeError(`an entry holds at most ${entryMessagesMax} messages, not ${messages}`);
   const bytes = Buffer.allocUnsafe(size);
-  let offset = bytes.writeUInt8(sendsTag, 0);
+  let offset = bytes.writeUInt8(hashed ? sendsHashedTag : sendsTag, 0);
   offset = bytes.writeDoubleBE(command.storeTimestampMs, offset);
   offset = bytes.writeUInt16BE(parts.length, offset);
   for (const part of parts) {
@@ -82,6 +102,10 @@ export function encodeSends(command: SendsCommand): Uint8Array {
     offset = bytes.writeDoubleBE(part.deliverAtMs ?? absent, offset);
     offset = bytes.writeUInt16BE(part.messageCount, offset);
     offset = bytes.writeUInt32BE(part.batch.byteLength, offset);
+    if (hashed) {
+      bytes.set(part.tagHashes as Uint8Array, offset);
+      offset += part.messageCount * tagHashBytes;
+    }
     bytes.set(part.batch, offset);
     offset += part.batch.byteLength;
   }
@@ -103,7 +127,8 @@ function isCountOrAbsent(value: number): boolean {
  */
 export function decodeSends(data: Uint8Array): SendsCommand | string {
   const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  if (bytes.byteLength < headerBytes || bytes[0] !== sendsTag) return 'not a sends entry';
+  if (bytes.byteLength < headerBytes || !isSendsEntry(bytes)) return 'not a sends entry';
+  const hashed = bytes[0] === sendsHashedTag;
   const storeTimestampMs = bytes.readDoubleBE(1);
   const partCount = bytes.readUInt16BE(9);
   if (!isCount(storeTimestampMs) || partCount === 0) return 'a sends entry with a bad header';
@@ -126,7 +151,8 @@ export function decodeSends(data: Uint8Array): SendsCommand | string {
     const deliverAt = bytes.readDoubleBE(producerIdEnd + 16);
     const messageCount = bytes.readUInt16BE(producerIdEnd + 24);
     const batchBytes = bytes.readUInt32BE(producerIdEnd + 26);
-    const batchStart = producerIdEnd + 30;
+    const hashesStart = producerIdEnd + 30;
+    const batchStart = hashed ? hashesStart + messageCount * tagHashBytes : hashesStart;
     if (!isCount(sequence) || !isCountOrAbsent(born) || !isCountOrAbsent(deliverAt) || messageCount === 0 || batchStart + batchBytes > bytes.byteLength) {
       return `sends part ${index} has a bad field`;
     }
@@ -135,6 +161,7 @@ export function decodeSends(data: Uint8Array): SendsCommand | string {
     const part: { -readonly [Key in keyof SendPart]: SendPart[Key] } = { topic, queueId, producerId, sequence, messageCount, batch };
     if (born !== absent) part.bornTimestampMs = born;
     if (deliverAt !== absent) part.deliverAtMs = deliverAt;
+    if (hashed) part.tagHashes = new Uint8Array(data.buffer, data.byteOffset + hashesStart, messageCount * tagHashBytes);
     parts[index] = part;
     offset = batchStart + batchBytes;
   }

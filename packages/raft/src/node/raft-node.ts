@@ -99,6 +99,8 @@ export class RaftNode {
   private persistedVote: string | null = null;
   private latestHardState: HardState | null = null;
   private lastSnapshotIndex = 0;
+  /** requestSnapshot asked for a snapshot and compaction at the next chance. */
+  private snapshotRequested = false;
   /** The last index the state machine holds, ahead of the core's own count until the Ready is advanced. */
   private appliedIndex = 0;
   private nextReadId = 1;
@@ -300,7 +302,11 @@ export class RaftNode {
   private async handleReadies(): Promise<void> {
     for (;;) {
       const core = this.core;
-      if (core === null || this.state !== 'running' || !core.hasReady()) return;
+      if (core === null || this.state !== 'running') return;
+      if (!core.hasReady()) {
+        if (this.snapshotRequested) await this.maybeSnapshot(core);
+        return;
+      }
       const ready = core.ready();
       this.noteSoftState(ready.softState);
       this.options.transport.send(ready.sendNow);
@@ -395,24 +401,46 @@ export class RaftNode {
   }
 
   /**
-   * Every snapshotEveryEntries applied entries: snapshot the state machine,
-   * then compact the log through a kept snapshot at least snapshotKeepEntries
-   * behind and within the compaction limit (see planSnapshotKeeping).
+   * Every snapshotEveryEntries applied entries, or when asked
+   * (requestSnapshot): snapshot the state machine if it applied anything
+   * since, then compact the log through a kept snapshot at least
+   * snapshotKeepEntries behind and within the compaction limit (see
+   * planSnapshotKeeping).
    */
   private async maybeSnapshot(core: RaftCore): Promise<void> {
     const applied = core.appliedIndex;
-    if (applied - this.lastSnapshotIndex < this.settings.snapshotEveryEntries) return;
+    if (applied - this.lastSnapshotIndex < this.settings.snapshotEveryEntries && !this.snapshotRequested) return;
+    this.snapshotRequested = false;
     const store = this.options.store;
     const term = store.term(applied);
-    if (term === undefined) return;
-    const meta = { index: applied, term, membership: core.membershipAt(applied) };
-    await store.saveSnapshot(meta, this.options.stateMachine.snapshot());
-    this.lastSnapshotIndex = applied;
+    if (applied > this.lastSnapshotIndex && term !== undefined) {
+      const meta = { index: applied, term, membership: core.membershipAt(applied) };
+      await store.saveSnapshot(meta, this.options.stateMachine.snapshot());
+      this.lastSnapshotIndex = applied;
+    }
     const limit = Math.min(applied - this.settings.snapshotKeepEntries, this.options.compactionLimit?.() ?? Number.POSITIVE_INFINITY);
     const plan = planSnapshotKeeping(store.snapshotIndexes(), store.firstIndex(), limit);
     if (plan.compactThrough !== null) await store.compact(plan.compactThrough);
     for (const index of plan.drop) await store.dropSnapshot(index);
     this.logger.info({ node: this.id, index: applied, firstIndex: store.firstIndex(), snapshotsKept: store.snapshotIndexes().length }, 'took a snapshot and compacted the log');
+  }
+
+  /**
+   * Snapshots and compacts at the next chance, whatever was applied since:
+   * for an application whose compaction limit moved with the clock rather
+   * than with new entries (the broker's retention at deleteWhen).
+   */
+  requestSnapshot(): void {
+    if (this.state !== 'running') return;
+    this.snapshotRequested = true;
+    if (this.readyLoop === null) {
+      this.readyLoop = this.handleReadies()
+        .catch((error: unknown) => this.fail(error, 'ready'))
+        .finally(() => {
+          this.readyLoop = null;
+          if (this.core?.hasReady() === true) this.scheduleReady();
+        });
+    }
   }
 
   private noteSoftState(softState: SoftState | undefined): void {
