@@ -1,19 +1,12 @@
 import { Producer, SendOutcomeUnknownError, SimpleConsumer } from '@raftmq/client';
-import { runNameServer, type NameServer } from '@raftmq/namesrv';
-import { FrameConnection, RequestCode, ResponseCode } from '@raftmq/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startGroup, type StartedGroup } from './group-harness.js';
+import { MessagingFixture } from './messaging-fixture.js';
 
-let started: StartedGroup | undefined;
-let nameServer: NameServer | undefined;
-const closers: (() => unknown)[] = [];
+let fixture: MessagingFixture | undefined;
 
 afterEach(async () => {
-  for (const close of closers.splice(0)) await close();
-  await started?.cleanUp();
-  started = undefined;
-  await nameServer?.stop();
-  nameServer = undefined;
+  await fixture?.stop();
+  fixture = undefined;
 });
 
 const messagesTotal = 6_000;
@@ -25,21 +18,15 @@ const tagOf = (index: number): string => (index % 3 === 0 ? 'keep' : index % 3 =
 
 describe('a filtered consumer through a kill -9 of the master (real processes)', () => {
   it('loses no matching acknowledged message, and is given no other', async () => {
-    nameServer = await runNameServer({ listen: { host: '127.0.0.1', port: 0 }, logLevel: 'error' });
-    started = await startGroup({ broker: { brokerName: 'broker-a', nameServers: [nameServer.address] } });
-    const { group } = started;
-    const firstMaster = await group.waitForLeader(10_000);
-    const admin = new FrameConnection(group.clientUrls[firstMaster]!, 2_000);
-    closers.push(() => admin.close());
-    const created = await admin.request(RequestCode.UpdateAndCreateTopic, { topic: 'events', readQueues: queuesTotal, writeQueues: queuesTotal, perm: 6 }, 5_000);
-    expect(created.code, JSON.stringify(created.headers)).toBe(ResponseCode.Success);
+    fixture = await MessagingFixture.start({ brokerName: 'broker-a', topic: 'events', queues: queuesTotal });
+    const { group, firstMaster } = fixture;
 
-    const producer = new Producer({ nameServers: [nameServer.address], sendTimeoutMs: 15_000, retryTimesWhenSendFailed: 10 });
+    const producer = new Producer({ nameServers: [fixture.nameServer.address], sendTimeoutMs: 15_000, retryTimesWhenSendFailed: 10 });
     producer.start();
-    closers.push(() => producer.shutdown());
-    const consumer = new SimpleConsumer({ nameServers: [nameServer.address], consumerGroup: 'filtered', topic: 'events', expression: 'keep', heartbeatIntervalMs: 1_000 });
+    fixture.closeLater(() => producer.shutdown());
+    const consumer = new SimpleConsumer({ nameServers: [fixture.nameServer.address], consumerGroup: 'filtered', topic: 'events', expression: 'keep', heartbeatIntervalMs: 1_000 });
     await consumer.start();
-    closers.push(() => consumer.shutdown());
+    fixture.closeLater(() => consumer.shutdown());
     const queuesDeadline = performance.now() + 15_000;
     while (consumer.messageQueues().length !== queuesTotal) {
       if (performance.now() > queuesDeadline) throw new Error(`the consumer took ${consumer.messageQueues().length} of ${queuesTotal} queues`);

@@ -1,19 +1,12 @@
 import { Producer, SendOutcomeUnknownError, SimpleConsumer } from '@raftmq/client';
-import { runNameServer, type NameServer } from '@raftmq/namesrv';
-import { FrameConnection, RequestCode, ResponseCode } from '@raftmq/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startGroup, type StartedGroup } from './group-harness.js';
+import { MessagingFixture } from './messaging-fixture.js';
 
-let started: StartedGroup | undefined;
-let nameServer: NameServer | undefined;
-const closers: (() => unknown)[] = [];
+let fixture: MessagingFixture | undefined;
 
 afterEach(async () => {
-  for (const close of closers.splice(0)) await close();
-  await started?.cleanUp();
-  started = undefined;
-  await nameServer?.stop();
-  nameServer = undefined;
+  await fixture?.stop();
+  fixture = undefined;
 });
 
 const messagesTotal = 100_000;
@@ -28,24 +21,18 @@ interface Placement {
 
 describe('messaging through a kill -9 of the master (real processes)', () => {
   it('loses no acknowledged message and delivers none twice to a group of two, in queue order, while the producer follows the new master', async () => {
-    nameServer = await runNameServer({ listen: { host: '127.0.0.1', port: 0 }, logLevel: 'error' });
-    started = await startGroup({ broker: { brokerName: 'broker-a', nameServers: [nameServer.address] } });
-    const { group } = started;
-    const firstMaster = await group.waitForLeader(10_000);
-    const admin = new FrameConnection(group.clientUrls[firstMaster]!, 2_000);
-    closers.push(() => admin.close());
-    const created = await admin.request(RequestCode.UpdateAndCreateTopic, { topic: 'orders', readQueues: queuesTotal, writeQueues: queuesTotal, perm: 6 }, 5_000);
-    expect(created.code, JSON.stringify(created.headers)).toBe(ResponseCode.Success);
+    fixture = await MessagingFixture.start({ brokerName: 'broker-a', topic: 'orders', queues: queuesTotal });
+    const { group, firstMaster } = fixture;
 
     // Generous per-send time: a send in flight when the master dies waits out the election and its retries.
-    const producer = new Producer({ nameServers: [nameServer.address], sendTimeoutMs: 15_000, retryTimesWhenSendFailed: 10 });
+    const producer = new Producer({ nameServers: [fixture.nameServer.address], sendTimeoutMs: 15_000, retryTimesWhenSendFailed: 10 });
     producer.start();
-    closers.push(() => producer.shutdown());
+    fixture.closeLater(() => producer.shutdown());
     // A consumer group of two: each takes half the queues (RocketMQ's average allocation) and keeps them through the failover.
-    const consumers = [0, 1].map(() => new SimpleConsumer({ nameServers: [nameServer!.address], consumerGroup: 'checkers', topic: 'orders', heartbeatIntervalMs: 1_000 }));
+    const consumers = [0, 1].map(() => new SimpleConsumer({ nameServers: [fixture!.nameServer.address], consumerGroup: 'checkers', topic: 'orders', heartbeatIntervalMs: 1_000 }));
     for (const consumer of consumers) {
       await consumer.start();
-      closers.push(() => consumer.shutdown());
+      fixture.closeLater(() => consumer.shutdown());
     }
     const splitDeadline = performance.now() + 15_000;
     while (!consumers.every((consumer) => consumer.messageQueues().length === queuesTotal / 2)) {

@@ -1,19 +1,12 @@
 import { OrderlyPushConsumer, Producer, queueByShardingKey, type OrderlyMessage } from '@raftmq/client';
-import { runNameServer, type NameServer } from '@raftmq/namesrv';
-import { FrameConnection, RequestCode, ResponseCode } from '@raftmq/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startGroup, type StartedGroup } from './group-harness.js';
+import { MessagingFixture } from './messaging-fixture.js';
 
-let started: StartedGroup | undefined;
-let nameServer: NameServer | undefined;
-const closers: (() => unknown)[] = [];
+let fixture: MessagingFixture | undefined;
 
 afterEach(async () => {
-  for (const close of closers.splice(0)) await close();
-  await started?.cleanUp();
-  started = undefined;
-  await nameServer?.stop();
-  nameServer = undefined;
+  await fixture?.stop();
+  fixture = undefined;
 });
 
 const topic = 'orders';
@@ -22,18 +15,12 @@ const stepsPerOrder = 40;
 
 describe('orderly consumption through a kill -9 of the master (real processes)', () => {
   it('processes every order in send order, none twice, though the master died while two members consumed mid-queue', async () => {
-    nameServer = await runNameServer({ listen: { host: '127.0.0.1', port: 0 }, logLevel: 'error' });
-    started = await startGroup({ broker: { brokerName: 'broker-o', nameServers: [nameServer.address] } });
-    const { group } = started;
-    const firstMaster = await group.waitForLeader(10_000);
-    const admin = new FrameConnection(group.clientUrls[firstMaster]!, 2_000);
-    closers.push(() => admin.close());
-    const created = await admin.request(RequestCode.UpdateAndCreateTopic, { topic, readQueues: 4, writeQueues: 4, perm: 6 }, 5_000);
-    expect(created.code, JSON.stringify(created.headers)).toBe(ResponseCode.Success);
+    fixture = await MessagingFixture.start({ brokerName: 'broker-o', topic: topic, queues: 4 });
+    const { group, firstMaster } = fixture;
 
-    const producer = new Producer({ nameServers: [nameServer.address], sendTimeoutMs: 15_000, retryTimesWhenSendFailed: 10 });
+    const producer = new Producer({ nameServers: [fixture.nameServer.address], sendTimeoutMs: 15_000, retryTimesWhenSendFailed: 10 });
     producer.start();
-    closers.push(() => producer.shutdown());
+    fixture.closeLater(() => producer.shutdown());
     const processed: { readonly order: string; readonly step: number }[] = [];
     let slow = true;
     const listener = async (messages: OrderlyMessage[]) => {
@@ -47,11 +34,11 @@ describe('orderly consumption through a kill -9 of the master (real processes)',
     };
     const members = ['member-a', 'member-b'].map(
       (clientId) =>
-        new OrderlyPushConsumer({ nameServers: [nameServer!.address], consumerGroup: 'order-processors', topic, clientId, heartbeatIntervalMs: 500, queueLockLeaseMs: 6_000, queueLockRenewIntervalMs: 1_000, queueLockSafetyMarginMs: 1_000 }, listener),
+        new OrderlyPushConsumer({ nameServers: [fixture!.nameServer.address], consumerGroup: 'order-processors', topic, clientId, heartbeatIntervalMs: 500, queueLockLeaseMs: 6_000, queueLockRenewIntervalMs: 1_000, queueLockSafetyMarginMs: 1_000 }, listener),
     );
     for (const member of members) {
       await member.start();
-      closers.push(() => member.shutdown());
+      fixture.closeLater(() => member.shutdown());
     }
 
     const send = async (from: number, to: number) => {

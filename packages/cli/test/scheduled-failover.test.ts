@@ -1,19 +1,12 @@
 import { Producer, SimpleConsumer, type ReceivedMessage } from '@raftmq/client';
-import { runNameServer, type NameServer } from '@raftmq/namesrv';
-import { FrameConnection, RequestCode, ResponseCode } from '@raftmq/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startGroup, type StartedGroup } from './group-harness.js';
+import { MessagingFixture } from './messaging-fixture.js';
 
-let started: StartedGroup | undefined;
-let nameServer: NameServer | undefined;
-const closers: (() => unknown)[] = [];
+let fixture: MessagingFixture | undefined;
 
 afterEach(async () => {
-  for (const close of closers.splice(0)) await close();
-  await started?.cleanUp();
-  started = undefined;
-  await nameServer?.stop();
-  nameServer = undefined;
+  await fixture?.stop();
+  fixture = undefined;
 });
 
 const timersTotal = 200;
@@ -23,21 +16,15 @@ const dueAfterMs = 1_500;
 
 describe('timer messages through a kill -9 of the master (real processes)', () => {
   it('delivers every acknowledged timer message once, none before its time, though the master died while they fell due', async () => {
-    nameServer = await runNameServer({ listen: { host: '127.0.0.1', port: 0 }, logLevel: 'error' });
-    started = await startGroup({ broker: { brokerName: 'broker-t', nameServers: [nameServer.address] } });
-    const { group } = started;
-    const firstMaster = await group.waitForLeader(10_000);
-    const admin = new FrameConnection(group.clientUrls[firstMaster]!, 2_000);
-    closers.push(() => admin.close());
-    const created = await admin.request(RequestCode.UpdateAndCreateTopic, { topic: 'timers', readQueues: 2, writeQueues: 2, perm: 6 }, 5_000);
-    expect(created.code, JSON.stringify(created.headers)).toBe(ResponseCode.Success);
+    fixture = await MessagingFixture.start({ brokerName: 'broker-t', topic: 'timers', queues: 2 });
+    const { group, firstMaster } = fixture;
 
-    const producer = new Producer({ nameServers: [nameServer.address], sendTimeoutMs: 15_000, retryTimesWhenSendFailed: 10 });
+    const producer = new Producer({ nameServers: [fixture.nameServer.address], sendTimeoutMs: 15_000, retryTimesWhenSendFailed: 10 });
     producer.start();
-    closers.push(() => producer.shutdown());
-    const consumer = new SimpleConsumer({ nameServers: [nameServer.address], consumerGroup: 'timer-readers', topic: 'timers', heartbeatIntervalMs: 500 });
+    fixture.closeLater(() => producer.shutdown());
+    const consumer = new SimpleConsumer({ nameServers: [fixture.nameServer.address], consumerGroup: 'timer-readers', topic: 'timers', heartbeatIntervalMs: 500 });
     await consumer.start();
-    closers.push(() => consumer.shutdown());
+    fixture.closeLater(() => consumer.shutdown());
 
     const base = Date.now() + dueAfterMs;
     const dueAt = new Map<string, number>();

@@ -1,19 +1,12 @@
 import { SimpleConsumer, TransactionProducer, type LocalTransactionState, type ReceivedMessage } from '@raftmq/client';
-import { runNameServer, type NameServer } from '@raftmq/namesrv';
-import { FrameConnection, RequestCode, ResponseCode } from '@raftmq/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startGroup, type StartedGroup } from './group-harness.js';
+import { MessagingFixture } from './messaging-fixture.js';
 
-let started: StartedGroup | undefined;
-let nameServer: NameServer | undefined;
-const closers: (() => unknown)[] = [];
+let fixture: MessagingFixture | undefined;
 
 afterEach(async () => {
-  for (const close of closers.splice(0)) await close();
-  await started?.cleanUp();
-  started = undefined;
-  await nameServer?.stop();
-  nameServer = undefined;
+  await fixture?.stop();
+  fixture = undefined;
 });
 
 const transactionsTotal = 60;
@@ -30,20 +23,12 @@ const indexOf = (body: Uint8Array) => Number(Buffer.from(body).toString().slice(
 
 describe('transactional messages through a kill -9 of the master (real processes)', () => {
   it('resolves undecided transactions on the new master by checking back: every committed message once, no rolled-back one ever', async () => {
-    nameServer = await runNameServer({ listen: { host: '127.0.0.1', port: 0 }, logLevel: 'error' });
-    started = await startGroup({
-      broker: { brokerName: 'broker-x', nameServers: [nameServer.address], settings: { transactionTimeoutMs, transactionCheckIntervalMs: 500 } },
-    });
-    const { group } = started;
-    const firstMaster = await group.waitForLeader(10_000);
-    const admin = new FrameConnection(group.clientUrls[firstMaster]!, 2_000);
-    closers.push(() => admin.close());
-    const created = await admin.request(RequestCode.UpdateAndCreateTopic, { topic: 'transfers', readQueues: 2, writeQueues: 2, perm: 6 }, 5_000);
-    expect(created.code, JSON.stringify(created.headers)).toBe(ResponseCode.Success);
+    fixture = await MessagingFixture.start({ brokerName: 'broker-x', topic: 'transfers', queues: 2, settings: { transactionTimeoutMs, transactionCheckIntervalMs: 500 } });
+    const { group, firstMaster } = fixture;
 
     const checkedIndexes = new Set<number>();
     const producer = new TransactionProducer<number>({
-      nameServers: [nameServer.address],
+      nameServers: [fixture.nameServer.address],
       producerGroup: 'transfer-service',
       heartbeatIntervalMs: 300,
       sendTimeoutMs: 15_000,
@@ -58,7 +43,7 @@ describe('transactional messages through a kill -9 of the master (real processes
       },
     });
     producer.start(['transfers']);
-    closers.push(() => producer.shutdown());
+    fixture.closeLater(() => producer.shutdown());
 
     // Half of the transactions before the kill, the rest while the group fails over.
     let next = 0;
@@ -81,9 +66,9 @@ describe('transactional messages through a kill -9 of the master (real processes
     const newMaster = await group.waitForLeader(10_000, firstMaster);
     expect(newMaster).not.toBe(firstMaster);
 
-    const consumer = new SimpleConsumer({ nameServers: [nameServer.address], consumerGroup: 'auditors', topic: 'transfers', heartbeatIntervalMs: 500 });
+    const consumer = new SimpleConsumer({ nameServers: [fixture.nameServer.address], consumerGroup: 'auditors', topic: 'transfers', heartbeatIntervalMs: 500 });
     await consumer.start();
-    closers.push(() => consumer.shutdown());
+    fixture.closeLater(() => consumer.shutdown());
     const committed = new Set(Array.from({ length: transactionsTotal }, (_, index) => index).filter((index) => truth(index) === 'COMMIT'));
     const received: ReceivedMessage[] = [];
     const receive = async () => {
