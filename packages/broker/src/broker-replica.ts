@@ -20,11 +20,11 @@ export const brokerOptionsSchema = z
     /** Every NameServer (ws://host:port or host:port); the replica registers with all of them. None: it registers nowhere. */
     nameServers: z.array(z.string().min(1)).max(64).default([]),
     /**
-     * How long messages are kept (RocketMQ's fileReservedTime, 72 h): the Raft
-     * log is the CommitLog, so snapshots never compact away a segment younger
-     * than this, whether or not its messages were consumed.
+     * RocketMQ's fileReservedTime: how many hours messages are kept (72; a
+     * fraction is allowed). The Raft log is the CommitLog, so snapshots never
+     * compact away a segment younger than this, consumed or not.
      */
-    messageRetentionMs: z.number().int().min(0).max(10 * 365 * 24 * 3_600_000).default(72 * 3_600_000),
+    fileReservedTime: z.number().min(0).max(10 * 365 * 24).default(72),
     /**
      * RocketMQ's deleteWhen: the hours of the day (local time, `04` or
      * `04;16`) in which expired messages are removed; `*` for any hour, as
@@ -42,12 +42,17 @@ export const brokerOptionsSchema = z
   })
   .strict();
 
-const brokerKeys = ['brokerName', 'cluster', 'autoCreateTopic', 'autoCreateTopicQueues', 'nameServers', 'nameServerHeartbeatMs', 'messageRetentionMs', 'transactionTimeoutMs', 'transactionCheckIntervalMs', 'transactionCheckMax', 'deleteWhen', 'diskMaxUsedSpaceRatio'] as const;
+const brokerKeys = ['brokerName', 'cluster', 'autoCreateTopic', 'autoCreateTopicQueues', 'nameServers', 'nameServerHeartbeatMs', 'fileReservedTime', 'transactionTimeoutMs', 'transactionCheckIntervalMs', 'transactionCheckMax', 'deleteWhen', 'diskMaxUsedSpaceRatio'] as const;
 
 /** How often the retention boundary is recomputed from the segments' ages. */
 const retentionCheckIntervalMs = 10_000;
 
 export type BrokerOptions = z.output<typeof brokerOptionsSchema>;
+
+/** fileReservedTime, in milliseconds. */
+function retentionMsOf(options: BrokerOptions): number {
+  return Math.round(options.fileReservedTime * 3_600_000);
+}
 export type BrokerReplicaConfig = ReplicaConfig & { readonly broker: BrokerOptions };
 
 /** A ledger replica's settings (see @raftmq/ledger's replicaConfigSchema) plus brokerName, cluster and autoCreateTopic. */
@@ -107,7 +112,7 @@ export class BrokerReplica {
       void this.checkRetention();
       // A scheduled send not yet delivered keeps its entry, whatever its age; one delivered keeps it for the retention time after.
       const oldestScheduled = this.state.oldestScheduledLogIndex() ?? Number.POSITIVE_INFINITY;
-      const oldestDelivered = this.state.oldestDeliveredLogIndexSince(Date.now() - config.broker.messageRetentionMs) ?? Number.POSITIVE_INFINITY;
+      const oldestDelivered = this.state.oldestDeliveredLogIndexSince(Date.now() - retentionMsOf(config.broker)) ?? Number.POSITIVE_INFINITY;
       // An undecided half keeps its entry too; a committed one counts its retention from its commit, as a delivery.
       const oldestHalf = this.state.transactions.oldestLogIndex() ?? Number.POSITIVE_INFINITY;
       return Math.min(this.retainedFromIndex, oldestScheduled - 1, oldestDelivered - 1, oldestHalf - 1);
@@ -212,13 +217,13 @@ export class BrokerReplica {
     if (this.checkingRetention) return;
     this.checkingRetention = true;
     try {
-      const { messageRetentionMs, deleteWhen, diskMaxUsedSpaceRatio } = this.config.broker;
+      const { deleteWhen, diskMaxUsedSpaceRatio } = this.config.broker;
       const nowMs = Date.now();
       const segments = await this.store.segments();
       const disk = await diskUsage(this.config.dataDir);
       let next: number | null = null;
       if (deleteWhen === '*' || deleteWhen.split(';').map(Number).includes(new Date(nowMs).getHours())) {
-        next = retentionCompactionIndex(segments, nowMs, messageRetentionMs);
+        next = retentionCompactionIndex(segments, nowMs, retentionMsOf(this.config.broker));
       }
       const excessBytes = disk === null ? 0 : disk.usedBytes - (disk.totalBytes * diskMaxUsedSpaceRatio) / 100;
       if (excessBytes > 0) {

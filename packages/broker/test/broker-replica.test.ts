@@ -34,7 +34,7 @@ async function until(condition: () => boolean, timeoutMs: number, what: string):
 describe('parseBrokerReplicaConfig', () => {
   it("takes a ledger replica's settings plus the broker's, with defaults", () => {
     const parsed = config('/tmp/x');
-    expect(parsed.broker).toEqual({ brokerName: 'broker-b', cluster: 'DefaultCluster', autoCreateTopic: false, autoCreateTopicQueues: 8, nameServers: [], nameServerHeartbeatMs: 30_000, messageRetentionMs: 72 * 3_600_000, deleteWhen: '04', diskMaxUsedSpaceRatio: 75 });
+    expect(parsed.broker).toEqual({ brokerName: 'broker-b', cluster: 'DefaultCluster', autoCreateTopic: false, autoCreateTopicQueues: 8, nameServers: [], nameServerHeartbeatMs: 30_000, fileReservedTime: 72, deleteWhen: '04', diskMaxUsedSpaceRatio: 75 });
     expect(parsed.id).toBe('a');
   });
 
@@ -57,7 +57,7 @@ describe('log commands', () => {
 });
 
 /** Small segments and a snapshot every 20 entries, retention 0: sealed segments may go within a test. */
-const compacting = { segmentSizeBytes: 4_096, snapshotEveryEntries: 20, snapshotKeepEntries: 0, autoCreateTopic: true, messageRetentionMs: 0 };
+const compacting = { segmentSizeBytes: 4_096, snapshotEveryEntries: 20, snapshotKeepEntries: 0, autoCreateTopic: true, fileReservedTime: 0 };
 
 /** A one-replica group started on `dataDir`, leading, with a client connected to it. */
 async function leadingReplica(dataDir: string, settings: Record<string, unknown>): Promise<{ replica: BrokerReplica; client: FrameConnection }> {

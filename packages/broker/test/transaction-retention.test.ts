@@ -30,7 +30,7 @@ async function compactingReplica(): Promise<{ replica: BrokerReplica; client: Fr
       snapshotEveryEntries: 20,
       snapshotKeepEntries: 0,
       autoCreateTopic: true,
-      messageRetentionMs: 0,
+      fileReservedTime: 0,
       deleteWhen: '*',
       transactionTimeoutMs: 600_000,
     }),
