@@ -1,0 +1,14 @@
+export type { JepsenResults } from './results.js';
+export { HistoryParseError, parseHistory, serializeHistory } from './history.js';
+export type { HistoryOp } from './history.js';
+export { checkTotalQueue } from './total-queue.js';
+export type { TotalQueueCounts, TotalQueueResult } from './total-queue.js';
+export { checkQueueOrder } from './queue-order.js';
+export type { QueueOrderResult } from './queue-order.js';
+export { checkDoubleMasters } from './double-masters.js';
+export type { DoubleMastersResult, RoutingSample } from './double-masters.js';
+export { buildTimeline, quantile } from './timeline.js';
+export { checkHistory } from './check-history.js';
+export type { HistoryVerdict } from './check-history.js';
+export { capViolations, violationsListedMax } from './violation.js';
+export type { Violation } from './violation.js';

@@ -1,0 +1,66 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalGroup } from '@raftmq/cli';
+import { runNameServer, type NameServer } from '@raftmq/namesrv';
+import { FrameConnection, RequestCode, ResponseCode } from '@raftmq/protocol';
+import { JepsenSetupError } from './errors.js';
+import { nextBasePort } from './ports.js';
+
+export const brokerName = 'jepsen-broker';
+export const topic = 'jepsen';
+export const queueCount = 4;
+/** Read and write (RocketMQ's perm 6). */
+const topicPerm = 6;
+const leaderWaitMs = 15_000;
+const adminRequestTimeoutMs = 5_000;
+const topicCreateAttempts = 10;
+const topicRetryDelayMs = 200;
+const stopGraceMs = 3_000;
+
+/** The system under test: an in-process NameServer and one broker group of replica processes. */
+export interface Cluster {
+  readonly nameServer: NameServer;
+  readonly group: LocalGroup;
+  readonly nameServers: readonly string[];
+  stop(): Promise<void>;
+}
+
+export async function startCluster(nodes: number): Promise<Cluster> {
+  const directory = mkdtempSync(join(tmpdir(), 'raftmq-jepsen-'));
+  const nameServer = await runNameServer({ listen: { host: '127.0.0.1', port: 0 }, logLevel: 'error' });
+  const group = new LocalGroup({ directory, replicas: nodes, basePort: nextBasePort(), broker: { brokerName, nameServers: [nameServer.address] } });
+  const stop = async () => {
+    await group.stop(stopGraceMs);
+    await nameServer.stop();
+    rmSync(directory, { recursive: true, force: true });
+  };
+  try {
+    await group.start();
+    await createTopic(group);
+  } catch (error) {
+    await stop();
+    throw new JepsenSetupError(`the cluster did not start: ${(error as Error).message}`, { cause: error });
+  }
+  return { nameServer, group, nameServers: [nameServer.address], stop };
+}
+
+/** On the master; a leadership change in between makes it try again on the new one. */
+async function createTopic(group: LocalGroup): Promise<void> {
+  let last = '';
+  for (let attempt = 0; attempt < topicCreateAttempts; attempt++) {
+    const leader = await group.waitForLeader(leaderWaitMs);
+    const admin = new FrameConnection(group.clientUrls[leader]!, adminRequestTimeoutMs);
+    try {
+      const created = await admin.request(RequestCode.UpdateAndCreateTopic, { topic, readQueues: queueCount, writeQueues: queueCount, perm: topicPerm }, adminRequestTimeoutMs);
+      if (created.code === ResponseCode.Success) return;
+      last = `${created.code} ${JSON.stringify(created.headers)}`;
+    } catch (error) {
+      last = (error as Error).message;
+    } finally {
+      admin.close();
+    }
+    await new Promise((resolve) => setTimeout(resolve, topicRetryDelayMs));
+  }
+  throw new JepsenSetupError(`topic ${topic} was not created: ${last}`);
+}

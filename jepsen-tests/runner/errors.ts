@@ -1,0 +1,15 @@
+/** The runner's options do not describe a run it can do. */
+export class JepsenOptionsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'JepsenOptionsError';
+  }
+}
+
+/** The system under test could not be brought up (NameServer, replicas or topic). */
+export class JepsenSetupError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'JepsenSetupError';
+  }
+}

@@ -1,0 +1,57 @@
+import type { LocalGroup } from '@raftmq/cli';
+
+/**
+ * The faults now in force on the group's processes, so that healing (and the
+ * final stop) can undo every one of them: SIGCONT what is paused, restart
+ * what is killed. Pauses address a process by its pid, as LocalGroup reports it.
+ */
+export class Faults {
+  private readonly paused = new Map<string, number>();
+  private readonly killed = new Set<string>();
+
+  constructor(readonly group: LocalGroup) {}
+
+  /** Replicas running and not paused: the ones a new fault may target. */
+  healthy(): string[] {
+    return this.group.ids.filter((id) => this.group.isRunning(id) && !this.paused.has(id) && !this.killed.has(id));
+  }
+
+  async pause(id: string): Promise<void> {
+    const view = (await this.group.statuses()).find((each) => each.id === id);
+    if (view?.pid === undefined) return;
+    process.kill(view.pid, 'SIGSTOP');
+    this.paused.set(id, view.pid);
+  }
+
+  resume(id: string): void {
+    const pid = this.paused.get(id);
+    if (pid === undefined) return;
+    this.paused.delete(id);
+    try {
+      process.kill(pid, 'SIGCONT');
+    } catch {
+      // Gone already (killed while paused): nothing to resume.
+    }
+  }
+
+  async kill(id: string): Promise<void> {
+    this.killed.add(id);
+    await this.group.kill(id);
+  }
+
+  async restart(id: string): Promise<void> {
+    await this.group.restart(id);
+    this.killed.delete(id);
+  }
+
+  /** Resumes everything paused, then restarts everything killed. */
+  async healAll(): Promise<void> {
+    for (const id of [...this.paused.keys()]) this.resume(id);
+    for (const id of [...this.killed]) await this.restart(id);
+  }
+
+  /** Only resumes: before stopping, so a stopped process can take its SIGTERM. */
+  resumeAll(): void {
+    for (const id of [...this.paused.keys()]) this.resume(id);
+  }
+}

@@ -1,0 +1,62 @@
+import type { NemesisName } from '../options.js';
+import type { SeededRandom } from '../random.js';
+import type { Recorder } from '../recorder.js';
+import type { NemesisContext } from './context.js';
+import type { Faults } from './faults.js';
+import { killNemesis } from './kill.js';
+import { pauseNemesis } from './pause.js';
+import { transferNemesis } from './transfer.js';
+
+const nemeses: Readonly<Record<NemesisName, (context: NemesisContext) => Promise<void>>> = {
+  kill: killNemesis,
+  pause: pauseNemesis,
+  transfer: transferNemesis,
+};
+
+/** The issue's fault holds: 1-5 s. */
+export const faultMsMinDefault = 1_000;
+export const faultMsMaxDefault = 5_000;
+const quietMsMin = 500;
+export const quietMsMaxDefault = 3_000;
+/** A bound on the loop whatever the clock does. */
+const eventsMax = 10_000;
+
+export interface ScheduleOptions {
+  readonly names: readonly NemesisName[];
+  readonly faults: Faults;
+  readonly random: SeededRandom;
+  readonly recorder: Recorder;
+  readonly untilMs: number;
+  readonly faultMsMax: number;
+  readonly quietMsMax: number;
+  /** Something the results should say (a nemesis that failed to act). */
+  readonly note: (line: string) => void;
+}
+
+/**
+ * Runs faults one after another, each followed by a quiet gap, until
+ * `untilMs` (performance.now()); every fault heals itself before the next.
+ * The nemeses take turns; the first, each target and each duration come
+ * from the seeded generator.
+ */
+export async function runSchedule(options: ScheduleOptions): Promise<void> {
+  const { names, random, untilMs } = options;
+  if (names.length === 0) return;
+  const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, Math.min(ms, untilMs - performance.now()))));
+  const faultMsMin = Math.min(faultMsMinDefault, options.faultMsMax);
+  // In turn from a seeded start, so a short run still exercises every nemesis named.
+  const first = random.between(0, names.length - 1);
+  for (let count = 0; count < eventsMax && performance.now() < untilMs; count++) {
+    await wait(random.between(Math.min(quietMsMin, options.quietMsMax), options.quietMsMax));
+    // Too little time left for a fault of the shortest hold: it would heal at once and say nothing.
+    if (untilMs - performance.now() < faultMsMin) return;
+    const name = names[(first + count) % names.length] as NemesisName;
+    const holdMs = random.between(faultMsMin, options.faultMsMax);
+    try {
+      await nemeses[name]({ faults: options.faults, random, recorder: options.recorder, holdMs, wait });
+    } catch (error) {
+      // A nemesis that could not act (a restart that timed out) is reported; the run goes on and heals at the end.
+      options.note(`nemesis ${name} failed: ${(error as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,55 @@
+import { JepsenOptionsError } from './errors.js';
+
+export interface JepsenOptions {
+  /** Nemesis names; unknown or not yet built ones are skipped and listed. */
+  readonly nemeses: readonly string[];
+  /** How long the workload runs under faults, before healing and draining. */
+  readonly timeSeconds: number;
+  /** Sends per second, all producer workers together. */
+  readonly rate: number;
+  readonly nodes: 3 | 5;
+  readonly seed: number;
+  /** Results go to `<out>/<run>/`. */
+  readonly out: string;
+  /** Defaults to a time stamp and the seed. */
+  readonly run?: string;
+  /** Longest fault and quiet gap between faults; the smoke test shortens them to fit its time. */
+  readonly faultMsMax?: number;
+  readonly quietMsMax?: number;
+  /** Called with a line of progress now and then; silent by default. */
+  readonly log?: (line: string) => void;
+}
+
+export const nemesesBuilt = ['kill', 'pause', 'transfer'] as const;
+export type NemesisName = (typeof nemesesBuilt)[number];
+
+/** Named in the issue and not built yet: skipped with this reason. */
+export const nemesesPlanned: Readonly<Record<string, string>> = {
+  partition: 'network partitions are not built yet (needs a proxy between replicas)',
+  clock: 'clock skew is not built yet (needs a fake clock in the replicas)',
+  power: 'power loss (dropping unsynced writes) is not built yet',
+  membership: 'membership changes are not built yet',
+};
+
+export const timeSecondsMax = 3_600;
+export const rateMax = 10_000;
+
+export function checkOptions(options: JepsenOptions): void {
+  if (!(Number.isFinite(options.timeSeconds) && options.timeSeconds > 0 && options.timeSeconds <= timeSecondsMax)) {
+    throw new JepsenOptionsError(`time must be in (0, ${timeSecondsMax}] seconds, not ${options.timeSeconds}`);
+  }
+  if (!(Number.isFinite(options.rate) && options.rate > 0 && options.rate <= rateMax)) throw new JepsenOptionsError(`rate must be in (0, ${rateMax}] per second, not ${options.rate}`);
+  if (options.nodes !== 3 && options.nodes !== 5) throw new JepsenOptionsError(`nodes must be 3 or 5, not ${String(options.nodes)}`);
+  if (!Number.isSafeInteger(options.seed)) throw new JepsenOptionsError(`seed must be an integer, not ${options.seed}`);
+}
+
+/** The nemeses the run uses, and why each other one named is skipped. */
+export function splitNemeses(names: readonly string[]): { readonly used: NemesisName[]; readonly skipped: { name: string; reason: string }[] } {
+  const used: NemesisName[] = [];
+  const skipped: { name: string; reason: string }[] = [];
+  for (const name of new Set(names.map((each) => each.trim()).filter((each) => each.length > 0))) {
+    if ((nemesesBuilt as readonly string[]).includes(name)) used.push(name as NemesisName);
+    else skipped.push({ name, reason: nemesesPlanned[name] ?? `unknown nemesis (known: ${nemesesBuilt.join(', ')})` });
+  }
+  return { used, skipped };
+}

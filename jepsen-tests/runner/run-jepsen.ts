@@ -1,0 +1,98 @@
+import { buildTimeline } from '../checker/timeline.js';
+import { checkHistory } from '../checker/check-history.js';
+import type { HistoryOp } from '../checker/history.js';
+import type { JepsenResults } from '../checker/results.js';
+import { startCluster } from './cluster.js';
+import { ConsumerWorker } from './consumer.js';
+import { drainConsumer, drainDeadlineMs } from './drain.js';
+import { measureHealedWrites } from './heal.js';
+import { Faults } from './nemesis/faults.js';
+import { faultMsMaxDefault, quietMsMaxDefault, runSchedule } from './nemesis/schedule.js';
+import { checkOptions, splitNemeses, type JepsenOptions } from './options.js';
+import { ProducerWorkers } from './producers.js';
+import { SeededRandom } from './random.js';
+import { Recorder } from './recorder.js';
+import { RoutingSampler } from './routing-sampler.js';
+import { writeResults } from './write-results.js';
+
+export interface JepsenRun {
+  readonly results: JepsenResults;
+  readonly history: readonly HistoryOp[];
+  /** Where results.json, history.jsonl and index.html were written. */
+  readonly directory: string;
+}
+
+/**
+ * One run: a NameServer (in this process) and a broker group of replica
+ * processes, producers and a consumer under the seeded nemesis schedule for
+ * `timeSeconds`, then heal, measure, drain, check, and write the results.
+ */
+export async function runJepsen(options: JepsenOptions): Promise<JepsenRun> {
+  checkOptions(options);
+  const log = options.log ?? (() => undefined);
+  const startedAt = new Date();
+  const run = options.run ?? `${startedAt.toISOString().replace(/[:.]/g, '-')}-seed-${options.seed}`;
+  const { used, skipped } = splitNemeses(options.nemeses);
+  const notes: string[] = ['The NameServer runs inside the runner process (not faulted); the broker replicas are separate processes.'];
+  for (const each of skipped) log(`skipping nemesis ${each.name}: ${each.reason}`);
+
+  log(`starting a NameServer and ${options.nodes} broker replicas`);
+  const cluster = await startCluster(options.nodes);
+  const recorder = new Recorder();
+  const faults = new Faults(cluster.group);
+  const sampler = new RoutingSampler(cluster.nameServers, recorder);
+  const producers = new ProducerWorkers(cluster.nameServers, recorder, options.rate);
+  const consumer = new ConsumerWorker(cluster.nameServers, recorder);
+  let healedWritesWithinMs: number | null = null;
+  try {
+    sampler.start();
+    await consumer.start();
+    producers.start();
+    log(`running ${used.join(',') || 'no nemesis'} for ${options.timeSeconds} s at ${options.rate} sends/s`);
+    await runSchedule({
+      names: used,
+      faults,
+      random: new SeededRandom(options.seed),
+      recorder,
+      untilMs: performance.now() + options.timeSeconds * 1_000,
+      faultMsMax: options.faultMsMax ?? faultMsMaxDefault,
+      quietMsMax: options.quietMsMax ?? quietMsMaxDefault,
+      note: (line) => {
+        notes.push(line);
+        log(line);
+      },
+    });
+    log('healing');
+    await faults.healAll();
+    await producers.stop();
+    healedWritesWithinMs = await measureHealedWrites(producers);
+    log(`a send succeeded ${healedWritesWithinMs ?? 'never'} ms after healing; draining`);
+    if (!(await drainConsumer(consumer, recorder.history))) notes.push(`The consumer had not seen every acknowledged message after ${drainDeadlineMs} ms of draining.`);
+  } finally {
+    faults.resumeAll();
+    producers.shutdown();
+    await consumer.stop().catch(() => undefined);
+    await sampler.stop();
+    await cluster.stop();
+  }
+  if (consumer.receiveErrors > 0) notes.push(`${consumer.receiveErrors} receive calls failed (retried).`);
+  if (sampler.failures > 0) notes.push(`${sampler.failures} cluster-info samples failed.`);
+  notes.push(`${sampler.samples.length} cluster-info samples were taken for the double-master check.`);
+
+  const checked = checkHistory(recorder.history, sampler.samples);
+  const results: JepsenResults = {
+    run,
+    startedAt: startedAt.toISOString(),
+    config: { nemeses: used, timeSeconds: options.timeSeconds, rate: options.rate, nodes: options.nodes, seed: options.seed },
+    nemesisSkipped: skipped,
+    timeline: buildTimeline(recorder.history),
+    nemesisEvents: recorder.events(),
+    counts: checked.counts,
+    verdict: checked.verdict,
+    violations: checked.violations,
+    healedWritesWithinMs,
+    notes,
+  };
+  const written = await writeResults(options.out, results, recorder.history);
+  return { results: written.results, history: recorder.history, directory: written.directory };
+}

@@ -1,0 +1,47 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseHistory } from '../checker/history.js';
+import { runJepsen } from '../runner/run-jepsen.js';
+
+const smokeTimeoutMs = 120_000;
+let out: string | undefined;
+
+afterEach(() => {
+  if (out !== undefined) rmSync(out, { recursive: true, force: true });
+  out = undefined;
+});
+
+describe('the Jepsen runner over real processes (smoke)', () => {
+  it(
+    'runs producers and a consumer through kill -9 and SIGSTOP faults, and the history checks out',
+    async () => {
+      out = mkdtempSync(join(tmpdir(), 'raftmq-jepsen-smoke-'));
+      const { results, directory } = await runJepsen({
+        nemeses: ['kill', 'pause', 'partition'],
+        timeSeconds: 10,
+        rate: 100,
+        nodes: 3,
+        seed: 7,
+        out,
+        run: 'smoke',
+        faultMsMax: 2_500,
+        quietMsMax: 800,
+      });
+      console.log(JSON.stringify({ counts: results.counts, healedWritesWithinMs: results.healedWritesWithinMs, events: results.nemesisEvents, notes: results.notes }));
+      expect(results.violations).toEqual([]);
+      expect(results.verdict).toBe('valid');
+      expect(results.counts.lost).toBe(0);
+      expect(results.counts.duplicated).toBe(0);
+      expect(results.counts.acknowledged).toBeGreaterThan(0);
+      expect(new Set(results.nemesisEvents.map((event) => event.name))).toEqual(new Set(['kill', 'pause']));
+      expect(results.nemesisEvents.every((event) => event.endMs !== null)).toBe(true);
+      expect(results.nemesisSkipped.map((each) => each.name)).toEqual(['partition']);
+      expect(results.healedWritesWithinMs).not.toBeNull();
+      const history = parseHistory(readFileSync(join(directory, 'history.jsonl'), 'utf8'));
+      expect(history.filter((op) => op.f === 'send' && op.type === 'ok').length).toBe(results.counts.acknowledged);
+    },
+    smokeTimeoutMs,
+  );
+});
