@@ -7,6 +7,7 @@ import { Refusal, permRead, permWrite, requireLeader, type Reply } from './refus
 import { SendCoalescer } from './send-coalescer.js';
 import type { BrokerState } from './state/broker-state.js';
 import { encodeCommand } from './state/log-command.js';
+import { WriteQueueChooser } from './write-queues.js';
 import { encodeTagHashes } from './state/tag-hashes.js';
 
 /** Queues a topic created by a send gets (RocketMQ's defaultTopicQueueNums). */
@@ -33,7 +34,7 @@ export interface SendCounters {
  * after commit with the send's own result.
  */
 export class SendRequests {
-  private readonly roundRobin = new Map<string, number>();
+  private readonly writeQueues = new WriteQueueChooser();
   private readonly creatingTopics = new Map<string, Promise<void>>();
   private readonly coalescer: SendCoalescer;
 
@@ -59,14 +60,7 @@ export class SendRequests {
     if (topic === undefined) throw new Refusal(ResponseCode.TopicNotExist, `topic ${request.topic} does not exist in broker group ${brokerName}`);
     if ((topic.perm & permWrite) === 0) throw new Refusal(ResponseCode.ServiceNotAvailable, `topic ${request.topic} is not writable (perm ${topic.perm})`);
     if (topic.writeQueues === 0) throw new Refusal(ResponseCode.ServiceNotAvailable, `topic ${request.topic} has no write queues`);
-    let queueId = request.queueId;
-    if (queueId === -1) {
-      const next = this.roundRobin.get(request.topic) ?? 0;
-      this.roundRobin.set(request.topic, next + 1);
-      queueId = next % topic.writeQueues;
-    } else if (queueId >= topic.writeQueues) {
-      throw new BadRequestError('headers.queueId', `${queueId} is not a write queue of ${request.topic} (it has ${topic.writeQueues})`);
-    }
+    const queueId = this.writeQueues.choose(request.topic, topic.writeQueues, request.queueId);
     const deliverAtMs = scheduledDelivery(request, Date.now());
     const { outcome, term } = await this.coalescer.add({
       topic: request.topic,

@@ -6,6 +6,7 @@ import { ProducerRegistry, type ProducerChannel } from './producer-registry.js';
 import { Refusal, permWrite, requireLeader, type Reply } from './refusal.js';
 import type { BrokerState } from './state/broker-state.js';
 import { encodeCommand } from './state/log-command.js';
+import { WriteQueueChooser } from './write-queues.js';
 
 export interface TransactionRequestOptions {
   readonly node: RaftNode;
@@ -27,7 +28,7 @@ export interface ServerConnection {
  */
 export class TransactionRequests {
   readonly producers: ProducerRegistry;
-  private readonly roundRobin = new Map<string, number>();
+  private readonly writeQueues = new WriteQueueChooser();
   /** The push side of each client connection, for producers heartbeating on it. */
   private readonly channels = new WeakMap<ServerConnection, ProducerChannel>();
 
@@ -77,14 +78,7 @@ export class TransactionRequests {
     const topic = state.topic(request.topic);
     if (topic === undefined) throw new Refusal(ResponseCode.TopicNotExist, `topic ${request.topic} does not exist in broker group ${brokerName}`);
     if ((topic.perm & permWrite) === 0 || topic.writeQueues === 0) throw new Refusal(ResponseCode.ServiceNotAvailable, `topic ${request.topic} is not writable`);
-    let queueId = request.queueId;
-    if (queueId === -1) {
-      const next = this.roundRobin.get(request.topic) ?? 0;
-      this.roundRobin.set(request.topic, next + 1);
-      queueId = next % topic.writeQueues;
-    } else if (queueId >= topic.writeQueues) {
-      throw new BadRequestError('headers.queueId', `${queueId} is not a write queue of ${request.topic} (it has ${topic.writeQueues})`);
-    }
+    const queueId = this.writeQueues.choose(request.topic, topic.writeQueues, request.queueId);
     const proposed = await node.propose([
       encodeCommand({
         kind: 'prepare',
