@@ -26,10 +26,19 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-export async function startCluster(nodes: number): Promise<Cluster> {
+/** Replica i (from 0) listens on 127.0.0.(firstReplicaHostOctet + i); Linux routes all of 127.0.0.0/8 to loopback. */
+const firstReplicaHostOctet = 2;
+
+/** Each replica on an address of its own, so nftables rules on addresses cut the links between replicas and no others. */
+export function replicaHost(position: number): string {
+  return `127.0.0.${firstReplicaHostOctet + position}`;
+}
+
+/** `ownHosts`: each replica on its own loopback address (replicaHost) instead of all on 127.0.0.1. */
+export async function startCluster(nodes: number, ownHosts = false): Promise<Cluster> {
   const directory = mkdtempSync(join(tmpdir(), 'raftmq-jepsen-'));
   const nameServer = await runNameServer({ listen: { host: '127.0.0.1', port: 0 }, logLevel: 'error' });
-  const group = new LocalGroup({ directory, replicas: nodes, basePort: nextBasePort(), broker: { brokerName, nameServers: [nameServer.address] } });
+  const group = new LocalGroup({ directory, replicas: nodes, basePort: nextBasePort(), ...(ownHosts ? { hostFor: (_id: string, position: number) => replicaHost(position) } : {}), broker: { brokerName, nameServers: [nameServer.address] } });
   const stop = async () => {
     await group.stop(stopGraceMs);
     await nameServer.stop();

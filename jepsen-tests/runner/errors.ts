@@ -13,3 +13,11 @@ export class JepsenSetupError extends Error {
     this.name = 'JepsenSetupError';
   }
 }
+
+/** nft refused a ruleset or could not be run. */
+export class NftablesError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'NftablesError';
+  }
+}

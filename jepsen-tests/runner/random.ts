@@ -25,3 +25,13 @@ export class SeededRandom {
     return items[Math.floor(this.next() * items.length)] as T;
   }
 }
+
+/** A Fisher-Yates shuffle drawing from `next` (a SeededRandom's), so the order is the seed's. */
+export function shuffled<T>(items: readonly T[], next: () => number): T[] {
+  const copy = [...items];
+  for (let index = copy.length - 1; index > 0; index--) {
+    const other = Math.floor(next() * (index + 1));
+    [copy[index], copy[other]] = [copy[other] as T, copy[index] as T];
+  }
+  return copy;
+}

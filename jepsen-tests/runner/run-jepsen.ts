@@ -7,6 +7,7 @@ import { ConsumerWorker } from './consumer.js';
 import { drainConsumer, drainDeadlineMs } from './drain.js';
 import { measureHealedWrites } from './heal.js';
 import { Faults } from './nemesis/faults.js';
+import { checkNftables, NftablesPartitions, removeStaleTables } from './nemesis/nftables.js';
 import { faultMsMaxDefault, quietMsMaxDefault, runSchedule } from './nemesis/schedule.js';
 import { checkOptions, splitNemeses, type JepsenOptions } from './options.js';
 import { ProducerWorkers } from './producers.js';
@@ -32,14 +33,28 @@ export async function runJepsen(options: JepsenOptions): Promise<JepsenRun> {
   const log = options.log ?? (() => undefined);
   const startedAt = new Date();
   const run = options.run ?? `${startedAt.toISOString().replace(/[:.]/g, '-')}-seed-${options.seed}`;
-  const { used, skipped } = splitNemeses(options.nemeses);
+  const split = splitNemeses(options.nemeses);
+  const skipped = split.skipped;
+  let used = split.used;
   const notes: string[] = ['The NameServer runs inside the runner process (not faulted); the broker replicas are separate processes.'];
+  if (used.includes('partition')) {
+    const check = await checkNftables(log);
+    if (check.usable) {
+      const stale = await removeStaleTables();
+      if (stale.length > 0) log(`removed nftables tables of dead runs: ${stale.join(', ')}`);
+    } else {
+      used = used.filter((name) => name !== 'partition');
+      skipped.push({ name: 'partition', reason: check.reason });
+    }
+  }
   for (const each of skipped) log(`skipping nemesis ${each.name}: ${each.reason}`);
 
-  log(`starting a NameServer and ${options.nodes} broker replicas`);
-  const cluster = await startCluster(options.nodes);
+  const partitions = used.includes('partition');
+  log(`starting a NameServer and ${options.nodes} broker replicas${partitions ? ' on 127.0.0.2.. (partitions by nftables)' : ''}`);
+  const cluster = await startCluster(options.nodes, partitions);
+  const network = partitions ? new NftablesPartitions(cluster.group.hosts) : undefined;
   const recorder = new Recorder();
-  const faults = new Faults(cluster.group);
+  const faults = new Faults(cluster.group, network);
   const sampler = new RoutingSampler(cluster.nameServers, recorder);
   const producers = new ProducerWorkers(cluster.nameServers, recorder, options.rate);
   const consumer = new ConsumerWorker(cluster.nameServers, recorder);
@@ -69,6 +84,7 @@ export async function runJepsen(options: JepsenOptions): Promise<JepsenRun> {
     log(`a send succeeded ${healedWritesWithinMs ?? 'never'} ms after healing; draining`);
     if (!(await drainConsumer(consumer, recorder.history))) notes.push(`The consumer had not seen every acknowledged message after ${drainDeadlineMs} ms of draining.`);
   } finally {
+    await network?.dispose().catch((error: unknown) => notes.push(`The nftables table ${network.table} could not be removed: ${(error as Error).message}`));
     faults.resumeAll();
     producers.shutdown();
     await consumer.stop().catch(() => undefined);

@@ -1,15 +1,20 @@
 import type { LocalGroup } from '@raftmq/cli';
+import type { NftablesPartitions } from './nftables.js';
 
 /**
  * The faults now in force on the group's processes, so that healing (and the
  * final stop) can undo every one of them: SIGCONT what is paused, restart
- * what is killed. Pauses address a process by its pid, as LocalGroup reports it.
+ * what is killed, drop the partition. Pauses address a process by its pid,
+ * as LocalGroup reports it. `network` is there only when partitions can be made.
  */
 export class Faults {
   private readonly paused = new Map<string, number>();
   private readonly killed = new Set<string>();
 
-  constructor(readonly group: LocalGroup) {}
+  constructor(
+    readonly group: LocalGroup,
+    readonly network?: NftablesPartitions,
+  ) {}
 
   /** Replicas running and not paused: the ones a new fault may target. */
   healthy(): string[] {
@@ -44,8 +49,9 @@ export class Faults {
     this.killed.delete(id);
   }
 
-  /** Resumes everything paused, then restarts everything killed. */
+  /** Heals the partition, resumes everything paused, then restarts everything killed. */
   async healAll(): Promise<void> {
+    await this.network?.heal();
     for (const id of [...this.paused.keys()]) this.resume(id);
     for (const id of [...this.killed]) await this.restart(id);
   }

@@ -1,3 +1,4 @@
+import { shuffled } from '../random.js';
 import { leaderOrRandom, type NemesisContext } from './context.js';
 
 /**
@@ -29,13 +30,4 @@ export async function pauseNemesis(context: NemesisContext): Promise<void> {
     for (const id of killed) await faults.restart(id);
     done();
   }
-}
-
-function shuffled<T>(items: readonly T[], next: () => number): T[] {
-  const copy = [...items];
-  for (let index = copy.length - 1; index > 0; index--) {
-    const other = Math.floor(next() * (index + 1));
-    [copy[index], copy[other]] = [copy[other] as T, copy[index] as T];
-  }
-  return copy;
 }

@@ -4,12 +4,14 @@ import type { Recorder } from '../recorder.js';
 import type { NemesisContext } from './context.js';
 import type { Faults } from './faults.js';
 import { killNemesis } from './kill.js';
+import { partitionNemesis } from './partition.js';
 import { pauseNemesis } from './pause.js';
 import { transferNemesis } from './transfer.js';
 
 const nemeses: Readonly<Record<NemesisName, (context: NemesisContext) => Promise<void>>> = {
   kill: killNemesis,
   pause: pauseNemesis,
+  partition: partitionNemesis,
   transfer: transferNemesis,
 };
 

@@ -31,6 +31,13 @@ export interface LocalGroupOptions {
   /** Peer ports are basePort+1.., client ports basePort+101.. */
   readonly basePort: number;
   readonly host?: string;
+  /**
+   * Per replica: the host it listens on (peer and client) and is reached at,
+   * instead of `host`. A loopback address other than 127.0.0.1 also becomes
+   * the source of its outgoing peer connections, so rules on source address
+   * can cut links between replicas.
+   */
+  readonly hostFor?: (id: string, position: number) => string;
   readonly flush?: ReplicaConfigInput['flush'];
   readonly timing?: ReplicaConfigInput['timing'];
   readonly snapshotEveryEntries?: number;
@@ -65,6 +72,8 @@ export interface ReplicaView {
 export class LocalGroup {
   readonly ids: readonly string[];
   readonly clientUrls: Readonly<Record<string, string>>;
+  /** Each replica's host, by id: what its peer and client listeners are bound to. */
+  readonly hosts: Readonly<Record<string, string>>;
   private readonly children = new Map<string, ChildProcess>();
   private readonly exits = new Map<string, Promise<void>>();
   private readonly configPaths = new Map<string, string>();
@@ -74,12 +83,15 @@ export class LocalGroup {
   constructor(private readonly options: LocalGroupOptions) {
     const count = options.replicas ?? 3;
     this.ids = Array.from({ length: count }, (_, position) => `n${position + 1}`);
-    const host = options.host ?? '127.0.0.1';
+    const groupHost = options.host ?? '127.0.0.1';
+    const hosts = this.ids.map((id, position) => options.hostFor?.(id, position) ?? groupHost);
     const peers = Object.fromEntries(
-      this.ids.map((id, position) => [id, { peerUrl: `ws://${host}:${options.basePort + 1 + position}`, clientUrl: `ws://${host}:${options.basePort + 101 + position}` }]),
+      this.ids.map((id, position) => [id, { peerUrl: `ws://${hosts[position]}:${options.basePort + 1 + position}`, clientUrl: `ws://${hosts[position]}:${options.basePort + 101 + position}` }]),
     );
+    this.hosts = Object.fromEntries(this.ids.map((id, position) => [id, hosts[position] as string]));
     this.clientUrls = Object.fromEntries(this.ids.map((id) => [id, peers[id]!.clientUrl]));
     for (const [position, id] of this.ids.entries()) {
+      const host = hosts[position] as string;
       const directory = join(options.directory, id);
       mkdirSync(directory, { recursive: true });
       const config: ReplicaConfigInput = {

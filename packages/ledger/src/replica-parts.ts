@@ -1,8 +1,12 @@
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { SegmentLog } from '@raftmq/commitlog';
 import { RaftNode, WsTransport, type StateMachine } from '@raftmq/raft';
 import type { Logger } from './logger.js';
 import type { ReplicaConfig } from './replica-config.js';
+
+/** The loopback source address the kernel picks by itself. */
+const loopbackDefault = '127.0.0.1';
 
 export interface ReplicaParts {
   readonly store: SegmentLog;
@@ -26,7 +30,8 @@ export function assembleReplica(config: ReplicaConfig, stateMachine: StateMachin
     ...(config.segmentSizeBytes === undefined ? {} : { segmentSizeBytes: config.segmentSizeBytes }),
   });
   const peerUrls = Object.fromEntries(Object.entries(config.peers).map(([id, peer]) => [id, peer.peerUrl]));
-  const transport = new WsTransport({ selfId: config.id, listen: config.peerListen, peers: peerUrls, secret: config.secret, logger });
+  const localAddress = peerDialAddress(config.peerListen.host);
+  const transport = new WsTransport({ selfId: config.id, listen: config.peerListen, peers: peerUrls, secret: config.secret, logger, ...(localAddress === undefined ? {} : { localAddress }) });
   const { tickMs, heartbeatIntervalMs, electionTimeoutMsMin, electionTimeoutMsMax } = config.timing;
   const node = new RaftNode({
     config: {
@@ -47,4 +52,16 @@ export function assembleReplica(config: ReplicaConfig, stateMachine: StateMachin
   });
   const clientUrls = Object.fromEntries(Object.entries(config.peers).map(([id, peer]) => [id, peer.clientUrl]));
   return { store, transport, node, clientUrls };
+}
+
+/**
+ * Where this replica's outgoing peer connections come from: its own peer
+ * listen address when that is a loopback one other than 127.0.0.1. The
+ * kernel gives every loopback connection the source 127.0.0.1, so replicas
+ * on per-node loopback addresses (the Jepsen runner's partitions) could not
+ * be told apart by source otherwise. Any other host is left to the kernel as
+ * before; 127.0.0.1 is what the kernel picks anyway.
+ */
+export function peerDialAddress(listenHost: string): string | undefined {
+  return isIP(listenHost) === 4 && listenHost.startsWith('127.') && listenHost !== loopbackDefault ? listenHost : undefined;
 }

@@ -23,6 +23,7 @@ export function dialOptions(options: WsTransportOptions): ClientOptions {
     // Bounds the HTTP upgrade; the handshake's own timer bounds the rest.
     handshakeTimeout: options.handshakeTimeoutMs,
     followRedirects: false,
+    ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
   };
 }
 

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import type { TransportLogger } from './transport.js';
@@ -60,6 +61,12 @@ export const transportOptionsSchema = z
   .object({
     selfId: nodeIdSchema,
     listen: z.object({ host: z.string().min(1), port: z.int().min(0).max(65535) }).strict(),
+    /**
+     * The IP address outgoing peer connections are bound to; the kernel picks
+     * one when absent. Set so a filter on source address (a test's network
+     * partition between per-node loopback addresses) applies to this node.
+     */
+    localAddress: z.string().refine((value) => isIP(value) !== 0, 'must be an IP address').optional(),
     peers: peersSchema,
     /** Shared by every node of the cluster; proves membership in the handshake and never crosses the wire. */
     secret: z.string().min(secretLengthMin),

@@ -56,6 +56,11 @@ describe('WsTransport options', () => {
     expect(fieldOf({ ...valid, listen: { host: '127.0.0.1', port: 0, backlog: 5 } })).toBe('listen.backlog');
   });
 
+  it('takes only an IP address as the local address of its dials', () => {
+    expect(fieldOf({ ...valid, localAddress: 'localhost' })).toBe('localAddress');
+    expect(() => parseTransportOptions({ ...valid, localAddress: '127.0.0.2' })).not.toThrow();
+  });
+
   it('lets every node share one peer map that names itself', () => {
     expect(() => new WsTransport({ ...valid, peers: { a: 'ws://127.0.0.1:7101', b: 'ws://127.0.0.1:7102' } })).not.toThrow();
   });
