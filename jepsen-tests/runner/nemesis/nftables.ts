@@ -19,8 +19,13 @@ export async function checkNftables(log: (line: string) => void): Promise<Nftabl
   if (process.getuid?.() !== 0) return { usable: false, reason: 'network partitions need root to change nftables rules' };
   if (!(await nftRuns())) {
     log('nft not found; trying apt-get install -y nftables once');
+    const apt = (args: readonly string[]) => execFileAsync('apt-get', [...args], { timeout: installTimeoutMs, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
     try {
-      await execFileAsync('apt-get', ['install', '-y', 'nftables'], { timeout: installTimeoutMs, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+      // A fresh machine may have no package lists yet: fetched once, only when the first install fails.
+      await apt(['install', '-y', 'nftables']).catch(async () => {
+        await apt(['update']);
+        await apt(['install', '-y', 'nftables']);
+      });
     } catch (error) {
       return { usable: false, reason: `nft is missing and apt-get install -y nftables failed: ${firstLine(error)}` };
     }
