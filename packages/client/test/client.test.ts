@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ClientLimitError,
   NoRouteError,
@@ -9,34 +9,8 @@ import {
   type ReceivedMessage,
   type SendResult,
 } from '../src/index.js';
-import { Cluster, CuttingProxy, until, text } from './harness.js';
-
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function cluster(topic: string, queues: number): Promise<Cluster> {
-  const started = await Cluster.start();
-  cleanups.push(() => started.stop());
-  await started.createTopic(topic, queues);
-  await started.registerLeader();
-  return started;
-}
-
-function producer(nameServers: string[], options: Partial<ConstructorParameters<typeof Producer>[0]> = {}): Producer {
-  const made = new Producer({ nameServers, sendTimeoutMs: 10_000, retryTimesWhenSendFailed: 3, ...options });
-  made.start();
-  cleanups.push(() => made.shutdown());
-  return made;
-}
-
-async function consumer(nameServers: string[], consumerGroup: string, topic: string): Promise<SimpleConsumer> {
-  const made = new SimpleConsumer({ nameServers, consumerGroup, topic });
-  cleanups.push(() => made.shutdown());
-  await made.start();
-  return made;
-}
+import { CuttingProxy, until, text } from './harness.js';
+import { afterTest, startedCluster as cluster, startedConsumer as consumer, startedProducer as producer } from './test-resources.js';
 
 /** Receives until `count` messages came, or fails after `timeoutMs`; then checks nothing more is there right away. */
 async function receiveAll(from: SimpleConsumer, count: number, timeoutMs = 20_000): Promise<ReceivedMessage[]> {
@@ -178,7 +152,7 @@ describe('Producer and SimpleConsumer', () => {
     const group = await cluster(topic, 4);
     const leader = await group.waitForLeader();
     const proxy = await CuttingProxy.start(leader.url);
-    cleanups.push(() => proxy.stop());
+    afterTest(() => proxy.stop());
     await group.registerLeader(leader, proxy.url);
     const sender = producer(group.nameServers);
     proxy.arm();
@@ -203,7 +177,7 @@ describe('Producer and SimpleConsumer', () => {
     const group = await cluster(topic, 4);
     const oldLeader = await group.waitForLeader();
     const proxy = await CuttingProxy.start(oldLeader.url);
-    cleanups.push(() => proxy.stop());
+    afterTest(() => proxy.stop());
     await group.registerLeader(oldLeader, proxy.url);
     const sender = producer(group.nameServers, { attemptTimeoutMs: 500, retryTimesWhenSendFailed: 20 });
     let failover: Promise<void> | null = null;

@@ -1,30 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FilterExpressionError, Producer, PushConsumer, SimpleConsumer, type PushedMessage, type ReceivedMessage } from '../src/index.js';
-import { Cluster, until, text } from './harness.js';
+import { until, text } from './harness.js';
+import { afterTest, startedCluster as cluster, startedProducer as producer } from './test-resources.js';
 
 const heartbeatIntervalMs = 50;
 /** Nothing listens here: a consumer that sent anything would fail on it, not on its expression. */
 const unreachable = ['ws://127.0.0.1:1'];
-
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function cluster(topic: string, queues: number): Promise<Cluster> {
-  const started = await Cluster.start();
-  cleanups.push(() => started.stop());
-  await started.createTopic(topic, queues);
-  await started.registerLeader();
-  return started;
-}
-
-function producer(nameServers: string[]): Producer {
-  const made = new Producer({ nameServers, sendTimeoutMs: 10_000, retryTimesWhenSendFailed: 3 });
-  made.start();
-  cleanups.push(() => made.shutdown());
-  return made;
-}
 
 function thrown(action: () => unknown): unknown {
   try {
@@ -58,7 +39,7 @@ describe('subscription expressions in the client', () => {
       await sender.send({ topic, body: `m-${index}`, tags: index % 2 === 0 ? 'even' : 'odd', properties: { n: String(index) } });
     }
     const consumer = new SimpleConsumer({ nameServers: group.nameServers, consumerGroup: 'sql-readers', topic, expression: "n >= 20 AND TAGS = 'even'", expressionType: 'SQL92', heartbeatIntervalMs });
-    cleanups.push(() => consumer.shutdown());
+    afterTest(() => consumer.shutdown());
     await consumer.start();
     const received: ReceivedMessage[] = [];
     const deadline = performance.now() + 20_000;
@@ -82,7 +63,7 @@ describe('subscription expressions in the client', () => {
     const topic = 'tagged';
     const group = await cluster(topic, 2);
     const push = new PushConsumer({ nameServers: group.nameServers, consumerGroup: 'tag-readers', topic, expression: 'A || B', heartbeatIntervalMs });
-    cleanups.push(() => push.shutdown());
+    afterTest(() => push.shutdown());
     const delivered: PushedMessage[] = [];
     push.registerMessageListener((messages) => {
       delivered.push(...messages);

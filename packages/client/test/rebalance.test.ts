@@ -1,35 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Producer, PushConsumer, SimpleConsumer, allocateAveragely, broadcastOffsetGroup, messageQueueKey, type MessageQueue, type PushedMessage, type ReceivedMessage, type SimpleConsumerOptions } from '../src/index.js';
-import { Cluster, until, text } from './harness.js';
-
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+import { until, text } from './harness.js';
+import { afterTest, startedCluster as cluster, startedConsumer, startedProducer as producer } from './test-resources.js';
 
 /** Short enough that rebalances settle in well under a second. */
 const heartbeatIntervalMs = 50;
 
-async function cluster(topic: string, queues: number): Promise<Cluster> {
-  const started = await Cluster.start();
-  cleanups.push(() => started.stop());
-  await started.createTopic(topic, queues);
-  await started.registerLeader();
-  return started;
-}
-
-function producer(nameServers: string[]): Producer {
-  const made = new Producer({ nameServers, sendTimeoutMs: 10_000, retryTimesWhenSendFailed: 3 });
-  made.start();
-  cleanups.push(() => made.shutdown());
-  return made;
-}
-
-async function consumer(nameServers: string[], consumerGroup: string, topic: string, options: Partial<SimpleConsumerOptions> = {}): Promise<SimpleConsumer> {
-  const made = new SimpleConsumer({ nameServers, consumerGroup, topic, heartbeatIntervalMs, ...options });
-  cleanups.push(() => made.shutdown());
-  await made.start();
-  return made;
+function consumer(nameServers: string[], consumerGroup: string, topic: string, options: Partial<SimpleConsumerOptions> = {}): Promise<SimpleConsumer> {
+  return startedConsumer(nameServers, consumerGroup, topic, { heartbeatIntervalMs, ...options });
 }
 
 async function produce(sender: Producer, topic: string, count: number): Promise<void> {
@@ -183,7 +161,7 @@ describe('PushConsumer', () => {
     const group = await cluster(topic, 4);
     await produce(producer(group.nameServers), topic, 300);
     const push = new PushConsumer({ nameServers: group.nameServers, consumerGroup: 'g', topic, consumeThreadMax: 5, reconsumeDelayMs: 10, heartbeatIntervalMs });
-    cleanups.push(() => push.shutdown());
+    afterTest(() => push.shutdown());
     let running = 0;
     let most = 0;
     const consumed = new Set<string>();
@@ -221,7 +199,7 @@ describe('PushConsumer', () => {
     const topic = 'fragile';
     const group = await cluster(topic, 2);
     const push = new PushConsumer({ nameServers: group.nameServers, consumerGroup: 'careful', topic, maxReconsumeTimes: 1, firstRetryDelayLevel: 1, heartbeatIntervalMs });
-    cleanups.push(() => push.shutdown());
+    afterTest(() => push.shutdown());
     const deliveries: PushedMessage[] = [];
     push.registerMessageListener(([message]) => {
       deliveries.push(message as PushedMessage);
