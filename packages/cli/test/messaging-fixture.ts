@@ -1,7 +1,10 @@
 import { runNameServer, type NameServer } from '@raftmq/namesrv';
-import { FrameConnection, RequestCode, ResponseCode } from '@raftmq/protocol';
+import { FrameConnection, NameServerClient, RequestCode, ResponseCode } from '@raftmq/protocol';
 import type { LocalGroup, LocalGroupOptions } from '../src/index.js';
 import { startGroup, type StartedGroup } from './group-harness.js';
+
+/** How long a new topic may take to reach the NameServer's routes. */
+const routeWaitMs = 10_000;
 
 export interface MessagingFixtureOptions {
   readonly brokerName: string;
@@ -44,6 +47,20 @@ export class MessagingFixture {
     if (created.code !== ResponseCode.Success) {
       await fixture.stop();
       throw new Error(`the topic was not created: ${created.code} ${JSON.stringify(created.headers)}`);
+    }
+    // The master registers the new topic with the NameServer on its own: a client that looked it up first would find no route.
+    const routes = new NameServerClient({ addresses: [nameServer.address] });
+    try {
+      const deadline = performance.now() + routeWaitMs;
+      while (!(await routes.getRoute(options.topic).then(() => true, () => false))) {
+        if (performance.now() > deadline) {
+          await fixture.stop();
+          throw new Error(`the NameServer did not route ${options.topic} within ${routeWaitMs} ms`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    } finally {
+      routes.close();
     }
     return fixture;
   }
