@@ -10,9 +10,9 @@ afterEach(async () => {
   fixture = undefined;
 });
 
-const retentionMs = 2_000;
+const retentionMs = 3_000;
 const queues = 2;
-const sendingMs = 6_000;
+const sendingMs = 8_000;
 
 async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = performance.now() + timeoutMs;
@@ -24,7 +24,7 @@ async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs: n
 
 describe('retention through a kill -9 of the master (real processes)', () => {
   it('rebuilds a replica that missed the compacted log from a snapshot, which as master serves every message within retention, and moves an older offset to the queue start', async () => {
-    // Expired after 2 s at any hour; small segments and frequent snapshots, so compaction runs many times in the test.
+    // Expired after 3 s at any hour; small segments and frequent snapshots, so compaction runs many times in the test.
     fixture = await MessagingFixture.start({
       brokerName: 'broker-k',
       topic: 'metrics',
@@ -72,6 +72,8 @@ describe('retention through a kill -9 of the master (real processes)', () => {
     }
     await waitFor(async () => (await group.leader()) === lagging, 10_000, `${lagging} to lead`);
 
+    // A few more through the rebuilt master, so the check always has messages within retention, however long the hand-over took.
+    await sendUntil(Date.now() + 300);
     const checkedAtMs = Date.now();
     const master = new FrameConnection(group.clientUrls[lagging]!, 2_000);
     fixture.closeLater(() => master.close());
