@@ -288,13 +288,18 @@ export class RaftNode {
     setImmediate(() => {
       this.readyScheduled = false;
       if (this.readyLoop !== null || this.state !== 'running') return;
-      this.readyLoop = this.handleReadies()
-        .catch((error: unknown) => this.fail(error, 'ready'))
-        .finally(() => {
-          this.readyLoop = null;
-          if (this.core?.hasReady() === true) this.scheduleReady();
-        });
+      this.startReadyLoop();
     });
+  }
+
+  /** Runs handleReadies until the core has nothing more; one more turn is scheduled if something came in as it ended. */
+  private startReadyLoop(): void {
+    this.readyLoop = this.handleReadies()
+      .catch((error: unknown) => this.fail(error, 'ready'))
+      .finally(() => {
+        this.readyLoop = null;
+        if (this.core?.hasReady() === true) this.scheduleReady();
+      });
   }
 
   // ------------------------------------------------------------ Ready
@@ -433,14 +438,7 @@ export class RaftNode {
   requestSnapshot(): void {
     if (this.state !== 'running') return;
     this.snapshotRequested = true;
-    if (this.readyLoop === null) {
-      this.readyLoop = this.handleReadies()
-        .catch((error: unknown) => this.fail(error, 'ready'))
-        .finally(() => {
-          this.readyLoop = null;
-          if (this.core?.hasReady() === true) this.scheduleReady();
-        });
-    }
+    if (this.readyLoop === null) this.startReadyLoop();
   }
 
   private noteSoftState(softState: SoftState | undefined): void {
