@@ -25,7 +25,7 @@ function parseSeed(text: string): number {
 
 const program = new Command('jepsen')
   .description('Fault injection over real RaftMQ processes: producers and a consumer under a nemesis, then a history check')
-  .option('--nemesis <names>', 'comma-separated: kill, pause, transfer, partition (root and nftables; clock, power, membership are not built yet)', 'kill,pause,transfer')
+  .option('--nemesis <names>', 'comma-separated: kill, pause, transfer, partition (root and nftables), clock (libfaketime); power, membership are not built yet', 'kill,pause,transfer')
   .option('--time <seconds>', 'how long to run under faults', parsePositive, timeSecondsDefault)
   .option('--rate <sends>', 'sends per second in total', parsePositive, rateDefault)
   .option('--nodes <n>', 'replicas in the broker group: 3 or 5', parseNodes, 3 as 3 | 5)

@@ -5,6 +5,7 @@ import { LocalGroup } from '@raftmq/cli';
 import { runNameServer, type NameServer } from '@raftmq/namesrv';
 import { FrameConnection, RequestCode, ResponseCode } from '@raftmq/protocol';
 import { JepsenSetupError } from './errors.js';
+import { ClockFiles } from './nemesis/clock-files.js';
 import { nextBasePort } from './ports.js';
 
 export const brokerName = 'jepsen-broker';
@@ -23,6 +24,8 @@ export interface Cluster {
   readonly nameServer: NameServer;
   readonly group: LocalGroup;
   readonly nameServers: readonly string[];
+  /** There when the replicas run under libfaketime. */
+  readonly clock?: ClockFiles;
   stop(): Promise<void>;
 }
 
@@ -34,24 +37,31 @@ export function replicaHost(position: number): string {
   return `127.0.0.${firstReplicaHostOctet + position}`;
 }
 
-/** `ownHosts`: each replica on its own loopback address (replicaHost) instead of all on 127.0.0.1. */
-export async function startCluster(nodes: number, ownHosts = false): Promise<Cluster> {
+/**
+ * `ownHosts`: each replica on its own loopback address (replicaHost) instead
+ * of all on 127.0.0.1. `faketimeLibrary`: each replica under libfaketime with
+ * a timestamp file of its own in the cluster's directory.
+ */
+export async function startCluster(nodes: number, ownHosts = false, faketimeLibrary?: string): Promise<Cluster> {
   const directory = mkdtempSync(join(tmpdir(), 'raftmq-jepsen-'));
+  const clock = faketimeLibrary === undefined ? undefined : new ClockFiles(faketimeLibrary, directory);
   const nameServer = await runNameServer({ listen: { host: '127.0.0.1', port: 0 }, logLevel: 'error' });
-  const group = new LocalGroup({ directory, replicas: nodes, basePort: nextBasePort(), ...(ownHosts ? { hostFor: (_id: string, position: number) => replicaHost(position) } : {}), broker: { brokerName, nameServers: [nameServer.address] } });
+  const group = new LocalGroup({ directory, replicas: nodes, basePort: nextBasePort(), ...(ownHosts ? { hostFor: (_id: string, position: number) => replicaHost(position) } : {}), ...(clock === undefined ? {} : { envFor: (id: string) => clock.env(id) }), broker: { brokerName, nameServers: [nameServer.address] } });
   const stop = async () => {
     await group.stop(stopGraceMs);
     await nameServer.stop();
     rmSync(directory, { recursive: true, force: true });
   };
   try {
+    // Before the first start: the library reads the file from the replica's first clock call.
+    clock?.resetAll(group.ids);
     await group.start();
     await createTopic(group);
   } catch (error) {
     await stop();
     throw new JepsenSetupError(`the cluster did not start: ${(error as Error).message}`, { cause: error });
   }
-  return { nameServer, group, nameServers: [nameServer.address], stop };
+  return { nameServer, group, nameServers: [nameServer.address], ...(clock === undefined ? {} : { clock }), stop };
 }
 
 /** On the master; a leadership change in between makes it try again on the new one. */

@@ -21,3 +21,11 @@ export class NftablesError extends Error {
     this.name = 'NftablesError';
   }
 }
+
+/** A replica's fake-clock offset could not be written. */
+export class ClockFaultError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ClockFaultError';
+  }
+}

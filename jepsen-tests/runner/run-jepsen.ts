@@ -6,6 +6,7 @@ import { startCluster } from './cluster.js';
 import { ConsumerWorker } from './consumer.js';
 import { drainConsumer, drainDeadlineMs } from './drain.js';
 import { measureHealedWrites } from './heal.js';
+import { checkFaketime } from './nemesis/faketime.js';
 import { Faults } from './nemesis/faults.js';
 import { checkNftables, NftablesPartitions, removeStaleTables } from './nemesis/nftables.js';
 import { faultMsMaxDefault, quietMsMaxDefault, runSchedule } from './nemesis/schedule.js';
@@ -47,14 +48,25 @@ export async function runJepsen(options: JepsenOptions): Promise<JepsenRun> {
       skipped.push({ name: 'partition', reason: check.reason });
     }
   }
+  let faketimeLibrary: string | undefined;
+  if (used.includes('clock')) {
+    const check = await checkFaketime(log);
+    if (check.usable) {
+      faketimeLibrary = check.library;
+      notes.push('clock: the replicas run under libfaketime with DONT_FAKE_MONOTONIC=1, so only the wall clock jumps (as a stepped clock on a real machine); timers and election timeouts run on the monotonic clock. A jump on the leader can make scheduled deliveries early or late (the runner sends none).');
+    } else {
+      used = used.filter((name) => name !== 'clock');
+      skipped.push({ name: 'clock', reason: check.reason });
+    }
+  }
   for (const each of skipped) log(`skipping nemesis ${each.name}: ${each.reason}`);
 
   const partitions = used.includes('partition');
   log(`starting a NameServer and ${options.nodes} broker replicas${partitions ? ' on 127.0.0.2.. (partitions by nftables)' : ''}`);
-  const cluster = await startCluster(options.nodes, partitions);
+  const cluster = await startCluster(options.nodes, partitions, faketimeLibrary);
   const network = partitions ? new NftablesPartitions(cluster.group.hosts) : undefined;
   const recorder = new Recorder();
-  const faults = new Faults(cluster.group, network);
+  const faults = new Faults(cluster.group, network, cluster.clock);
   const sampler = new RoutingSampler(cluster.nameServers, recorder);
   const producers = new ProducerWorkers(cluster.nameServers, recorder, options.rate);
   const consumer = new ConsumerWorker(cluster.nameServers, recorder);

@@ -1,11 +1,13 @@
 import type { LocalGroup } from '@raftmq/cli';
+import type { ClockFiles } from './clock-files.js';
 import type { NftablesPartitions } from './nftables.js';
 
 /**
  * The faults now in force on the group's processes, so that healing (and the
  * final stop) can undo every one of them: SIGCONT what is paused, restart
  * what is killed, drop the partition. Pauses address a process by its pid,
- * as LocalGroup reports it. `network` is there only when partitions can be made.
+ * as LocalGroup reports it. `network` is there only when partitions can be made,
+ * `clock` only when the replicas run under libfaketime.
  */
 export class Faults {
   private readonly paused = new Map<string, number>();
@@ -14,6 +16,7 @@ export class Faults {
   constructor(
     readonly group: LocalGroup,
     readonly network?: NftablesPartitions,
+    readonly clock?: ClockFiles,
   ) {}
 
   /** Replicas running and not paused: the ones a new fault may target. */
@@ -49,9 +52,10 @@ export class Faults {
     this.killed.delete(id);
   }
 
-  /** Heals the partition, resumes everything paused, then restarts everything killed. */
+  /** Heals the partition, puts every clock back, resumes everything paused, then restarts everything killed. */
   async healAll(): Promise<void> {
     await this.network?.heal();
+    this.clock?.resetAll(this.group.ids);
     for (const id of [...this.paused.keys()]) this.resume(id);
     for (const id of [...this.killed]) await this.restart(id);
   }

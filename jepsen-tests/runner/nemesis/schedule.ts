@@ -2,6 +2,7 @@ import type { NemesisName } from '../options.js';
 import type { SeededRandom } from '../random.js';
 import type { Recorder } from '../recorder.js';
 import type { NemesisContext } from './context.js';
+import { clockNemesis } from './clock.js';
 import type { Faults } from './faults.js';
 import { killNemesis } from './kill.js';
 import { partitionNemesis } from './partition.js';
@@ -13,6 +14,7 @@ const nemeses: Readonly<Record<NemesisName, (context: NemesisContext) => Promise
   pause: pauseNemesis,
   partition: partitionNemesis,
   transfer: transferNemesis,
+  clock: clockNemesis,
 };
 
 /** The fault holds: 1-5 s. */

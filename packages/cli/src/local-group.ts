@@ -45,6 +45,8 @@ export interface LocalGroupOptions {
   readonly preferredLeader?: string;
   /** Per replica id: a secret other than the group's (to show a wrong one is refused). */
   readonly secretFor?: (id: string) => string | undefined;
+  /** Per replica id: environment variables added to the inherited ones, at every start (e.g. LD_PRELOAD of a fake clock). */
+  readonly envFor?: (id: string) => Readonly<Record<string, string>> | undefined;
   /** Broker replicas (`raftmq broker`) of this group rather than ledger replicas (`raftmq replica`). */
   readonly broker?: {
     readonly brokerName: string;
@@ -201,6 +203,7 @@ export class LocalGroup {
     const command = this.options.broker === undefined ? 'replica' : 'broker';
     const child = spawn(process.execPath, [...runnerArguments, mainPath, command, '--config', this.configPath(id)], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(this.options.envFor === undefined ? {} : { env: { ...process.env, ...this.options.envFor(id) } }),
     });
     child.stdout?.pipe(log, { end: false });
     child.stderr?.pipe(log, { end: false });
