@@ -46,4 +46,5 @@ export { retentionCompactionIndex } from './segment-log/retention.js';
 export type { FileDescriptor, FileStat, FileSystem, OpenMode } from './file-system/file-system.js';
 export { NodeFileSystem } from './file-system/node-file-system.js';
 export { FaultyFs, FaultyFsError } from './file-system/faulty-fs.js';
+export { VolatileWriteFs, syncDelayMsMax, volatileBytesMax } from './file-system/volatile-write-fs.js';
 export type { CrashMode, CrashOptions, CrashReport, FaultyFsOptions, FlippedBit } from './file-system/faulty-fs.js';

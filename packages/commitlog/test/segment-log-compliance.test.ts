@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FaultyFs, SegmentLog } from '../src/index.js';
+import { FaultyFs, SegmentLog, VolatileWriteFs } from '../src/index.js';
 import type { LogStore, SegmentLogOptions } from '../src/index.js';
 import { logStoreCompliance } from './compliance.js';
 
@@ -52,6 +52,7 @@ function reopened(closed: LogStore): LogStore {
 }
 
 onDisk('SegmentLog (sync, disk)', { segmentSizeBytes: 64 * 1024 });
+onDisk('SegmentLog (sync, disk through VolatileWriteFs, small segments)', { segmentSizeBytes: 4 * 1024, fileSystem: new VolatileWriteFs() });
 onDisk('SegmentLog (async, disk)', { segmentSizeBytes: 64 * 1024, flushMode: { kind: 'async', intervalMs: 5 } });
 inMemory('SegmentLog (sync, FaultyFs, tiny segments)', { segmentSizeBytes: 256 }, 300);
 inMemory('SegmentLog (async, FaultyFs, tiny segments)', { segmentSizeBytes: 200, flushMode: { kind: 'async', intervalMs: 1 } }, 200);
