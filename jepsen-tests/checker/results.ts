@@ -10,6 +10,8 @@ export interface JepsenResults {
     readonly rate: number;
     readonly nodes: number;
     readonly seed: number;
+    /** Present when the run used a deliberately broken build. */
+    readonly negativeControl?: string;
   };
   readonly nemesisSkipped: readonly { readonly name: string; readonly reason: string }[];
   readonly timeline: readonly {

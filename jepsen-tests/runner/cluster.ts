@@ -1,8 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalGroup } from '@raftmq/cli';
-import { runNameServer, type NameServer } from '@raftmq/namesrv';
+import { LocalGroup, LocalNameServer, type LocalGroupOptions } from '@raftmq/cli';
 import { FrameConnection, RequestCode, ResponseCode } from '@raftmq/protocol';
 import { JepsenSetupError } from './errors.js';
 import { ClockFiles } from './nemesis/clock-files.js';
@@ -19,9 +18,12 @@ const topicCreateAttempts = 10;
 const topicRetryDelayMs = 200;
 const stopGraceMs = 3_000;
 
-/** The system under test: an in-process NameServer and one broker group of replica processes. */
+/** The NameServer's port: past the group's peer (base+1..) and client (base+101..) ports. */
+const nameServerPortOffset = 250;
+
+/** The system under test: a NameServer process and one broker group of replica processes. */
 export interface Cluster {
-  readonly nameServer: NameServer;
+  readonly nameServer: LocalNameServer;
   readonly group: LocalGroup;
   readonly nameServers: readonly string[];
   /** There when the replicas run under libfaketime. */
@@ -37,22 +39,40 @@ export function replicaHost(position: number): string {
   return `127.0.0.${firstReplicaHostOctet + position}`;
 }
 
-/**
- * `ownHosts`: each replica on its own loopback address (replicaHost) instead
- * of all on 127.0.0.1. `faketimeLibrary`: each replica under libfaketime with
- * a timestamp file of its own in the cluster's directory.
- */
-export async function startCluster(nodes: number, ownHosts = false, faketimeLibrary?: string): Promise<Cluster> {
+export interface ClusterOptions {
+  readonly nodes: number;
+  /** Each replica on its own loopback address (replicaHost) instead of all on 127.0.0.1. */
+  readonly ownHosts?: boolean;
+  /** Each replica under libfaketime with a timestamp file of its own in the cluster's directory. */
+  readonly faketimeLibrary?: string;
+  /** Written into every replica's config: volatile writes for power cuts, or a negative control's bug. */
+  readonly faultInjection?: LocalGroupOptions['faultInjection'];
+  /** The replicas' flush mode; fsync before every acknowledgement when absent. */
+  readonly flush?: LocalGroupOptions['flush'];
+}
+
+export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const directory = mkdtempSync(join(tmpdir(), 'raftmq-jepsen-'));
-  const clock = faketimeLibrary === undefined ? undefined : new ClockFiles(faketimeLibrary, directory);
-  const nameServer = await runNameServer({ listen: { host: '127.0.0.1', port: 0 }, logLevel: 'error' });
-  const group = new LocalGroup({ directory, replicas: nodes, basePort: nextBasePort(), ...(ownHosts ? { hostFor: (_id: string, position: number) => replicaHost(position) } : {}), ...(clock === undefined ? {} : { envFor: (id: string) => clock.env(id) }), broker: { brokerName, nameServers: [nameServer.address] } });
+  const clock = options.faketimeLibrary === undefined ? undefined : new ClockFiles(options.faketimeLibrary, directory);
+  const basePort = nextBasePort();
+  const nameServer = new LocalNameServer(directory, basePort + nameServerPortOffset);
+  const group = new LocalGroup({
+    directory,
+    replicas: options.nodes,
+    basePort,
+    ...(options.ownHosts === true ? { hostFor: (_id: string, position: number) => replicaHost(position) } : {}),
+    ...(clock === undefined ? {} : { envFor: (id: string) => clock.env(id) }),
+    ...(options.faultInjection === undefined ? {} : { faultInjection: options.faultInjection }),
+    ...(options.flush === undefined ? {} : { flush: options.flush }),
+    broker: { brokerName, nameServers: [nameServer.address] },
+  });
   const stop = async () => {
     await group.stop(stopGraceMs);
-    await nameServer.stop();
+    await nameServer.stop(stopGraceMs);
     rmSync(directory, { recursive: true, force: true });
   };
   try {
+    await nameServer.start();
     // Before the first start: the library reads the file from the replica's first clock call.
     clock?.resetAll(group.ids);
     await group.start();

@@ -18,16 +18,27 @@ export interface JepsenOptions {
   readonly quietMsMax?: number;
   /** Called with a line of progress now and then; silent by default. */
   readonly log?: (line: string) => void;
+  /** Runs a deliberately broken build, which the checkers must catch (see negativeControls). */
+  readonly negativeControl?: NegativeControl;
 }
 
-export const nemesesBuilt = ['kill', 'pause', 'transfer', 'partition', 'clock'] as const;
+/**
+ * Deliberately broken builds, to show the checkers can fail.
+ * `ack-before-fsync`: every replica acknowledges once it has written an
+ * entry, fsyncing only once a second (flush mode async), so a send is
+ * acknowledged before any fsync; a power cut of the group loses it.
+ * `ignore-term`: a send is acknowledged once any entry at its index is
+ * applied, whatever its term, so a deposed master's replaced entries count
+ * as written; isolating the master loses them.
+ */
+export const negativeControls = ['ack-before-fsync', 'ignore-term'] as const;
+export type NegativeControl = (typeof negativeControls)[number];
+
+export const nemesesBuilt = ['kill', 'pause', 'transfer', 'partition', 'clock', 'power', 'membership'] as const;
 export type NemesisName = (typeof nemesesBuilt)[number];
 
 /** Named in the issue and not built yet: skipped with this reason. */
-export const nemesesPlanned: Readonly<Record<string, string>> = {
-  power: 'power loss (dropping unsynced writes) is not built yet',
-  membership: 'membership changes are not built yet',
-};
+export const nemesesPlanned: Readonly<Record<string, string>> = {};
 
 export const timeSecondsMax = 3_600;
 export const rateMax = 10_000;
@@ -39,6 +50,9 @@ export function checkOptions(options: JepsenOptions): void {
   if (!(Number.isFinite(options.rate) && options.rate > 0 && options.rate <= rateMax)) throw new JepsenOptionsError(`rate must be in (0, ${rateMax}] per second, not ${options.rate}`);
   if (options.nodes !== 3 && options.nodes !== 5) throw new JepsenOptionsError(`nodes must be 3 or 5, not ${String(options.nodes)}`);
   if (!Number.isSafeInteger(options.seed)) throw new JepsenOptionsError(`seed must be an integer, not ${options.seed}`);
+  if (options.negativeControl !== undefined && !(negativeControls as readonly string[]).includes(options.negativeControl)) {
+    throw new JepsenOptionsError(`negative control must be one of ${negativeControls.join(', ')}, not ${String(options.negativeControl)}`);
+  }
 }
 
 /** The nemeses the run uses, and why each other one named is skipped. */

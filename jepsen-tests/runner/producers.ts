@@ -45,17 +45,17 @@ export class ProducerWorkers {
     await Promise.all(this.running);
   }
 
-  /** One recorded send outside the schedule; true when acknowledged. */
-  async sendOnce(process: string): Promise<boolean> {
+  /** One recorded send outside the schedule (to `queueId` when given); its value when acknowledged, else undefined. */
+  async sendOnce(process: string, queueId?: number): Promise<string | undefined> {
     const value = `v-${this.nextValue++}`;
     this.recorder.record({ type: 'invoke', f: 'send', process, value });
     try {
-      const result = await this.producer.send({ topic, body: value });
+      const result = await this.producer.send({ topic, body: value }, queueId === undefined ? {} : { queueId });
       this.recorder.record({ type: 'ok', f: 'send', process, value, queueId: result.messageQueue.queueId, queueOffset: result.queueOffset, msgId: result.msgId });
-      return true;
+      return value;
     } catch (error) {
       this.recorder.record({ type: sendErrorType(error), f: 'send', process, value, error: errorText(error) });
-      return false;
+      return undefined;
     }
   }
 

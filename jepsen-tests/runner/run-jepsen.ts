@@ -2,10 +2,10 @@ import { buildTimeline } from '../checker/timeline.js';
 import { checkHistory } from '../checker/check-history.js';
 import type { HistoryOp } from '../checker/history.js';
 import type { JepsenResults } from '../checker/results.js';
-import { startCluster } from './cluster.js';
+import { queueCount, startCluster } from './cluster.js';
 import { ConsumerWorker } from './consumer.js';
 import { drainConsumer, drainDeadlineMs } from './drain.js';
-import { measureHealedWrites } from './heal.js';
+import { measureHealedWrites, sendFences } from './heal.js';
 import { checkFaketime } from './nemesis/faketime.js';
 import { Faults } from './nemesis/faults.js';
 import { checkNftables, NftablesPartitions, removeStaleTables } from './nemesis/nftables.js';
@@ -16,6 +16,11 @@ import { SeededRandom } from './random.js';
 import { Recorder } from './recorder.js';
 import { RoutingSampler } from './routing-sampler.js';
 import { writeResults } from './write-results.js';
+
+/** Under power cuts every fdatasync waits this long first, as on a busy disk: more is in flight when the power goes. */
+const powerSyncDelayMs = 10;
+/** The ack-before-fsync negative control's flush interval: a power cut of the group loses up to this much acknowledged traffic. */
+const ackBeforeFsyncFlushIntervalMs = 1_000;
 
 export interface JepsenRun {
   readonly results: JepsenResults;
@@ -37,7 +42,11 @@ export async function runJepsen(options: JepsenOptions): Promise<JepsenRun> {
   const split = splitNemeses(options.nemeses);
   const skipped = split.skipped;
   let used = split.used;
-  const notes: string[] = ['The NameServer runs inside the runner process (not faulted); the broker replicas are separate processes.'];
+  const notes: string[] = ['The NameServer and each broker replica run as processes of their own; the nemeses fault the replicas, not the NameServer.'];
+  if (used.includes('power')) {
+    notes.push(`power: the replicas run with volatile writes (file data stays in the process until fdatasync), so the kill -9 of a power cut loses everything not fsynced, as a lost page cache does; each fdatasync first waits ${powerSyncDelayMs} ms, as on a busy disk. Names (creations, renames) and data still unsynced when a file is closed survive, as after a process crash.`);
+  }
+  if (options.negativeControl !== undefined) notes.push(`NEGATIVE CONTROL: every replica runs the deliberate bug ${options.negativeControl}; the checkers must report a violation.`);
   if (used.includes('partition')) {
     const check = await checkNftables(log);
     if (check.usable) {
@@ -63,7 +72,18 @@ export async function runJepsen(options: JepsenOptions): Promise<JepsenRun> {
 
   const partitions = used.includes('partition');
   log(`starting a NameServer and ${options.nodes} broker replicas${partitions ? ' on 127.0.0.2.. (partitions by nftables)' : ''}`);
-  const cluster = await startCluster(options.nodes, partitions, faketimeLibrary);
+  const faultInjection = {
+    volatileWrites: used.includes('power'),
+    syncDelayMs: used.includes('power') ? powerSyncDelayMs : 0,
+    ignoreProposalTerm: options.negativeControl === 'ignore-term',
+  };
+  const cluster = await startCluster({
+    nodes: options.nodes,
+    ...(options.negativeControl === 'ack-before-fsync' ? { flush: { mode: 'async', intervalMs: ackBeforeFsyncFlushIntervalMs } as const } : {}),
+    ownHosts: partitions,
+    ...(faketimeLibrary === undefined ? {} : { faketimeLibrary }),
+    ...(Object.values(faultInjection).some((on) => on) ? { faultInjection } : {}),
+  });
   const network = partitions ? new NftablesPartitions(cluster.group.hosts) : undefined;
   const recorder = new Recorder();
   const faults = new Faults(cluster.group, network, cluster.clock);
@@ -94,7 +114,9 @@ export async function runJepsen(options: JepsenOptions): Promise<JepsenRun> {
     await producers.stop();
     healedWritesWithinMs = await measureHealedWrites(producers);
     log(`a send succeeded ${healedWritesWithinMs ?? 'never'} ms after healing; draining`);
-    if (!(await drainConsumer(consumer, recorder.history))) notes.push(`The consumer had not seen every acknowledged message after ${drainDeadlineMs} ms of draining.`);
+    const fences = await sendFences(producers, queueCount);
+    if (fences.length < queueCount) notes.push(`Only ${fences.length} of ${queueCount} queues took a fence after healing: the drain waited for every acknowledged message instead.`);
+    if (!(await drainConsumer(consumer, recorder.history, fences, queueCount))) notes.push(`The consumer had not seen every acknowledged message (or every fence) after ${drainDeadlineMs} ms of draining.`);
   } finally {
     await network?.dispose().catch((error: unknown) => notes.push(`The nftables table ${network.table} could not be removed: ${(error as Error).message}`));
     faults.resumeAll();
@@ -111,7 +133,7 @@ export async function runJepsen(options: JepsenOptions): Promise<JepsenRun> {
   const results: JepsenResults = {
     run,
     startedAt: startedAt.toISOString(),
-    config: { nemeses: used, timeSeconds: options.timeSeconds, rate: options.rate, nodes: options.nodes, seed: options.seed },
+    config: { nemeses: used, timeSeconds: options.timeSeconds, rate: options.rate, nodes: options.nodes, seed: options.seed, ...(options.negativeControl === undefined ? {} : { negativeControl: options.negativeControl }) },
     nemesisSkipped: skipped,
     timeline: buildTimeline(recorder.history),
     nemesisEvents: recorder.events(),

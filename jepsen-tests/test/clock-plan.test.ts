@@ -73,7 +73,7 @@ describe('the replicas clock files', () => {
     }
   });
 
-  it('counts clock as a built nemesis', () => {
-    expect(splitNemeses(['clock', 'power'])).toEqual({ used: ['clock'], skipped: [{ name: 'power', reason: expect.any(String) }] });
+  it('counts clock and power as built nemeses and skips an unknown one with a reason', () => {
+    expect(splitNemeses(['clock', 'power', 'flood'])).toEqual({ used: ['clock', 'power'], skipped: [{ name: 'flood', reason: expect.stringContaining('unknown nemesis') }] });
   });
 });

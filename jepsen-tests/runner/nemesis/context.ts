@@ -7,6 +7,8 @@ export interface NemesisContext {
   readonly faults: Faults;
   readonly random: SeededRandom;
   readonly recorder: Recorder;
+  /** How many faults of this nemesis came before this one in the run (0 for the first). */
+  readonly turn: number;
   /** How long this fault holds, chosen by the schedule. */
   readonly holdMs: number;
   /** Sleeps, cut short when the run is stopping. */

@@ -1,17 +1,20 @@
 import type { LocalGroup } from '@raftmq/cli';
 import type { ClockFiles } from './clock-files.js';
+import { changeMembershipUntil, membershipChangeDeadlineMs } from './membership-admin.js';
 import type { NftablesPartitions } from './nftables.js';
 
 /**
  * The faults now in force on the group's processes, so that healing (and the
  * final stop) can undo every one of them: SIGCONT what is paused, restart
- * what is killed, drop the partition. Pauses address a process by its pid,
+ * what is killed, drop the partition, add back what was removed from the voters. Pauses address a process by its pid,
  * as LocalGroup reports it. `network` is there only when partitions can be made,
  * `clock` only when the replicas run under libfaketime.
  */
 export class Faults {
   private readonly paused = new Map<string, number>();
   private readonly killed = new Set<string>();
+  /** Taken out of the voters and not known to be back: healing adds them again (adding a voter is idempotent). */
+  private readonly removed = new Set<string>();
 
   constructor(
     readonly group: LocalGroup,
@@ -52,12 +55,28 @@ export class Faults {
     this.killed.delete(id);
   }
 
+  async removeReplica(id: string): Promise<{ readonly ok: boolean; readonly detail: string }> {
+    this.removed.add(id);
+    return changeMembershipUntil(this.group, 'remove', id, performance.now() + membershipChangeDeadlineMs);
+  }
+
+  async addReplica(id: string): Promise<{ readonly ok: boolean; readonly detail: string }> {
+    const outcome = await changeMembershipUntil(this.group, 'add', id, performance.now() + membershipChangeDeadlineMs);
+    if (outcome.ok) this.removed.delete(id);
+    return outcome;
+  }
+
   /** Heals the partition, puts every clock back, resumes everything paused, then restarts everything killed. */
   async healAll(): Promise<void> {
     await this.network?.heal();
     this.clock?.resetAll(this.group.ids);
     for (const id of [...this.paused.keys()]) this.resume(id);
     for (const id of [...this.killed]) await this.restart(id);
+    // Last: adding a voter back needs a master, so everything else is healed first.
+    for (const id of [...this.removed]) {
+      const outcome = await this.addReplica(id);
+      if (!outcome.ok) throw new Error(`healing could not add ${id} back to the voters: ${outcome.detail}`);
+    }
   }
 
   /** Only resumes: before stopping, so a stopped process can take its SIGTERM. */

@@ -5,8 +5,10 @@ import type { NemesisContext } from './context.js';
 import { clockNemesis } from './clock.js';
 import type { Faults } from './faults.js';
 import { killNemesis } from './kill.js';
+import { membershipNemesis } from './membership.js';
 import { partitionNemesis } from './partition.js';
 import { pauseNemesis } from './pause.js';
+import { powerNemesis } from './power.js';
 import { transferNemesis } from './transfer.js';
 
 const nemeses: Readonly<Record<NemesisName, (context: NemesisContext) => Promise<void>>> = {
@@ -15,6 +17,8 @@ const nemeses: Readonly<Record<NemesisName, (context: NemesisContext) => Promise
   partition: partitionNemesis,
   transfer: transferNemesis,
   clock: clockNemesis,
+  power: powerNemesis,
+  membership: membershipNemesis,
 };
 
 /** The issue's fault holds: 1-5 s. */
@@ -50,14 +54,17 @@ export async function runSchedule(options: ScheduleOptions): Promise<void> {
   const faultMsMin = Math.min(faultMsMinDefault, options.faultMsMax);
   // In turn from a seeded start, so a short run still exercises every nemesis named.
   const first = random.between(0, names.length - 1);
+  const turns = new Map<NemesisName, number>();
   for (let count = 0; count < eventsMax && performance.now() < untilMs; count++) {
     await wait(random.between(Math.min(quietMsMin, options.quietMsMax), options.quietMsMax));
     // Too little time left for a fault of the shortest hold: it would heal at once and say nothing.
     if (untilMs - performance.now() < faultMsMin) return;
     const name = names[(first + count) % names.length] as NemesisName;
     const holdMs = random.between(faultMsMin, options.faultMsMax);
+    const turn = turns.get(name) ?? 0;
+    turns.set(name, turn + 1);
     try {
-      await nemeses[name]({ faults: options.faults, random, recorder: options.recorder, holdMs, wait });
+      await nemeses[name]({ faults: options.faults, random, recorder: options.recorder, turn, holdMs, wait });
     } catch (error) {
       // A nemesis that could not act (a restart that timed out) is reported; the run goes on and heals at the end.
       options.note(`nemesis ${name} failed: ${(error as Error).message}`);

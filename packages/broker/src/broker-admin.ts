@@ -2,6 +2,7 @@ import type { LogStore } from '@raftmq/commitlog';
 import { RequestCode, ResponseCode, encodeStoredMessageBatch, messaging, parseHeaders, type Frame, type QueueConsumeStats, type StoredMessage } from '@raftmq/protocol';
 import { NotLeaderError, Role, type RaftNode } from '@raftmq/raft';
 import type { KeyIndex } from './key-index.js';
+import { changeMembership, membershipChangeTimeoutMsDefault } from './membership-admin.js';
 import { messageId, parseMessageId } from './message-id.js';
 import type { BrokerState, TopicConfig } from './state/broker-state.js';
 import { StoredEntry } from './stored-entry.js';
@@ -29,13 +30,15 @@ export interface AdminAnswer {
   readonly body?: Uint8Array | null;
 }
 
-/** The request codes answered here (brokerStatus, consumerProgress, queryMsg, transferLeader). */
+/** The request codes answered here (brokerStatus, consumerProgress, queryMsg, transferLeader, removeReplica, addReplica). */
 export const adminRequestCodes: ReadonlySet<number> = new Set([
   RequestCode.GetBrokerRuntimeInfo,
   RequestCode.GetConsumeStats,
   RequestCode.QueryMessageById,
   RequestCode.TransferLeadership,
   RequestCode.QueryMessageByKey,
+  RequestCode.RemoveReplica,
+  RequestCode.AddReplica,
 ]);
 
 /**
@@ -63,6 +66,12 @@ export async function handleAdminRequest(context: BrokerAdminContext, frame: Fra
     case RequestCode.QueryMessageByKey: {
       const request = parseHeaders(messaging.queryMessageByKeyRequestHeaders, frame.headers);
       return queryMessagesByKey(context, request);
+    }
+    case RequestCode.RemoveReplica:
+    case RequestCode.AddReplica: {
+      const request = parseHeaders(messaging.membershipChangeRequestHeaders, frame.headers);
+      const type = frame.code === RequestCode.AddReplica ? 'addVoter' : 'removeNode';
+      return changeMembership(context, type, request.id, request.timeoutMs ?? membershipChangeTimeoutMsDefault);
     }
     case RequestCode.SearchOffsetByTime: {
       const request = parseHeaders(messaging.searchOffsetByTimeRequestHeaders, frame.headers);
@@ -99,6 +108,8 @@ export function brokerRuntimeInfo(context: BrokerAdminContext): Record<string, s
     appliedIndex: state.appliedIndex,
     logFirstIndex: status.firstIndex,
     logLastIndex: status.lastIndex,
+    // As this replica's log has it: a removed replica keeps the membership that removed it until it is added back.
+    voters: status.membership.voters.join(','),
     topics: topics.length,
     consumerGroups: state.consumerGroups().length,
     messagesStored,

@@ -131,6 +131,7 @@ export class BrokerReplica {
       autoCreateTopic: config.broker.autoCreateTopic,
       autoCreateTopicQueues: config.broker.autoCreateTopicQueues,
       durability: config.flush.mode === 'sync' ? 'quorum-fsynced' : 'quorum-written',
+      ...(config.faultInjection?.ignoreProposalTerm === true ? { ignoreProposalTerm: true } : {}),
       transactions: { timeoutMs: config.broker.transactionTimeoutMs, checkIntervalMs: config.broker.transactionCheckIntervalMs, checkMax: config.broker.transactionCheckMax },
     });
     const addresses = config.broker.nameServers.map((address) => (address.includes('://') ? address : `ws://${address}`));

@@ -50,6 +50,8 @@ export interface BrokerServerOptions {
   readonly autoCreateTopicQueues?: number;
   /** What a send's acknowledgement means; 'quorum-written' for a broker flushing asynchronously. */
   readonly durability?: 'quorum-fsynced' | 'quorum-written';
+  /** Negative control only: the fault-injection suite's ignore-term build (see SendCoalescer). */
+  readonly ignoreProposalTerm?: boolean;
   readonly pullWaitersMax?: number;
   /** A consumer unheard this long leaves its group (consumer-registry.ts's consumerExpiryMsDefault when absent). */
   readonly consumerExpiryMs?: number;
@@ -242,7 +244,9 @@ export class BrokerServer {
       case RequestCode.QueryMessageById:
       case RequestCode.SearchOffsetByTime:
       case RequestCode.QueryMessageByKey:
-      case RequestCode.TransferLeadership: {
+      case RequestCode.TransferLeadership:
+      case RequestCode.RemoveReplica:
+      case RequestCode.AddReplica: {
         const answer = await handleAdminRequest({ ...this.options, keyIndex: this.keyIndex }, frame);
         reply(answer.code, answer.headers, answer.body ?? null);
         return;

@@ -29,3 +29,4 @@ export { transactionSettings } from './transaction-settings.js';
 export type { TransactionOptions } from './transaction-settings.js';
 export type { HalfMessage, HalfMessagesView, TransactionOutcome } from './state/half-messages.js';
 export { ProducerRegistryLimitError } from './errors.js';
+export { changeMembership, membershipChangeTimeoutMsDefault } from './membership-admin.js';

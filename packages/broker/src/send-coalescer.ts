@@ -32,9 +32,17 @@ export class SendCoalescer {
   private messages = 0;
   private flushScheduled = false;
 
+  /**
+   * `ignoreTerm`: a deliberate bug, for the fault-injection suite's negative
+   * control only. The node settles a proposal once any entry takes its index
+   * (RaftNode's ignoreProposalTerm), and each send here takes the outcome at
+   * its position in that entry (the first when the entry holds fewer): a
+   * deposed master answers its replaced sends with other sends' results.
+   */
   constructor(
     private readonly node: RaftNode,
     private readonly state: BrokerState,
+    private readonly ignoreTerm = false,
   ) {}
 
   /** Proposes `part` with the other sends of this turn; resolves once its entry committed and was applied here. */
@@ -72,6 +80,10 @@ export class SendCoalescer {
     this.node.propose([data]).then(
       (result) => {
         const outcomes = this.state.takeOutcomes(result.lastIndex);
+        if (this.ignoreTerm && outcomes !== undefined && outcomes.length > 0) {
+          waiting.forEach((each, index) => each.resolve({ outcome: outcomes[index] ?? outcomes[0], term: result.term }));
+          return;
+        }
         if (outcomes !== undefined && outcomes.length !== waiting.length) {
           const error = new Error(`entry ${result.lastIndex} applied ${outcomes.length} sends, not the ${waiting.length} proposed`);
           for (const each of waiting) each.reject(error);

@@ -21,6 +21,8 @@ export interface SendRequestOptions {
   readonly autoCreateTopic?: boolean;
   readonly autoCreateTopicQueues?: number;
   readonly durability?: 'quorum-fsynced' | 'quorum-written';
+  /** Negative control only (the fault-injection suite's ignore-term build): see SendCoalescer. */
+  readonly ignoreProposalTerm?: boolean;
 }
 
 export interface SendCounters {
@@ -42,7 +44,7 @@ export class SendRequests {
     private readonly options: SendRequestOptions,
     private readonly counters: SendCounters,
   ) {
-    this.coalescer = new SendCoalescer(options.node, options.state);
+    this.coalescer = new SendCoalescer(options.node, options.state, options.ignoreProposalTerm === true);
   }
 
   async handle(frame: Frame, reply: Reply, batchMessagesMax: number | undefined): Promise<void> {

@@ -1,7 +1,7 @@
 import { MemoryLog } from '@raftmq/commitlog';
 import { silentLogger } from '@raftmq/ledger';
 import { FrameConnection, encodeMessageBatch, type Frame, type Message } from '@raftmq/protocol';
-import { MemoryNetwork, RaftNode } from '@raftmq/raft';
+import { MemoryNetwork, RaftNode, type ConfigInput } from '@raftmq/raft';
 import { BrokerServer, BrokerState, type BrokerServerOptions } from '../src/index.js';
 
 export interface GroupMember {
@@ -25,13 +25,18 @@ export class BrokerGroup {
 
   private constructor(readonly ids: readonly string[]) {}
 
-  static async start(options: Partial<Pick<BrokerServerOptions, 'autoCreateTopic' | 'pullWaitersMax' | 'transactions'>> = {}, ids: readonly string[] = ['a', 'b', 'c']): Promise<BrokerGroup> {
+  /** `config`: Raft settings every node shares (e.g. checkQuorum off, so an isolated leader keeps leading). */
+  static async start(
+    options: Partial<Pick<BrokerServerOptions, 'autoCreateTopic' | 'pullWaitersMax' | 'transactions'>> = {},
+    ids: readonly string[] = ['a', 'b', 'c'],
+    config: Partial<Omit<ConfigInput, 'id'>> = {},
+  ): Promise<BrokerGroup> {
     const group = new BrokerGroup(ids);
     for (const id of ids) {
       const store = new MemoryLog();
       const state = new BrokerState();
       const node = new RaftNode({
-        config: { id },
+        config: { ...config, id },
         store,
         transport: group.network.transport(id),
         stateMachine: state,

@@ -246,7 +246,7 @@ export async function brokerStatus(addresses: readonly string[], brokerName?: st
     group.replicas.forEach((replica, position) => {
       const info = tables[position] as Record<string, string | number>;
       if (info['error'] !== undefined) {
-        rows.push([group.brokerName, replica.replicaId, 'UNREACHABLE', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', replica.address]);
+        rows.push([group.brokerName, replica.replicaId, 'UNREACHABLE', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', replica.address]);
         return;
       }
       const lag = info['role'] === 'MASTER' ? 0 : master?.[`followerLag.${replica.replicaId}`];
@@ -264,11 +264,13 @@ export async function brokerStatus(addresses: readonly string[], brokerName?: st
         cell(info['messagesStored']),
         megabytes(info['rssBytes']),
         duration(info['uptimeMs']),
+        // As each replica's log has it: a removed replica still lists the voters that removed it.
+        cell(info['voters']),
         replica.address,
       ]);
     });
   }
-  return table(['broker group', 'replica', 'role', 'term', 'leader', 'commit', 'applied', 'log', 'lag', 'topics', 'messages', 'rss', 'uptime', 'address'], rows);
+  return table(['broker group', 'replica', 'role', 'term', 'leader', 'commit', 'applied', 'log', 'lag', 'topics', 'messages', 'rss', 'uptime', 'voters', 'address'], rows);
 }
 
 /** `raftmq admin consumerProgress`: per queue the broker offset, the group's offset and the lag, and their totals. */
@@ -310,6 +312,25 @@ export async function transferLeader(addresses: readonly string[], brokerName: s
   const answer = await masterRequest(group, RequestCode.TransferLeadership, { to: replicaId, timeoutMs: transferLeaderTimeoutMs });
   const result = parseHeaders(messaging.transferLeadershipResponseHeaders, answer.headers);
   return `the master of ${brokerName} is now ${result.leaderId} (term ${result.term})`;
+}
+
+/** How long removeReplica and addReplica wait for the change to commit; within brokerRequestTimeoutMs, so the answer comes back. */
+export const membershipChangeTimeoutMs = 8_000;
+
+/**
+ * `raftmq admin removeReplica` / `addReplica`: the group's master removes the
+ * named replica from its voters, or adds it (back) as one; returns once the
+ * change is committed. Removing the master itself is allowed: it steps down
+ * once the change commits and the others elect a master among themselves.
+ */
+export async function changeReplicaMembership(addresses: readonly string[], brokerName: string, replicaId: string, change: 'remove' | 'add'): Promise<string> {
+  const [group] = await brokerGroups(addresses, brokerName);
+  if (group === undefined) throw new Error(`no broker group ${brokerName}`);
+  const code = change === 'remove' ? RequestCode.RemoveReplica : RequestCode.AddReplica;
+  const answer = await masterRequest(group, code, { id: replicaId, timeoutMs: membershipChangeTimeoutMs });
+  const result = parseHeaders(messaging.membershipChangeResponseHeaders, answer.headers);
+  const done = change === 'remove' ? (result.changed ? 'removed' : 'was not a member of') : result.changed ? 'added as a voter to' : 'was already a voter of';
+  return `${replicaId} ${done} ${brokerName}; voters now ${result.voters.join(', ')}`;
 }
 
 /** `raftmq admin queryMsg`: the message with this id, from the group its id names. */

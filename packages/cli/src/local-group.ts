@@ -2,21 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { LedgerClient, type ReplicaConfigInput } from '@raftmq/ledger';
 import type { LedgerStatus } from '@raftmq/protocol';
+import { mainPath, runnerArguments } from './child-entry.js';
 
-/** The raftmq command's entry point, run in each replica child process. */
-const mainPath = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './main.ts' : './main.js', import.meta.url));
-/**
- * How a child runs the entry point: the built JavaScript as it is, the
- * TypeScript sources through tsx's loader (found from this package, not from
- * the working directory).
- */
-const runnerArguments = mainPath.endsWith('.ts')
-  ? ['--conditions=@raftmq/source', '--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href]
-  : [];
 /** A replica that has not answered a status request this soon after starting has failed to start. */
 const replicaStartTimeoutMs = 30_000;
 /** Lines of a replica's log quoted when it failed to start. */
@@ -45,6 +34,8 @@ export interface LocalGroupOptions {
   readonly preferredLeader?: string;
   /** Per replica id: a secret other than the group's (to show a wrong one is refused). */
   readonly secretFor?: (id: string) => string | undefined;
+  /** Written into every replica's config: the fault-injection suite's volatile writes and negative controls. */
+  readonly faultInjection?: ReplicaConfigInput['faultInjection'];
   /** Per replica id: environment variables added to the inherited ones, at every start (e.g. LD_PRELOAD of a fake clock). */
   readonly envFor?: (id: string) => Readonly<Record<string, string>> | undefined;
   /** Broker replicas (`raftmq broker`) of this group rather than ledger replicas (`raftmq replica`). */
@@ -108,6 +99,7 @@ export class LocalGroup {
         ...(options.snapshotEveryEntries === undefined ? {} : { snapshotEveryEntries: options.snapshotEveryEntries }),
         ...(options.snapshotKeepEntries === undefined ? {} : { snapshotKeepEntries: options.snapshotKeepEntries }),
         ...(options.preferredLeader === undefined ? {} : { preferredLeader: options.preferredLeader }),
+        ...(options.faultInjection === undefined ? {} : { faultInjection: options.faultInjection }),
       };
       const broker = options.broker === undefined ? {} : { brokerName: options.broker.brokerName, nameServers: options.broker.nameServers, autoCreateTopic: options.broker.autoCreateTopic ?? false, ...options.broker.settings };
       const path = join(directory, 'replica.json');

@@ -1,6 +1,6 @@
 import { messaging } from '@raftmq/protocol';
 import { Command, InvalidArgumentError } from 'commander';
-import { brokerStatus, clusterList, consumerProgress, nameServerAddresses, queryMessage, topicList, topicRoute, transferLeader, updateTopic } from './admin-command.js';
+import { brokerStatus, changeReplicaMembership, clusterList, consumerProgress, nameServerAddresses, queryMessage, topicList, topicRoute, transferLeader, updateTopic } from './admin-command.js';
 import { runBroker } from './broker-command.js';
 import { queryDeadLetters, resendDeadLetters } from './dead-letter-command.js';
 import { parseTimestamp, queryMessageByOffset, queryMessagesByKey, resetOffsetByTime } from './offset-command.js';
@@ -142,6 +142,24 @@ admin
   .option(...nameServerOption)
   .action(async (options: { namesrv: string; brokerName: string; replicaId: string }) => {
     process.stdout.write(`${await transferLeader(nameServerAddresses(options.namesrv), options.brokerName, options.replicaId)}\n`);
+  });
+admin
+  .command('removeReplica')
+  .description("remove a replica from a broker group's voters (a Raft membership change); returns once committed")
+  .requiredOption('-b, --brokerName <name>', 'the broker group')
+  .requiredOption('-i, --id <id>', 'the replica to remove (the master too: it steps down once the change commits)')
+  .option(...nameServerOption)
+  .action(async (options: { namesrv: string; brokerName: string; id: string }) => {
+    process.stdout.write(`${await changeReplicaMembership(nameServerAddresses(options.namesrv), options.brokerName, options.id, 'remove')}\n`);
+  });
+admin
+  .command('addReplica')
+  .description('add a configured replica (back) to a broker group as a voter; returns once committed')
+  .requiredOption('-b, --brokerName <name>', 'the broker group')
+  .requiredOption('-i, --id <id>', "the replica to add: one of the group's configured peers")
+  .option(...nameServerOption)
+  .action(async (options: { namesrv: string; brokerName: string; id: string }) => {
+    process.stdout.write(`${await changeReplicaMembership(nameServerAddresses(options.namesrv), options.brokerName, options.id, 'add')}\n`);
   });
 admin
   .command('queryMsg')

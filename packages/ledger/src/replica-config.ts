@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { syncDelayMsMax } from '@raftmq/commitlog';
 import { z } from 'zod';
 import { ReplicaConfigError } from './errors.js';
 
@@ -48,6 +49,23 @@ export const replicaConfigSchema = z
     /** Largest entry accepted by `append`. */
     entryBytesMax: z.number().int().min(1).max(8 * 1024 * 1024).default(4 * 1024 * 1024),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    /**
+     * For the fault-injection suite only; a production replica leaves it out.
+     * `volatileWrites`: file data stays in the process until fdatasync, so a
+     * kill -9 loses what a power cut would (VolatileWriteFs).
+     * `ignoreProposalTerm` is a deliberate bug, a negative control the suite
+     * must catch: a write acknowledged once any entry at its index is
+     * applied, whatever its term.
+     */
+    faultInjection: z
+      .object({
+        volatileWrites: z.boolean().default(false),
+        /** With volatileWrites: each fdatasync waits this long first (a busy disk), widening what a power cut finds unsynced. */
+        syncDelayMs: z.number().int().min(0).max(syncDelayMsMax).default(0),
+        ignoreProposalTerm: z.boolean().default(false),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((config, context) => {

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { SegmentLog } from '@raftmq/commitlog';
+import { SegmentLog, VolatileWriteFs } from '@raftmq/commitlog';
 import { RaftNode, WsTransport, type StateMachine } from '@raftmq/raft';
 import type { Logger } from './logger.js';
 import type { ReplicaConfig } from './replica-config.js';
@@ -28,7 +28,10 @@ export function assembleReplica(config: ReplicaConfig, stateMachine: StateMachin
     flushMode: config.flush.mode === 'sync' ? { kind: 'sync' } : { kind: 'async', intervalMs: config.flush.intervalMs },
     entrySizeBytesMax: config.entryBytesMax,
     ...(config.segmentSizeBytes === undefined ? {} : { segmentSizeBytes: config.segmentSizeBytes }),
+    ...(config.faultInjection?.volatileWrites === true ? { fileSystem: new VolatileWriteFs(undefined, config.faultInjection.syncDelayMs) } : {}),
   });
+  const faultInjection = config.faultInjection;
+  if (faultInjection !== undefined) logger.warn({ faultInjection }, 'fault injection is configured: this replica is for the fault-injection suite only');
   const peerUrls = Object.fromEntries(Object.entries(config.peers).map(([id, peer]) => [id, peer.peerUrl]));
   const localAddress = peerDialAddress(config.peerListen.host);
   const transport = new WsTransport({ selfId: config.id, listen: config.peerListen, peers: peerUrls, secret: config.secret, logger, ...(localAddress === undefined ? {} : { localAddress }) });
@@ -49,6 +52,7 @@ export function assembleReplica(config: ReplicaConfig, stateMachine: StateMachin
     settings: { tickIntervalMs: tickMs, snapshotEveryEntries: config.snapshotEveryEntries, snapshotKeepEntries: config.snapshotKeepEntries },
     logger,
     ...(compactionLimit === undefined ? {} : { compactionLimit }),
+    ...(faultInjection === undefined ? {} : { unsafe: { ignoreProposalTerm: faultInjection.ignoreProposalTerm } }),
   });
   const clientUrls = Object.fromEntries(Object.entries(config.peers).map(([id, peer]) => [id, peer.clientUrl]));
   return { store, transport, node, clientUrls };

@@ -54,6 +54,10 @@ export const RequestCode = {
   TransferLeadership: 315,
   /** RocketMQ's SEARCH_OFFSET_BY_TIMESTAMP: the first offset of a queue stored at or after a time (resetOffsetByTime). */
   SearchOffsetByTime: 316,
+  /** Admin (removeReplica): the master removes a replica from the group's voters (a Raft membership change), answered once committed. */
+  RemoveReplica: 317,
+  /** Admin (addReplica): the master adds (or re-adds) a configured replica as a voter, answered once committed. */
+  AddReplica: 318,
   /** RocketMQ's LOCK_BATCH_MQ: an orderly consumer locks queues of a topic for its group; answered with those granted, once committed in the Raft log. */
   LockBatchQueues: 330,
   /** RocketMQ's UNLOCK_BATCH_MQ: releases them (a queue another member holds stays held). */

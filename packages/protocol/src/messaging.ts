@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isValidTag, keyBytesMax, messageBatchBytesMax, messageIdPattern, producerIdPattern, batchMessagesMax } from './message-codec.js';
-import { registrationTopicsMax, replicaId, term, topicName, topicQueues, topicQueuesMax } from './namesrv.js';
+import { groupReplicasMax, registrationTopicsMax, replicaId, term, topicName, topicQueues, topicQueuesMax } from './namesrv.js';
 
 /**
  * The broker's API for clients and admins, with RocketMQ's remoting
@@ -315,6 +315,34 @@ export const transferLeadershipRequestHeaders = z
   .object({ to: replicaId, timeoutMs: z.number().int().min(1).max(transferLeadershipTimeoutMsMax).optional() })
   .strict();
 export const transferLeadershipResponseHeaders = z.object({ leaderId: replicaId, term }).strict();
+
+// ---------------------------------------------------------------- membership (removeReplica, addReplica)
+
+/** Longest wait for a membership change's commit a request may ask for. */
+export const membershipChangeTimeoutMsMax = 60_000;
+/**
+ * Asks the master to remove replica `id` from the group's voters, or to add
+ * it (back) as one; answered once the change is committed, or OUTCOME_UNKNOWN
+ * when it was not within timeoutMs. One change at a time (single-server
+ * changes, Raft thesis §4), so every majority of the old voters meets every
+ * majority of the new.
+ */
+export const membershipChangeRequestHeaders = z
+  .object({ id: replicaId, timeoutMs: z.number().int().min(1).max(membershipChangeTimeoutMsMax).optional() })
+  .strict();
+export type MembershipChangeRequest = z.output<typeof membershipChangeRequestHeaders>;
+/** The voters once the change committed; `changed` is false when there was nothing to do (already a voter, not a member). */
+export const membershipChangeResponseHeaders = z
+  .object({ voters: z.array(replicaId).max(groupReplicasMax), changed: z.boolean(), term })
+  .strict();
+/**
+ * Why a membership change was refused, in the refusal's headers.reason:
+ * `last-voter` (BAD_REQUEST), `not-a-peer` (BAD_REQUEST: the replica's
+ * transport reaches configured peers only), `change-pending` (SYSTEM_BUSY:
+ * retry once the one in flight commits).
+ */
+export const membershipRefusalReason = z.enum(['last-voter', 'not-a-peer', 'change-pending']);
+export type MembershipRefusalReason = z.output<typeof membershipRefusalReason>;
 
 // ---------------------------------------------------------------- lookup by key
 

@@ -287,6 +287,21 @@ const cases: [string, Schema, Record<string, unknown>, [string, Record<string, u
   ],
   ['transferLeadershipResponseHeaders', messaging.transferLeadershipResponseHeaders, { leaderId: 'n2', term: 4 }, [['a negative term', { term: -1 }, 'headers.term']]],
   [
+    'membershipChangeRequestHeaders',
+    messaging.membershipChangeRequestHeaders,
+    { id: 'n3', timeoutMs: 8_000 },
+    [
+      ['a replica id with a space', { id: 'n 3' }, 'headers.id'],
+      ['a wait past the limit', { timeoutMs: messaging.membershipChangeTimeoutMsMax + 1 }, 'headers.timeoutMs'],
+    ],
+  ],
+  [
+    'membershipChangeResponseHeaders',
+    messaging.membershipChangeResponseHeaders,
+    { voters: ['n1', 'n2'], changed: true, term: 7 },
+    [['more voters than a group holds', { voters: Array.from({ length: 17 }, (_, position) => `n${position}`) }, 'headers.voters']],
+  ],
+  [
     'errorResponseHeaders',
     messaging.errorResponseHeaders,
     { message: 'body.messages.0.body: too large', field: 'body.messages.0.body', limit: 'messageSizeBytesMax', leaderId: null, leaderAddress: null },
@@ -358,6 +373,8 @@ describe('messaging codes', () => {
       RequestCode.QueryMessageById,
       RequestCode.TransferLeadership,
       RequestCode.SearchOffsetByTime,
+      RequestCode.RemoveReplica,
+      RequestCode.AddReplica,
     ];
     for (const code of messagingCodes) {
       expect(code).toBeGreaterThanOrEqual(300);

@@ -11,4 +11,10 @@ export interface UnsafeSwitches {
   readonly forgetVote?: boolean;
   /** A follower behind the log is sent the newest snapshot, not the one the log starts after: it lacks the entries between. */
   readonly shipNewestSnapshot?: boolean;
+  /**
+   * The driver settles a proposal as committed once an entry at its index is
+   * applied, whatever that entry's term: a deposed leader's replaced entries
+   * are acknowledged as written (an application ignoring the leader term).
+   */
+  readonly ignoreProposalTerm?: boolean;
 }

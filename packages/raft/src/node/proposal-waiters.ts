@@ -21,7 +21,11 @@ export class ProposalWaiters {
   private waiters: Waiter[] = [];
   private readonly capacity: number;
 
-  constructor(capacity: number) {
+  /** `ignoreTerm`: a negative control only (UnsafeSwitches.ignoreProposalTerm). */
+  constructor(
+    capacity: number,
+    private readonly ignoreTerm = false,
+  ) {
     assert(capacity > 0, 'a waiter set holds at least one');
     this.capacity = capacity;
   }
@@ -62,7 +66,7 @@ export class ProposalWaiters {
         continue;
       }
       const entry = entries[index - first] as Entry;
-      if (entry.term === waiter.result.term) waiter.resolve(waiter.result);
+      if (entry.term === waiter.result.term || this.ignoreTerm) waiter.resolve(waiter.result);
       else waiter.reject(new ProposalLostError(index, waiter.result.term, entry.term));
     }
     if (settled > 0) this.waiters.splice(0, settled);

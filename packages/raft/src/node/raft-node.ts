@@ -11,6 +11,7 @@ import { bootstrapStore } from '../bootstrap.js';
 import { parseNodeSettings, type NodeSettings, type NodeSettingsInput } from './node-options.js';
 import { ProposalWaiters } from './proposal-waiters.js';
 import type { StateMachine } from './state-machine.js';
+import type { UnsafeSwitches } from '../unsafe.js';
 import { Ticker } from './ticker.js';
 
 /** Reads waiting for their read index to be applied, at most. */
@@ -41,6 +42,8 @@ export interface RaftNodeOptions {
    * keeps what its retention policy demands. Unlimited when absent.
    */
   readonly compactionLimit?: () => number;
+  /** Negative controls only: deliberate bugs the fault-injection suite must catch (see UnsafeSwitches). */
+  readonly unsafe?: UnsafeSwitches;
 }
 
 export interface NodeStatus extends Status {
@@ -110,7 +113,7 @@ export class RaftNode {
     this.options = options;
     this.settings = parseNodeSettings(options.settings ?? {});
     this.logger = options.logger ?? silentLogger;
-    this.waiters = new ProposalWaiters(this.settings.pendingProposalsMax);
+    this.waiters = new ProposalWaiters(this.settings.pendingProposalsMax, options.unsafe?.ignoreProposalTerm === true);
     this.id = options.config.id;
   }
 
@@ -132,7 +135,7 @@ export class RaftNode {
     const hardState = store.hardState();
     this.persistedTerm = hardState.term;
     this.persistedVote = hardState.vote;
-    this.core = new RaftCore({ config: this.options.config, storage: store, random: this.options.random ?? cryptoRandom });
+    this.core = new RaftCore({ config: this.options.config, storage: store, random: this.options.random ?? cryptoRandom, ...(this.options.unsafe === undefined ? {} : { unsafe: this.options.unsafe }) });
     this.softState = { role: this.core.role, leaderId: this.core.leaderId, term: this.core.term };
     await this.options.transport.start({
       deliver: (message) => this.input('step', (core) => core.step(message)),
