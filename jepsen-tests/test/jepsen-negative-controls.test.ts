@@ -38,14 +38,14 @@ async function runControl(negativeControl: 'ack-before-fsync' | 'ignore-term', n
 
 describe('negative controls of the Jepsen runner', () => {
   it(
-    'reports acknowledged messages lost when the replicas acknowledge before fsync and the group loses power',
+    'reports acknowledged messages lost (never read, or their offsets reused) when the replicas acknowledge before fsync and the group loses power',
     async () => {
       const results = await runControl('ack-before-fsync', 'power');
       expect(results.config.negativeControl).toBe('ack-before-fsync');
       expect(results.nemesisEvents.some((event) => event.name === 'power' && event.action.includes('(all)'))).toBe(true);
       expect(results.verdict).toBe('invalid');
-      expect(results.counts.lost).toBeGreaterThan(0);
-      expect(results.violations.some((violation) => violation.checker === 'total-queue/lost')).toBe(true);
+      // A message read before the cut and then lost shows as its offset taken again by another; one not read yet, as lost.
+      expect(results.counts.lost + results.counts.offsetViolations).toBeGreaterThan(0);
     },
     controlTimeoutMs,
   );

@@ -20,7 +20,8 @@ describe('the Jepsen runner over real processes (smoke)', () => {
       out = mkdtempSync(join(tmpdir(), 'raftmq-jepsen-smoke-'));
       const { results, directory } = await runJepsen({
         nemeses: ['kill', 'pause', 'partition'],
-        timeSeconds: 10,
+        // The first fault comes after 2 s; three holds of up to 2.5 s and their quiet gaps fit with room for slow restarts.
+        timeSeconds: 13,
         rate: 100,
         nodes: 3,
         seed: 7,
@@ -54,7 +55,7 @@ describe('the Jepsen runner over real processes (smoke)', () => {
     async () => {
       out = mkdtempSync(join(tmpdir(), 'raftmq-jepsen-smoke-'));
       const nemeses = ['transfer', 'clock', 'power', 'membership'];
-      const { results } = await runJepsen({ nemeses, timeSeconds: 12, rate: 100, nodes: 3, seed: 5, out, run: 'smoke-2', faultMsMax: 2_000, quietMsMax: 600 });
+      const { results } = await runJepsen({ nemeses, timeSeconds: 15, rate: 100, nodes: 3, seed: 5, out, run: 'smoke-2', faultMsMax: 2_000, quietMsMax: 600 });
       console.log(JSON.stringify({ counts: results.counts, healedWritesWithinMs: results.healedWritesWithinMs, events: results.nemesisEvents, notes: results.notes }));
       expect(results.violations).toEqual([]);
       expect(results.verdict).toBe('valid');

@@ -25,6 +25,12 @@ const nemeses: Readonly<Record<NemesisName, (context: NemesisContext) => Promise
 export const faultMsMinDefault = 1_000;
 export const faultMsMaxDefault = 5_000;
 const quietMsMin = 500;
+/**
+ * The workload runs this long before the first fault: a baseline for the
+ * timeline, and time for the set-up (the topic's creation) to reach every
+ * disk even under a control that fsyncs only once a second.
+ */
+export const firstFaultAfterMs = 2_000;
 export const quietMsMaxDefault = 3_000;
 /** A bound on the loop whatever the clock does. */
 const eventsMax = 10_000;
@@ -56,7 +62,8 @@ export async function runSchedule(options: ScheduleOptions): Promise<void> {
   const first = random.between(0, names.length - 1);
   const turns = new Map<NemesisName, number>();
   for (let count = 0; count < eventsMax && performance.now() < untilMs; count++) {
-    await wait(random.between(Math.min(quietMsMin, options.quietMsMax), options.quietMsMax));
+    const quietMs = random.between(Math.min(quietMsMin, options.quietMsMax), options.quietMsMax);
+    await wait(count === 0 ? Math.max(quietMs, firstFaultAfterMs) : quietMs);
     // Too little time left for a fault of the shortest hold: it would heal at once and say nothing.
     if (untilMs - performance.now() < faultMsMin) return;
     const name = names[(first + count) % names.length] as NemesisName;
