@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { Command, CommanderError } from 'commander';
 import { parseCommitlogFlags } from './commitlog/options.js';
 import type { CommitlogFlags } from './commitlog/options.js';
@@ -12,11 +13,12 @@ import type { FailoverFlags } from './failover/options.js';
 import { runFailoverBench } from './failover/run.js';
 import { parseMessagingFlags } from './messaging/options.js';
 import type { MessagingFlags } from './messaging/options.js';
-import { runMessagingBench } from './messaging/run.js';
 import { parseScheduledFlags } from './scheduled/options.js';
 import type { ScheduledFlags } from './scheduled/options.js';
 import { runScheduledBench } from './scheduled/run.js';
 import { launchClusterBench } from './shared/launch.js';
+import { renderReport } from './report/render.js';
+import { runAll } from './report/run-all.js';
 import { parseThroughputFlags } from './throughput/options.js';
 import type { ThroughputFlags } from './throughput/options.js';
 import { runThroughputBench } from './throughput/run.js';
@@ -57,16 +59,18 @@ function finish(outcome: ClusterBenchOutcome): void {
 
 program
   .command('election')
-  .description('failover time, kill -9 of the leader to the first committed write: RaftMQ (default timing) beside etcd at comparable timings, same run')
-  .option('--trials <n>', 'leader kills per configuration (default: 30, --quick: 3)')
-  .option('--etcd-timings <list>', 'etcd heartbeat/election-timeout pairs in ms (default: 50/300,30/150,100/1000; etcd wants election >= 5 x heartbeat)')
+  .description('leader failover of a loaded broker group behind a NameServer beside a loaded etcd cluster, same timeouts, trials interleaved: time to a new leader, to the NameServer routing to it, to the first successful write; split votes counted')
+  .option('--trials <n>', 'faults of the leader per system and configuration (default: 30, --quick: 3)')
+  .option('--timeouts <min-max>', "RaftMQ's election timeout range in ms; etcd gets --election-timeout=min and a heartbeat of at most min/5 (default: 150-300)")
+  .option('--nemesis <kind>', 'kill (kill -9, restart), partition (nftables, heal) or pause (SIGSTOP, SIGCONT); a comma list runs each (default: kill)')
+  .option('--nodes <list>', 'group sizes: 3, 5 or 3,5 (default: 3)')
   .option('--no-etcd', 'RaftMQ only')
-  .option('--attempt-pause-ms <n>', 'between the starts of two write attempts after a kill, at most 5 (default: 5)')
+  .option('--attempt-pause-ms <n>', 'between the starts of two write attempts after a fault, at most 5 (default: 5)')
   .option('--attempt-timeout-ms <n>', 'one write attempt gives up after this long (default: 1000)')
   .option('--dir <path>', 'where to make the scratch directory, removed after (default: the OS temp directory)')
-  .option('--keep', 'keep the scratch directory (each member\'s replica.log / etcd.log); kept anyway when something failed')
+  .option('--keep', "keep the scratch directory (each member's replica.log / etcd.log); kept anyway when something failed")
   .option('--results <path>', 'results directory (default: bench/results)')
-  .option('--quick', 'a short run: 3 trials per configuration')
+  .option('--quick', 'a short run: 3 trials per system and configuration')
   .action(async (flags: ElectionFlags) => {
     const config = { ...parseElectionFlags(flags), resultsDirectory: flags.results ?? DEFAULT_RESULTS_DIRECTORY };
     finish(await launchClusterBench('election', config, runElectionBench));
@@ -74,15 +78,18 @@ program
 
 program
   .command('throughput')
-  .description('1 KiB committed writes under sync flush: RaftMQ beside etcd, entries/s, MB/s, latency, and peak RSS per process, same run')
-  .option('--concurrency <n>', 'concurrent appenders; a row for 1 always comes along, the targets are read at the largest (default: 64)')
-  .option('--seconds <n>', 'measured seconds per case (default: 10, --quick: 2)')
-  .option('--warmup-seconds <n>', 'warm-up before each case (default: 2, --quick: 0.5)')
-  .option('--no-etcd', 'RaftMQ only')
+  .description('sends acknowledged: RaftMQ broker group (Producers) beside etcd puts and NATS JetStream R3 publishes over sizes × in flight × flush mode, msgs/s, MB/s, p50/p99/p999, produce → consume latency, each as a fraction of the machine limits measured in the same run')
+  .option('--sizes <list>', 'message sizes, e.g. 128,1KiB,16KiB (default: 128,1KiB,16KiB; --quick: 1KiB,16KiB)')
+  .option('--inflight <list>', 'sends in flight, e.g. 1,16,64,256 (default: 1,16,64,256; --quick: 1,64)')
+  .option('--flush <list>', 'RaftMQ flush modes: sync,async (default: both; etcd runs under sync only, NATS JetStream once, as async)')
+  .option('--seconds <n>', 'measured seconds per case (default: 8, about 10 minutes for the default matrix; --quick: 2)')
+  .option('--warmup-seconds <n>', 'warm-up before each case (default: 1, --quick: 0.5)')
+  .option('--no-etcd', 'without etcd')
+  .option('--no-nats', 'without NATS JetStream')
   .option('--dir <path>', 'where to make the scratch directory, removed after (default: the OS temp directory)')
-  .option('--keep', 'keep the scratch directory (each member\'s replica.log / etcd.log); kept anyway when something failed')
+  .option('--keep', 'keep the scratch directory (replica, etcd and nats-server logs); kept anyway when something failed')
   .option('--results <path>', 'results directory (default: bench/results)')
-  .option('--quick', 'a short run: 2 s per case')
+  .option('--quick', 'a reduced matrix, 2 s per case: about 2 minutes')
   .action(async (flags: ThroughputFlags) => {
     const config = { ...parseThroughputFlags(flags), resultsDirectory: flags.results ?? DEFAULT_RESULTS_DIRECTORY };
     finish(await launchClusterBench('throughput', config, runThroughputBench));
@@ -90,10 +97,10 @@ program
 
 program
   .command('messaging')
-  .description('1 KiB sends acknowledged under sync flush: RaftMQ broker group (producers, produce → consume latency) beside NATS JetStream R3, msgs/s, latency and peak RSS, same run')
-  .option('--concurrency <n>', 'sends in flight; a row for 1 always comes along, the target is read at the largest (default: 64)')
-  .option('--seconds <n>', 'measured seconds per case (default: 10, --quick: 2)')
-  .option('--warmup-seconds <n>', 'warm-up before each case (default: 2, --quick: 0.5)')
+  .description('a preset of throughput: 1 KiB sends under sync flush, RaftMQ broker group beside NATS JetStream R3 only, with produce → consume latency')
+  .option('--concurrency <n>', 'sends in flight; a row for 1 always comes along (default: 64)')
+  .option('--seconds <n>', 'measured seconds per case (default: 8, --quick: 2)')
+  .option('--warmup-seconds <n>', 'warm-up before each case (default: 1, --quick: 0.5)')
   .option('--no-nats', 'RaftMQ only')
   .option('--dir <path>', 'where to make the scratch directory, removed after (default: the OS temp directory)')
   .option('--keep', 'keep the scratch directory (replica and nats-server logs); kept anyway when something failed')
@@ -101,7 +108,7 @@ program
   .option('--quick', 'a short run: 2 s per case')
   .action(async (flags: MessagingFlags) => {
     const config = { ...parseMessagingFlags(flags), resultsDirectory: flags.results ?? DEFAULT_RESULTS_DIRECTORY };
-    finish(await launchClusterBench('messaging', config, runMessagingBench));
+    finish(await launchClusterBench('throughput', config, runThroughputBench));
   });
 
 program
@@ -132,6 +139,38 @@ program
   .action(async (flags: ScheduledFlags) => {
     const config = { ...parseScheduledFlags(flags), resultsDirectory: flags.results ?? DEFAULT_RESULTS_DIRECTORY };
     finish(await launchClusterBench('scheduled', config, runScheduledBench));
+  });
+
+program
+  .command('report')
+  .description('renders report.html, report.md and results.json from the *.json files of a results directory')
+  .option('--dir <path>', 'the results directory (default: bench/results/latest)')
+  .action(async (flags: { readonly dir?: string }) => {
+    const rendered = await renderReport(flags.dir ?? `${DEFAULT_RESULTS_DIRECTORY}latest`);
+    process.stderr.write(`report: ${rendered.files.join(', ')}\n`);
+  });
+
+program
+  .command('all')
+  .description('commitlog, election and throughput into one results directory, then the report there; bench/results/latest points at it')
+  .option('--results <path>', 'results directory (default: bench/results)')
+  .option('--quick', 'each benchmark\'s short run')
+  .action(async (flags: { readonly results?: string; readonly quick?: boolean }) => {
+    const quick = flags.quick === true;
+    const outcome = await runAll(flags.results ?? DEFAULT_RESULTS_DIRECTORY, [
+      { name: 'commitlog', run: async (results) => runCommitlogBench(parseCommitlogFlags({ quick, results })) },
+      {
+        name: 'election',
+        run: async (results) => launchClusterBench('election', { ...parseElectionFlags({ quick, results }), resultsDirectory: results }, runElectionBench),
+      },
+      {
+        name: 'throughput',
+        run: async (results) => launchClusterBench('throughput', { ...parseThroughputFlags({ quick, results }), resultsDirectory: results }, runThroughputBench),
+      },
+    ]);
+    process.stdout.write(await readFile(outcome.rendered.files[1] as string, 'utf8'));
+    process.stderr.write(`${outcome.steps.map((step) => `${step.name}: ${step.status}${step.error ? ` (${step.error})` : ''}`).join('\n')}\nreport: ${outcome.rendered.files.join(', ')}\n`);
+    if (outcome.failed) process.exitCode = 1;
   });
 
 try {

@@ -7,8 +7,6 @@
 import { runElectionBench } from './election/run.js';
 import { runFailoverBench } from './failover/run.js';
 import type { FailoverBenchConfig } from './failover/options.js';
-import { runMessagingBench } from './messaging/run.js';
-import type { MessagingBenchConfig } from './messaging/options.js';
 import type { ElectionBenchConfig } from './election/options.js';
 import { runScheduledBench } from './scheduled/run.js';
 import type { ScheduledBenchConfig } from './scheduled/options.js';
@@ -32,9 +30,7 @@ process.once('message', async (message: ChildRequest) => {
     const outcome =
       message.name === 'election'
         ? await runElectionBench(message.config as ElectionBenchConfig)
-        : message.name === 'messaging'
-          ? await runMessagingBench(message.config as MessagingBenchConfig)
-          : message.name === 'failover'
+        : message.name === 'failover'
             ? await runFailoverBench(message.config as FailoverBenchConfig)
             : message.name === 'scheduled'
               ? await runScheduledBench(message.config as ScheduledBenchConfig)

@@ -9,6 +9,7 @@ export interface LatencySummary {
   readonly count: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+  readonly p999Ms: number;
   readonly maxMs: number;
 }
 
@@ -24,11 +25,12 @@ export class LatencyRecorder {
 
   summary(): LatencySummary {
     const { histogram } = this;
-    if (histogram.count === 0) return { count: 0, p50Ms: Number.NaN, p99Ms: Number.NaN, maxMs: Number.NaN };
+    if (histogram.count === 0) return { count: 0, p50Ms: Number.NaN, p99Ms: Number.NaN, p999Ms: Number.NaN, maxMs: Number.NaN };
     return {
       count: histogram.count,
       p50Ms: histogram.percentile(50) / NANOSECONDS_PER_MILLISECOND,
       p99Ms: histogram.percentile(99) / NANOSECONDS_PER_MILLISECOND,
+      p999Ms: histogram.percentile(99.9) / NANOSECONDS_PER_MILLISECOND,
       maxMs: histogram.max / NANOSECONDS_PER_MILLISECOND,
     };
   }

@@ -10,6 +10,7 @@ import { judgeAppendCases, judgeBigLog } from './ratios.js';
 import { measureFdatasync, measureGroupCommit, measureWriteBandwidth } from './raw-disk.js';
 import type { RawLimits } from './raw-disk.js';
 import { renderReport } from './report.js';
+import { commitlogReportData } from './report-data.js';
 import { DEFAULT_RESULTS_DIRECTORY, writeResults } from './results.js';
 import type { WrittenResults } from './results.js';
 import { storeFactories } from './stores.js';
@@ -126,7 +127,7 @@ export async function runCommitlogBench(config: CommitlogBenchConfig): Promise<C
     await rm(scratch, { recursive: true, force: true });
   }
 
-  const report: CommitlogReport = {
+  const measured: CommitlogReport = {
     benchmark: 'commitlog',
     startedAt: startedAt.toISOString(),
     machine: {
@@ -143,7 +144,8 @@ export async function runCommitlogBench(config: CommitlogBenchConfig): Promise<C
     bigLog: bigLog.map(judgeBigLog),
     skipped,
   };
-  const markdown = renderReport(report);
+  const markdown = renderReport(measured);
+  const report: CommitlogReport = { ...measured, report: commitlogReportData(measured, markdown) };
   const written = await writeResults(config.resultsDirectory ?? DEFAULT_RESULTS_DIRECTORY, startedAt, 'commitlog', report, markdown);
   return { report, markdown, written, failed };
 }

@@ -1,4 +1,5 @@
 /** The shapes a commitlog benchmark run produces; pure data, written to JSON as they are. */
+import type { ReportData } from '../report/model.js';
 
 export type StoreName = 'SegmentLog' | 'LevelLog' | 'MemoryLog';
 export type FlushKind = 'sync' | 'async';
@@ -108,4 +109,6 @@ export interface CommitlogReport {
   readonly bigLog: readonly JudgedBigLog[];
   /** Stores or figures left out, and why. */
   readonly skipped: readonly string[];
+  /** What the combined report (bench/report) reads from this file. */
+  readonly report?: ReportData;
 }

@@ -1,14 +1,16 @@
-import { ETCD_DEFAULT_TIMING, etcdTimingProblem } from '../etcd/cluster.js';
-import type { EtcdTiming } from '../etcd/cluster.js';
-import { RAFTMQ_DEFAULT_TIMING } from '../raftmq/group.js';
 import { wholeNumberFlag } from '../shared/flags.js';
 import type { RaftmqTiming } from '../raftmq/group.js';
+import type { EtcdTiming } from '../etcd/cluster.js';
+import { DEFAULT_TIMEOUTS, etcdTimingFor, parseTimeouts, raftmqTimingFor } from './timing.js';
+import type { ElectionTimeouts } from './timing.js';
 import type { Target, TrialLimits } from './types.js';
 
 /** The flags of `bench election`, as commander hands them over: strings, unparsed. */
 export interface ElectionFlags {
   readonly trials?: string;
-  readonly etcdTimings?: string;
+  readonly timeouts?: string;
+  readonly nemesis?: string;
+  readonly nodes?: string;
   /** commander's --no-etcd: false when given. */
   readonly etcd?: boolean;
   readonly attemptPauseMs?: string;
@@ -19,18 +21,23 @@ export interface ElectionFlags {
   readonly quick?: boolean;
 }
 
-export interface EtcdConfiguration extends EtcdTiming {
-  readonly label: string;
-  readonly reference: boolean;
-}
+/** What is done to the leader in a trial: kill -9 (restart after), cut from its peers with nftables (heal after), SIGSTOP (SIGCONT after). */
+export const NEMESES = ['kill', 'partition', 'pause'] as const;
+export type Nemesis = (typeof NEMESES)[number];
 
 export interface ElectionBenchConfig {
   readonly trials: number;
   readonly limits: TrialLimits;
-  /** RaftMQ runs its default configuration, exactly. */
+  readonly timeouts: ElectionTimeouts;
   readonly raftmqTiming: RaftmqTiming;
-  /** Empty with --no-etcd. */
-  readonly etcdConfigurations: readonly EtcdConfiguration[];
+  readonly etcdTiming: EtcdTiming;
+  /** One configuration per nemesis × group size. */
+  readonly nemeses: readonly Nemesis[];
+  readonly nodes: readonly number[];
+  /** False with --no-etcd. */
+  readonly etcd: boolean;
+  /** Background sends (puts) per second into each group throughout the run. */
+  readonly loadPerSecond: number;
   readonly targets: readonly Target[];
   /** Where the scratch directory is made; os.tmpdir() when undefined. */
   readonly parentDirectory: string | undefined;
@@ -55,43 +62,16 @@ const GIVE_UP_MS = 20_000;
 const HEALTH_TIMEOUT_MS = 60_000;
 /** Quiet after health: a restarted member's catch-up and reconnection traffic is over. */
 const SETTLE_MS = 300;
+/** A steady trickle, not a throughput test: the machine has two cores and the election is the figure. */
+const LOAD_PER_SECOND = 100;
+/** Raft groups of an odd size that tolerate the loss of the leader. */
+const NODE_COUNTS = [3, 5] as const;
 
-/**
- * etcd beside RaftMQ's 50 ms heartbeat / 150–300 ms elections: 50/300 (what
- * ANCHORS measured; etcd randomizes in [300, 600)), then 30/150 (etcd wants an
- * election timeout of at least 5 heartbeats, so 150 needs a 30 ms heartbeat),
- * then etcd's own defaults as a reference.
- */
-export const DEFAULT_ETCD_CONFIGURATIONS: readonly EtcdConfiguration[] = [
-  { label: 'etcd 50/300', heartbeatMs: 50, electionMs: 300, reference: false },
-  { label: 'etcd 30/150', heartbeatMs: 30, electionMs: 150, reference: false },
-  { label: 'etcd defaults 100/1000', ...ETCD_DEFAULT_TIMING, reference: true },
-];
-
-/** The project's failover targets for RaftMQ in its default configuration. */
+/** The project's failover targets for RaftMQ (kill → first successful send). */
 export const ELECTION_TARGETS: readonly Target[] = [
   { figure: 'p50', atMostMs: 250 },
   { figure: 'p99', atMostMs: 450 },
 ];
-
-/** '50/300,30/150' → etcd configurations; the one equal to etcd's defaults is the reference row. */
-export function parseEtcdTimings(text: string): EtcdConfiguration[] {
-  const timings = text
-    .split(',')
-    .map((each) => each.trim())
-    .filter((each) => each.length > 0)
-    .map((each) => {
-      const match = /^(\d+)\s*\/\s*(\d+)$/.exec(each);
-      if (match === null) throw new Error(`--etcd-timings takes heartbeat/election pairs in ms, like 50/300,100/1000; got '${each}'`);
-      const timing = { heartbeatMs: Number(match[1]), electionMs: Number(match[2]) };
-      const problem = etcdTimingProblem(timing);
-      if (problem !== null) throw new Error(`--etcd-timings ${each}: ${problem}`);
-      const reference = timing.heartbeatMs === ETCD_DEFAULT_TIMING.heartbeatMs && timing.electionMs === ETCD_DEFAULT_TIMING.electionMs;
-      return { label: `etcd ${reference ? 'defaults ' : ''}${timing.heartbeatMs}/${timing.electionMs}`, ...timing, reference };
-    });
-  if (timings.length === 0) throw new Error('--etcd-timings needs at least one heartbeat/election pair');
-  return timings;
-}
 
 /** --trials, or 30 (3 with --quick). */
 export function parseTrials(flags: Pick<ElectionFlags, 'trials' | 'quick'>): number {
@@ -109,19 +89,40 @@ export function parseTrialLimits(flags: Pick<ElectionFlags, 'attemptPauseMs' | '
   };
 }
 
+/** 'kill', 'pause,partition' → nemeses in the order given, each once; default kill. */
+export function parseNemeses(text: string | undefined): Nemesis[] {
+  if (text === undefined) return ['kill'];
+  const names = text.split(',').map((each) => each.trim()).filter((each) => each.length > 0);
+  const unknown = names.filter((each) => !(NEMESES as readonly string[]).includes(each));
+  if (names.length === 0 || unknown.length > 0) throw new Error(`--nemesis takes ${NEMESES.join('|')} (or a comma list), got '${text}'`);
+  return [...new Set(names)] as Nemesis[];
+}
+
+/** '3,5' → [3, 5]; default 3. */
+export function parseNodes(text: string | undefined): number[] {
+  if (text === undefined) return [3];
+  const counts = text.split(',').map((each) => each.trim()).filter((each) => each.length > 0).map(Number);
+  if (counts.length === 0 || counts.some((each) => !(NODE_COUNTS as readonly number[]).includes(each))) throw new Error(`--nodes takes ${NODE_COUNTS.join(',')} or one of them, got '${text}'`);
+  return [...new Set(counts)];
+}
+
 /** The run's configuration; `--quick` shortens what no flag sets. Throws an Error naming the flag on a bad value. */
 export function parseElectionFlags(flags: ElectionFlags): ElectionBenchConfig {
-  const quick = flags.quick === true;
-  const etcdConfigurations = flags.etcd === false ? [] : flags.etcdTimings === undefined ? DEFAULT_ETCD_CONFIGURATIONS : parseEtcdTimings(flags.etcdTimings);
+  const timeouts = flags.timeouts === undefined ? DEFAULT_TIMEOUTS : parseTimeouts(flags.timeouts);
   return {
     trials: parseTrials(flags),
     limits: parseTrialLimits(flags),
-    raftmqTiming: RAFTMQ_DEFAULT_TIMING,
-    etcdConfigurations,
+    timeouts,
+    raftmqTiming: raftmqTimingFor(timeouts),
+    etcdTiming: etcdTimingFor(timeouts),
+    nemeses: parseNemeses(flags.nemesis),
+    nodes: parseNodes(flags.nodes),
+    etcd: flags.etcd !== false,
+    loadPerSecond: LOAD_PER_SECOND,
     targets: ELECTION_TARGETS,
     parentDirectory: flags.dir,
     resultsDirectory: flags.results,
     keep: flags.keep === true,
-    quick,
+    quick: flags.quick === true,
   };
 }

@@ -1,21 +1,17 @@
 import { join } from 'node:path';
 import { DEFAULT_RESULTS_DIRECTORY, writeResults } from '../commitlog/results.js';
 import type { WrittenResults } from '../commitlog/results.js';
-import { EtcdCluster } from '../etcd/cluster.js';
-import { ensureEtcd } from '../etcd/install.js';
-import type { EtcdInstallation } from '../etcd/install.js';
-import { etcdFailoverSystem } from '../etcd/systems.js';
-import { RAFTMQ_PORT_OFFSETS, RaftmqGroup } from '../raftmq/group.js';
-import { raftmqFailoverSystem } from '../raftmq/systems.js';
 import { busyMachineNote, describeMachine, errorText, loadAverageNow } from '../shared/environment.js';
-import { freeBasePort } from '../shared/ports.js';
 import { createNamedProgress } from '../shared/progress.js';
 import { makeScratch } from '../shared/scratch.js';
 import { formatMs } from '../shared/report.js';
-import type { ElectionBenchConfig, EtcdConfiguration } from './options.js';
-import { electionRatios, judgeElectionTargets, renderElectionReport, summarizeConfiguration } from './report.js';
+import { runElectionRuns } from './runs.js';
+import type { ElectionBenchConfig } from './options.js';
+import { renderElectionReport } from './render.js';
+import { judgeRuns, phaseRows, reportData, writeRatios } from './summary.js';
+import { describeTimingMapping } from './timing.js';
 import { runTrial } from './trial.js';
-import type { ConfigurationResult, ElectionConfiguration, ElectionReport, FailoverSystem, TrialResult } from './types.js';
+import type { ElectionReport, ElectionRun, FailoverSystem, Fault, TrialResult } from './types.js';
 
 export interface ClusterBenchOutcome {
   readonly markdown: string;
@@ -23,11 +19,6 @@ export interface ClusterBenchOutcome {
   /** Whether a configuration or a trial failed (etcd being missing is not a failure of the run). */
   readonly failed: boolean;
 }
-
-/** etcd's client ports base+1..3 and peer ports base+101..103. */
-const ETCD_PORT_OFFSETS = [1, 2, 3, 101, 102, 103];
-const ETCD_PEER_PORT_OFFSET = 100;
-const START_TIMEOUT_MS = 60_000;
 
 type Progress = ReturnType<typeof createNamedProgress>;
 
@@ -38,13 +29,14 @@ export async function runTrials(
   config: Pick<ElectionBenchConfig, 'trials' | 'limits'>,
   progress: Progress,
   scratch: string,
+  fault?: Fault,
 ): Promise<{ trials: TrialResult[]; problem: string | null }> {
   const trials: TrialResult[] = [];
   let last = '';
   for (let trial = 1; trial <= config.trials; trial++) {
     progress.step(`${label}: trial ${trial}/${config.trials}${last}`);
     try {
-      const result = await runTrial(system, config.limits, trial);
+      const result = await runTrial(system, config.limits, trial, fault);
       trials.push(result);
       last = ` (last ${formatMs(result.failoverMs)} ms)`;
     } catch (error) {
@@ -54,92 +46,21 @@ export async function runTrials(
   return { trials, problem: null };
 }
 
-async function runRaftmq(config: ElectionBenchConfig, scratch: string, progress: Progress): Promise<ConfigurationResult> {
-  const timing = config.raftmqTiming;
-  const configuration: ElectionConfiguration = {
-    system: 'RaftMQ',
-    label: 'RaftMQ default',
-    heartbeatMs: timing.heartbeatIntervalMs,
-    electionTimeoutMs: `${timing.electionTimeoutMsMin}–${timing.electionTimeoutMsMax}`,
-    reference: false,
-  };
-  progress.step(`${configuration.label}: starting 3 replicas`);
-  let group: RaftmqGroup | undefined;
-  let system: ReturnType<typeof raftmqFailoverSystem> | undefined;
-  try {
-    group = new RaftmqGroup({ directory: join(scratch, 'raftmq'), basePort: await freeBasePort(RAFTMQ_PORT_OFFSETS), timing: { ...timing } });
-    await group.start();
-    await group.waitHealthy(START_TIMEOUT_MS);
-    system = raftmqFailoverSystem(group, config.limits.attemptTimeoutMs);
-    const { trials, problem } = await runTrials(system, configuration.label, config, progress, scratch);
-    return summarizeConfiguration(configuration, trials, problem);
-  } catch (error) {
-    return summarizeConfiguration(configuration, [], `could not start: ${errorText(error, scratch)}`);
-  } finally {
-    system?.close();
-    await group?.stop();
-  }
-}
-
-async function runEtcd(
-  etcd: EtcdConfiguration,
-  installation: EtcdInstallation,
-  config: ElectionBenchConfig,
-  scratch: string,
-  progress: Progress,
-): Promise<ConfigurationResult> {
-  const configuration: ElectionConfiguration = {
-    system: 'etcd',
-    label: etcd.label,
-    heartbeatMs: etcd.heartbeatMs,
-    electionTimeoutMs: String(etcd.electionMs),
-    reference: etcd.reference,
-  };
-  progress.step(`${etcd.label}: starting 3 members`);
-  if (!installation.ok) return summarizeConfiguration(configuration, [], `etcd missing: ${installation.reason}`);
-  let cluster: EtcdCluster | undefined;
-  try {
-    const base = await freeBasePort(ETCD_PORT_OFFSETS);
-    cluster = new EtcdCluster({
-      binary: installation.binary,
-      directory: join(scratch, `etcd-${etcd.heartbeatMs}-${etcd.electionMs}`),
-      clientBasePort: base,
-      peerBasePort: base + ETCD_PEER_PORT_OFFSET,
-      timing: etcd,
-    });
-    await cluster.start(START_TIMEOUT_MS);
-    await cluster.waitHealthy(START_TIMEOUT_MS);
-    const { trials, problem } = await runTrials(etcdFailoverSystem(cluster), etcd.label, config, progress, scratch);
-    return summarizeConfiguration(configuration, trials, problem);
-  } catch (error) {
-    return summarizeConfiguration(configuration, [], `could not start: ${errorText(error, scratch)}`);
-  } finally {
-    await cluster?.stop();
-  }
-}
-
-/** A configuration that stopped early or had a failed trial; etcd being missing is reported, not a failure of the run. */
-function failedConfiguration(result: ConfigurationResult): boolean {
-  return (result.problem !== null && !result.problem.startsWith('etcd missing')) || result.failedTrials > 0;
+/** A run that stopped early or had a failed trial; etcd being missing is reported, not a failure of the run. */
+function failedRun(run: ElectionRun): boolean {
+  return run.result.problem !== null || run.result.failedTrials > 0;
 }
 
 /** The configuration as the report records it: no paths of this machine. */
 function recordedConfig(config: ElectionBenchConfig): Record<string, unknown> {
-  return {
-    trials: config.trials,
-    ...config.limits,
-    raftmqTiming: config.raftmqTiming,
-    etcdConfigurations: config.etcdConfigurations,
-    targets: config.targets,
-    keep: config.keep,
-    quick: config.quick,
-  };
+  const { parentDirectory: _parent, resultsDirectory: _results, buildNote: _note, limits, ...rest } = config;
+  return { ...rest, ...limits };
 }
 
 /**
- * The election benchmark: RaftMQ in its default configuration and etcd at
- * comparable timings (and at its defaults, for reference), each a 3-member
- * group on loopback, `trials` leader kills each, in one run.
+ * The election benchmark: a loaded RaftMQ broker group behind a NameServer
+ * and a loaded etcd cluster of the same size and timeouts, both up for the
+ * whole run; per nemesis, `trials` faults of each one's leader, interleaved.
  */
 export async function runElectionBench(config: ElectionBenchConfig): Promise<ClusterBenchOutcome> {
   const startedAt = new Date();
@@ -147,43 +68,37 @@ export async function runElectionBench(config: ElectionBenchConfig): Promise<Clu
   const scratch = await makeScratch(config.parentDirectory, 'election');
   const notes: string[] = [];
   if (config.buildNote) notes.push(config.buildNote);
-  const progress = createNamedProgress('election', (1 + config.etcdConfigurations.length) * (config.trials + 1));
-  const configurations: ConfigurationResult[] = [];
-  let installation: EtcdInstallation | null = null;
-  const keep = config.keep;
+  const systems = config.etcd ? 2 : 1;
+  const progress = createNamedProgress('election', config.nodes.length * (systems + config.nemeses.length * config.trials * systems));
+  let outcome: Awaited<ReturnType<typeof runElectionRuns>> | undefined;
   try {
-    configurations.push(await runRaftmq(config, scratch.path, progress));
-    if (config.etcdConfigurations.length > 0) {
-      installation = ensureEtcd((line) => progress.note(line));
-      if (installation.ok && installation.installedNow) notes.push(`etcd ${installation.version} was installed by this run (Debian etcd-server).`);
-      for (const etcd of config.etcdConfigurations) configurations.push(await runEtcd(etcd, installation, config, scratch.path, progress));
-    } else {
-      notes.push('etcd left out: --no-etcd.');
-    }
+    outcome = await runElectionRuns(config, scratch.path, progress);
   } finally {
     progress.stop();
-    await scratch.finish(keep || configurations.some(failedConfiguration));
+    await scratch.finish(config.keep || outcome === undefined || outcome.runs.some(failedRun) || outcome.problems.length > 0);
   }
-
-  const failed = configurations.some(failedConfiguration);
+  if (!config.etcd) notes.push('etcd left out: --no-etcd.');
+  notes.push(...outcome.notes, ...outcome.problems);
   const machine = describeMachine(config.parentDirectory !== undefined, loadAverageAtStart);
   const busy = busyMachineNote(machine);
   if (busy !== null) notes.push(busy);
+  const runs = outcome.runs;
   const report: ElectionReport = {
     benchmark: 'election',
     startedAt: startedAt.toISOString(),
     machine,
-    etcd: {
-      version: installation?.ok === true ? installation.version : null,
-      problem: installation === null ? 'not run (--no-etcd)' : installation.ok ? null : installation.reason,
-    },
+    etcd: outcome.etcd,
     config: recordedConfig(config),
-    configurations,
-    ratios: electionRatios(configurations),
-    targets: judgeElectionTargets(configurations, config.targets),
+    timing: describeTimingMapping(config.timeouts),
+    runs,
+    phases: phaseRows(runs),
+    ratios: writeRatios(runs),
+    targets: judgeRuns(runs, config.targets),
+    skipped: outcome.skipped,
     notes,
+    report: reportData(runs, config.targets, [...outcome.skipped.map((each) => `skipped: ${each}`), ...notes]),
   };
   const markdown = renderElectionReport(report);
   const written = await writeResults(config.resultsDirectory ?? DEFAULT_RESULTS_DIRECTORY, startedAt, 'election', report, markdown);
-  return { markdown, written, failed };
+  return { markdown, written, failed: runs.some(failedRun) || outcome.problems.length > 0 };
 }

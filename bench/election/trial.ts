@@ -1,5 +1,5 @@
 import { ErrorTally } from '../shared/stats.js';
-import type { FailoverSystem, TrialLimits, TrialResult } from './types.js';
+import type { FailoverSystem, Fault, TrialLimits, TrialResult } from './types.js';
 
 /** The most attempts in flight at once: a timeout's worth at the attempt pace, and a bound whatever the pace. */
 const MAX_ATTEMPTS_IN_FLIGHT = 256;
@@ -61,16 +61,22 @@ function message(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
+/** kill -9 of the leader, restarted after: the fault of a trial given none. */
+export function killFault(system: FailoverSystem): Fault {
+  return { nemesis: 'kill', inject: (member) => system.kill(member), heal: (member) => system.restart(member) };
+}
+
 /**
  * One trial: with the group healthy and settled, find the leader, make one
- * write (so the client is connected to it, as a client in use would be), kill
- * -9 the leader, and time from the kill to the first committed write, and to
- * the milestones the system watches (if it watches any). Then
- * restart the killed member and wait until the group is healthy again.
+ * write (so the client is connected to it, as a client in use would be),
+ * inject the fault into the leader (kill -9 unless told otherwise), and time
+ * from the fault to the first committed write, and to the milestones the
+ * system watches (if it watches any). Then heal the fault (restart the
+ * killed member) and wait until the group is healthy again.
  * Throws only when the group cannot be brought back to health: the
  * configuration cannot go on.
  */
-export async function runTrial(system: FailoverSystem, limits: TrialLimits, trial: number): Promise<TrialResult> {
+export async function runTrial(system: FailoverSystem, limits: TrialLimits, trial: number, fault: Fault = killFault(system)): Promise<TrialResult> {
   await system.waitHealthy(limits.healthTimeoutMs);
   await sleep(limits.settleMs);
   // Re-read just before the kill: leadership may have moved while settling.
@@ -84,14 +90,21 @@ export async function runTrial(system: FailoverSystem, limits: TrialLimits, tria
 
   const watch = await system.watchMilestones?.(leader);
   const killStartedAt = performance.now();
-  await system.kill(leader);
+  try {
+    await fault.inject(leader);
+  } catch (error) {
+    // Half a fault may be in force (a ruleset applied, a process stopped): undo it before anything else.
+    await fault.heal(leader);
+    throw error;
+  }
   const killMs = performance.now() - killStartedAt;
   const measurement = await writeUntilSuccess(system, limits, killStartedAt + limits.giveUpMs);
   const failoverMs = measurement.succeededAt === undefined ? null : measurement.succeededAt - killStartedAt;
   const milestones = await watch?.settle(killStartedAt + limits.giveUpMs);
+  const terms = watch?.terms?.();
 
   const recoveryStartedAt = performance.now();
-  await system.restart(leader);
+  await fault.heal(leader);
   const nextLeader = await system.waitHealthy(limits.healthTimeoutMs);
   return {
     trial,
@@ -103,6 +116,7 @@ export async function runTrial(system: FailoverSystem, limits: TrialLimits, tria
     nextLeader,
     recoveryMs: performance.now() - recoveryStartedAt,
     ...(milestones === undefined ? {} : { milestonesMs: sinceKill(milestones, killStartedAt) }),
-    problem: failoverMs === null ? `no write succeeded within ${limits.giveUpMs} ms of the kill` : null,
+    ...(terms === undefined ? {} : { terms }),
+    problem: failoverMs === null ? `no write succeeded within ${limits.giveUpMs} ms of the ${fault.nemesis === 'kill' ? 'kill' : fault.nemesis}` : null,
   };
 }

@@ -1,6 +1,9 @@
 /** The shapes an election benchmark run produces; pure data, written to JSON as they are. */
 import type { Distribution } from '../shared/stats.js';
 import type { MachineDescription } from '../shared/environment.js';
+import type { ReportData } from '../report/model.js';
+import type { Nemesis } from './options.js';
+import type { TrialTerms } from './split-votes.js';
 
 export type SystemName = 'RaftMQ' | 'etcd' | 'NATS JetStream';
 
@@ -22,10 +25,21 @@ export interface FailoverSystem {
   watchMilestones?(leader: string): Promise<MilestoneWatch>;
 }
 
+/** What a trial does to the leader, and how it undoes it; kill -9 and restart when a trial is given none. */
+export interface Fault {
+  readonly nemesis: Nemesis;
+  /** Resolves once the fault is in force (the process gone, stopped, or cut off). */
+  inject(member: string): Promise<void>;
+  /** Restart, SIGCONT, or heal the partition. */
+  heal(member: string): Promise<void>;
+}
+
 /** Moments of one failover besides the first write (a broker group: its new leader seen in a replica's status, the NameServer's route pushed). */
 export interface MilestoneWatch {
   /** performance.now() of each moment by name, null for one not seen by `giveUpAt`; stops the watching. */
   settle(giveUpAt: number): Promise<Readonly<Record<string, number | null>>>;
+  /** After settle: the old leader's term and the first new leader's, when the watch reads terms. */
+  terms?(): TrialTerms;
 }
 
 export interface TrialLimits {
@@ -62,6 +76,8 @@ export interface TrialResult {
   readonly recoveryMs: number | null;
   /** ms after the kill of each milestone the system watches (see MilestoneWatch), null for one not seen; absent when it watches none. */
   readonly milestonesMs?: Readonly<Record<string, number | null>>;
+  /** The old leader's term and its successor's, when the system's watch reads them. */
+  readonly terms?: TrialTerms;
   readonly problem: string | null;
 }
 
@@ -106,14 +122,46 @@ export interface ElectionRatio {
   readonly max: number;
 }
 
+/** One system × group size × nemesis: its trials and what came of them. */
+export interface ElectionRun {
+  readonly system: 'RaftMQ' | 'etcd';
+  readonly nodes: number;
+  readonly nemesis: Nemesis;
+  /** e.g. 'RaftMQ 3 nodes 150-300 ms, kill'. */
+  readonly label: string;
+  readonly result: ConfigurationResult;
+  readonly splitVoteTrials: number;
+  /** Background sends (puts) during the run: acknowledged, failed. */
+  readonly load: { readonly succeeded: number; readonly failed: number; readonly seconds: number };
+}
+
+/** A phase's distribution for one run. */
+export interface PhaseRow {
+  readonly label: string;
+  readonly system: string;
+  readonly phase: 'elected' | 'routed' | 'write';
+  readonly samples: readonly number[];
+  readonly missing: number;
+  readonly distribution: Distribution;
+}
+
 export interface ElectionReport {
   readonly benchmark: 'election';
   readonly startedAt: string;
   readonly machine: MachineDescription;
   readonly etcd: { readonly version: string | null; readonly problem: string | null };
   readonly config: Record<string, unknown>;
-  readonly configurations: readonly ConfigurationResult[];
+  /** How RaftMQ's and etcd's timing were set from --timeouts. */
+  readonly timing: string;
+  readonly runs: readonly ElectionRun[];
+  readonly phases: readonly PhaseRow[];
+  /** RaftMQ's write phase ÷ etcd's, per group size and nemesis. */
   readonly ratios: readonly ElectionRatio[];
-  readonly targets: readonly TargetVerdict[];
+  /** RaftMQ's write phase against the targets, per group size and nemesis. */
+  readonly targets: readonly (TargetVerdict & { readonly label: string })[];
+  /** Nemeses asked for and not run, with why. */
+  readonly skipped: readonly string[];
   readonly notes: readonly string[];
+  /** The combined report's data (bench/report). */
+  readonly report: ReportData;
 }

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { chownSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { killProcessGroup, onEmergencyExit } from '../shared/cleanup.js';
 import { EtcdHttpClient } from './client.js';
@@ -25,6 +25,14 @@ export interface EtcdClusterOptions {
   readonly timing: EtcdTiming;
   readonly members?: number;
   readonly host?: string;
+  /** Per member: its own loopback address instead of `host` (so a packet filter can tell members apart). */
+  readonly hostFor?: (position: number) => string;
+  /** Per member: the uid (and gid) it runs as, when running as root; its directory is handed to it. etcd dials its peers from 127.0.0.1 whatever it listens on, so only its uid tells its outgoing connections apart. */
+  readonly uidFor?: (position: number) => number;
+}
+
+function memberHost(options: EtcdClusterOptions, position: number): string {
+  return options.hostFor?.(position) ?? options.host ?? '127.0.0.1';
 }
 
 const STATUS_TIMEOUT_MS = 300;
@@ -43,10 +51,9 @@ export function etcdTimingProblem(timing: EtcdTiming): string | null {
 
 /** The command-line flags of one member of a cluster on loopback; exported for the tests. */
 export function etcdMemberArguments(options: EtcdClusterOptions, position: number, dataDirectory: string): string[] {
-  const host = options.host ?? '127.0.0.1';
   const count = options.members ?? 3;
-  const peerUrl = (at: number) => `http://${host}:${options.peerBasePort + 1 + at}`;
-  const clientUrl = `http://${host}:${options.clientBasePort + 1 + position}`;
+  const peerUrl = (at: number) => `http://${memberHost(options, at)}:${options.peerBasePort + 1 + at}`;
+  const clientUrl = `http://${memberHost(options, position)}:${options.clientBasePort + 1 + position}`;
   const initialCluster = Array.from({ length: count }, (_, at) => `e${at + 1}=${peerUrl(at)}`).join(',');
   return [
     `--name=e${position + 1}`,
@@ -67,7 +74,7 @@ export function etcdMemberArguments(options: EtcdClusterOptions, position: numbe
 }
 
 /**
- * A 3-member etcd cluster on loopback, one process per member, each in its
+ * An etcd cluster on loopback (3 members unless told otherwise), one process per member, each in its
  * own process group (so a kill reaches everything it started), with a data
  * directory and an etcd.log per member under `directory`.
  */
@@ -85,9 +92,8 @@ export class EtcdCluster {
     const problem = etcdTimingProblem(options.timing);
     if (problem !== null) throw new Error(problem);
     const count = options.members ?? 3;
-    const host = options.host ?? '127.0.0.1';
     this.names = Array.from({ length: count }, (_, position) => `e${position + 1}`);
-    this.endpoints = Object.fromEntries(this.names.map((name, position) => [name, `http://${host}:${options.clientBasePort + 1 + position}`]));
+    this.endpoints = Object.fromEntries(this.names.map((name, position) => [name, `http://${memberHost(options, position)}:${options.clientBasePort + 1 + position}`]));
     // The election trials keep up to a few hundred attempts in flight; the throughput cases bring their own client.
     this.client = new EtcdHttpClient(256);
   }
@@ -211,12 +217,15 @@ export class EtcdCluster {
     const position = this.names.indexOf(name);
     const directory = join(this.options.directory, name);
     mkdirSync(directory, { recursive: true });
+    const uid = this.options.uidFor?.(position);
+    if (uid !== undefined) chownSync(directory, uid, uid);
     const log = openSync(join(directory, 'etcd.log'), 'a');
     let child: ChildProcess;
     try {
       child = spawn(this.options.binary, etcdMemberArguments(this.options, position, join(directory, 'data')), {
         stdio: ['ignore', log, log],
         detached: true,
+        ...(uid === undefined ? {} : { uid, gid: uid }),
       });
     } finally {
       closeSync(log);

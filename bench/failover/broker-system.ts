@@ -78,9 +78,11 @@ export async function brokerFailoverSystem(setup: BrokerSetup, limits: TrialLimi
   async function watchMilestones(leader: string): Promise<MilestoneWatch> {
     const term = (await group.statuses()).find((view) => view.id === leader)?.status?.term;
     if (term === undefined) throw new BrokerGroupNotHealthyError(`the leader ${leader} did not answer just before the kill`);
-    const election = new ElectionWatch(group, term, performance.now() + limits.giveUpMs);
+    const election = new ElectionWatch(group, term, performance.now() + limits.giveUpMs, leader);
     const routed = route.leaderAbove(term);
+    let newTerm: number | null = null;
     return {
+      terms: () => ({ before: term, after: newTerm }),
       async settle(giveUpAt) {
         const timer = setTimeout(() => {
           election.stop();
@@ -88,6 +90,7 @@ export async function brokerFailoverSystem(setup: BrokerSetup, limits: TrialLimi
         }, Math.max(0, giveUpAt - performance.now()));
         const [sighting, routedAt] = await Promise.all([election.sighting, routed.seen]);
         clearTimeout(timer);
+        newTerm = sighting.term;
         return { [MILESTONE.elected]: sighting.electedAt, [MILESTONE.electedNotBefore]: sighting.notBeforeAt, [MILESTONE.routed]: routedAt };
       },
     };

@@ -1,5 +1,5 @@
-import { parseConcurrency } from '../throughput/options.js';
-import { secondsFlag } from '../shared/flags.js';
+import { parseInflight, parseThroughputFlags } from '../throughput/options.js';
+import type { ThroughputBenchConfig } from '../throughput/options.js';
 
 /** The flags of `bench messaging`, as commander hands them over: strings, unparsed. */
 export interface MessagingFlags {
@@ -14,62 +14,31 @@ export interface MessagingFlags {
   readonly quick?: boolean;
 }
 
-export interface MessagingTargets {
-  /** RaftMQ msgs/s at least this many times NATS JetStream's, at the target concurrency. */
-  readonly throughputRatioAtLeast: number;
-  /** Peak RSS (VmHWM) of each broker replica process. */
-  readonly brokerPeakRssBytes: number;
-}
+const MESSAGE_SIZE = '1KiB';
+const DEFAULT_CONCURRENCY = '64';
 
-export interface MessagingBenchConfig {
-  readonly seconds: number;
-  readonly warmupSeconds: number;
-  /** Ascending, 1 always among them. */
-  readonly concurrencies: readonly number[];
-  readonly targetConcurrency: number;
-  readonly messageBytes: number;
-  readonly queues: number;
-  /** A Producer keeps at most this many sends in flight (producerInFlightSendsMax): one Producer per this many senders. */
-  readonly sendsPerProducer: number;
-  readonly maxErrorsPerCase: number;
-  readonly nats: boolean;
-  readonly targets: MessagingTargets;
-  readonly parentDirectory: string | undefined;
-  readonly resultsDirectory: string | undefined;
-  readonly keep: boolean;
-  readonly quick: boolean;
-  readonly buildNote?: string | null;
-}
-
-const DEFAULT_SECONDS = 10;
-const QUICK_SECONDS = 2;
-const DEFAULT_WARMUP_SECONDS = 2;
-const QUICK_WARMUP_SECONDS = 0.5;
-
-export const MESSAGING_TARGETS: MessagingTargets = { throughputRatioAtLeast: 2, brokerPeakRssBytes: 250_000_000 };
-
-/** How many Producers `concurrency` senders need when each takes at most `perProducer` sends in flight. */
-export function producersFor(concurrency: number, perProducer: number): number {
-  return Math.max(1, Math.ceil(concurrency / perProducer));
-}
-
-export function parseMessagingFlags(flags: MessagingFlags): MessagingBenchConfig {
-  const quick = flags.quick === true;
-  const concurrencies = parseConcurrency(flags.concurrency ?? '64');
-  return {
-    seconds: flags.seconds === undefined ? (quick ? QUICK_SECONDS : DEFAULT_SECONDS) : secondsFlag('seconds', flags.seconds, 0.1),
-    warmupSeconds: flags.warmupSeconds === undefined ? (quick ? QUICK_WARMUP_SECONDS : DEFAULT_WARMUP_SECONDS) : secondsFlag('warmup-seconds', flags.warmupSeconds, 0),
-    concurrencies,
-    targetConcurrency: concurrencies.at(-1) as number,
-    messageBytes: 1024,
-    queues: 8,
-    sendsPerProducer: 32,
-    maxErrorsPerCase: 1_000,
-    nats: flags.nats !== false,
-    targets: MESSAGING_TARGETS,
-    parentDirectory: flags.dir,
-    resultsDirectory: flags.results,
-    keep: flags.keep === true,
-    quick,
-  };
+/**
+ * `bench messaging` is a preset of `bench throughput`: RaftMQ's broker group
+ * beside NATS JetStream only, 1 KiB messages, sync flush, `--concurrency`
+ * in flight with a row for 1, and the produce → consume passes. Its results
+ * are named messaging.{json,md}.
+ */
+export function parseMessagingFlags(flags: MessagingFlags): ThroughputBenchConfig {
+  const inflights = parseInflight(`1,${flags.concurrency ?? DEFAULT_CONCURRENCY}`, 'concurrency');
+  return parseThroughputFlags(
+    {
+      sizes: MESSAGE_SIZE,
+      inflight: inflights.join(','),
+      flush: 'sync',
+      etcd: false,
+      ...(flags.nats === undefined ? {} : { nats: flags.nats }),
+      ...(flags.seconds === undefined ? {} : { seconds: flags.seconds }),
+      ...(flags.warmupSeconds === undefined ? {} : { warmupSeconds: flags.warmupSeconds }),
+      ...(flags.dir === undefined ? {} : { dir: flags.dir }),
+      ...(flags.results === undefined ? {} : { results: flags.results }),
+      ...(flags.keep === undefined ? {} : { keep: flags.keep }),
+      ...(flags.quick === undefined ? {} : { quick: flags.quick }),
+    },
+    'messaging',
+  );
 }

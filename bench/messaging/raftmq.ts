@@ -14,15 +14,18 @@ export const RAFTMQ_BROKER_NAME = 'broker-a';
 /** LocalGroup's ports: peers basePort+1.., clients basePort+101.. */
 export const BROKER_PORT_OFFSETS = [1, 2, 3, 101, 102, 103];
 
-/** A NameServer in this process and a 3-replica broker group (sync flush) registered with it; every replica killed should the bench die. */
+/** How the replicas flush: sync (a quorum has fsynced a message before its send is acknowledged, the default) or async every `intervalMs`. */
+export type BrokerFlush = { readonly mode: 'sync' } | { readonly mode: 'async'; readonly intervalMs: number };
+
+/** A NameServer in this process and a 3-replica broker group (sync flush unless told) registered with it; every replica killed should the bench die. */
 export class BrokerSetup {
   nameServer: NameServer | undefined;
   group: LocalGroup | undefined;
   private readonly killers = new EmergencyKillers();
 
-  async start(directory: string, basePort: number, timeoutMs: number): Promise<void> {
+  async start(directory: string, basePort: number, timeoutMs: number, flush: BrokerFlush = { mode: 'sync' }): Promise<void> {
     this.nameServer = await runNameServer({ listen: { host: '127.0.0.1', port: 0 }, logLevel: 'error' });
-    this.group = new LocalGroup({ directory, basePort, flush: { mode: 'sync' }, broker: { brokerName: RAFTMQ_BROKER_NAME, nameServers: [this.nameServer.address] } });
+    this.group = new LocalGroup({ directory, basePort, flush: { ...flush }, broker: { brokerName: RAFTMQ_BROKER_NAME, nameServers: [this.nameServer.address] } });
     try {
       await this.group.start();
     } finally {

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { LedgerClient } from '@raftmq/ledger';
 import type { FailoverSystem } from '../election/types.js';
-import type { LoadTarget } from '../throughput/types.js';
 import type { RaftmqGroup } from './group.js';
 
 /** Entries of the election trials: small, the figure is the election's. */
@@ -26,18 +25,6 @@ export function raftmqFailoverSystem(group: RaftmqGroup, attemptTimeoutMs: numbe
     },
     kill: (member) => group.kill(member),
     restart: (member) => group.restart(member),
-    close: () => client.close(),
-  };
-}
-
-/** RaftMQ under load: LedgerClient.append of the shared value, answered once committed (quorum fsynced under sync flush). */
-export function raftmqLoadTarget(group: RaftmqGroup, value: Uint8Array): LoadTarget & { close(): void } {
-  const client = group.group.client({ leaderWaitMs: 10_000, requestTimeoutMs: 10_000 });
-  return {
-    system: 'RaftMQ',
-    append: async () => {
-      await client.append(value);
-    },
     close: () => client.close(),
   };
 }

@@ -1,18 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ETCD_CONFIGURATIONS, parseElectionFlags, parseEtcdTimings } from '../election/options.js';
+import { parseElectionFlags } from '../election/options.js';
+import { etcdTimingFor, parseTimeouts, raftmqTimingFor } from '../election/timing.js';
 import { etcdMemberArguments, etcdTimingProblem } from '../etcd/cluster.js';
 import { parseEtcdStatus, putBody } from '../etcd/client.js';
 import { parseEtcdVersion } from '../etcd/install.js';
-import { parseConcurrency, parseThroughputFlags } from '../throughput/options.js';
 
 describe('parseElectionFlags', () => {
-  it('defaults to 30 trials, 5 ms between attempts, RaftMQ default timing and three etcd configurations', () => {
+  it('defaults to 30 trials, 150-300 ms, kill, 3 nodes and etcd beside RaftMQ', () => {
     const config = parseElectionFlags({});
     expect(config.trials).toBe(30);
     expect(config.limits).toMatchObject({ attemptPauseMs: 5, attemptTimeoutMs: 1000 });
     expect(config.raftmqTiming).toEqual({ tickMs: 10, heartbeatIntervalMs: 50, electionTimeoutMsMin: 150, electionTimeoutMsMax: 300 });
-    expect(config.etcdConfigurations.map((each) => each.label)).toEqual(['etcd 50/300', 'etcd 30/150', 'etcd defaults 100/1000']);
-    expect(config.etcdConfigurations.filter((each) => each.reference)).toHaveLength(1);
+    expect(config.etcdTiming).toEqual({ heartbeatMs: 30, electionMs: 150 });
+    expect(config.nemeses).toEqual(['kill']);
+    expect(config.nodes).toEqual([3]);
+    expect(config.etcd).toBe(true);
     expect(config.targets).toEqual([
       { figure: 'p50', atMostMs: 250 },
       { figure: 'p99', atMostMs: 450 },
@@ -22,7 +24,15 @@ describe('parseElectionFlags', () => {
   it('shortens a quick run, lets flags win, and drops etcd with --no-etcd', () => {
     expect(parseElectionFlags({ quick: true }).trials).toBe(3);
     expect(parseElectionFlags({ quick: true, trials: '10' }).trials).toBe(10);
-    expect(parseElectionFlags({ etcd: false }).etcdConfigurations).toEqual([]);
+    expect(parseElectionFlags({ etcd: false }).etcd).toBe(false);
+    expect(parseElectionFlags({ nemesis: 'pause,partition,pause', nodes: '3,5' })).toMatchObject({ nemeses: ['pause', 'partition'], nodes: [3, 5] });
+  });
+
+  it('maps --timeouts onto RaftMQ and etcd', () => {
+    expect(parseTimeouts('300-600')).toEqual({ minMs: 300, maxMs: 600 });
+    expect(raftmqTimingFor({ minMs: 300, maxMs: 600 })).toEqual({ tickMs: 10, heartbeatIntervalMs: 100, electionTimeoutMsMin: 300, electionTimeoutMsMax: 600 });
+    expect(etcdTimingFor({ minMs: 300, maxMs: 600 })).toEqual({ heartbeatMs: 60, electionMs: 300 });
+    for (const minMs of [50, 150, 1000]) expect(etcdTimingProblem(etcdTimingFor({ minMs, maxMs: 2 * minMs }))).toBeNull();
   });
 
   it('names the flag of a bad value', () => {
@@ -30,23 +40,25 @@ describe('parseElectionFlags', () => {
     expect(() => parseElectionFlags({ trials: '2.5' })).toThrow(/--trials/);
     expect(() => parseElectionFlags({ attemptPauseMs: '10' })).toThrow(/--attempt-pause-ms/);
     expect(() => parseElectionFlags({ attemptTimeoutMs: 'soon' })).toThrow(/--attempt-timeout-ms/);
+    expect(() => parseElectionFlags({ timeouts: '300-150' })).toThrow(/--timeouts/);
+    expect(() => parseElectionFlags({ timeouts: '155-300' })).toThrow(/--timeouts/);
+    expect(() => parseElectionFlags({ timeouts: 'fast' })).toThrow(/--timeouts/);
+    expect(() => parseElectionFlags({ nemesis: 'flood' })).toThrow(/--nemesis/);
+    expect(() => parseElectionFlags({ nodes: '4' })).toThrow(/--nodes/);
   });
 });
 
 describe('etcd timings', () => {
-  it('parses heartbeat/election pairs and marks etcd defaults as the reference', () => {
-    expect(parseEtcdTimings('50/300, 100/1000')).toEqual([
-      { label: 'etcd 50/300', heartbeatMs: 50, electionMs: 300, reference: false },
-      { label: 'etcd defaults 100/1000', heartbeatMs: 100, electionMs: 1000, reference: true },
-    ]);
-  });
-
   it('refuses what etcd refuses: an election timeout under 5 heartbeats', () => {
     expect(etcdTimingProblem({ heartbeatMs: 50, electionMs: 150 })).toMatch(/5 ×/);
     expect(etcdTimingProblem({ heartbeatMs: 30, electionMs: 150 })).toBeNull();
-    expect(() => parseEtcdTimings('50/150')).toThrow(/--etcd-timings 50\/150/);
-    expect(() => parseEtcdTimings('fast')).toThrow(/--etcd-timings/);
-    for (const each of DEFAULT_ETCD_CONFIGURATIONS) expect(etcdTimingProblem(each)).toBeNull();
+  });
+
+  it('puts each member on its own loopback address when asked', () => {
+    const options = { binary: 'etcd', directory: 'scratch', clientBasePort: 30000, peerBasePort: 30100, timing: { heartbeatMs: 30, electionMs: 150 }, hostFor: (at: number) => `127.77.1.${101 + at}` };
+    const first = etcdMemberArguments(options, 0, 'scratch/e1/data');
+    expect(first).toContain('--listen-client-urls=http://127.77.1.101:30001');
+    expect(first).toContain('--initial-cluster=e1=http://127.77.1.101:30101,e2=http://127.77.1.102:30102,e3=http://127.77.1.103:30103');
   });
 
   it('gives each member distinct loopback ports, one initial cluster and the timing', () => {
@@ -83,31 +95,5 @@ describe('etcd gateway JSON', () => {
 
   it('reads the version etcd prints', () => {
     expect(parseEtcdVersion('etcd Version: 3.4.23\nGit SHA: Not provided\nGo Version: go1.19.8\n')).toBe('3.4.23');
-  });
-});
-
-describe('parseThroughputFlags', () => {
-  it('defaults to 10 s, 64 appenders with a row for 1, 1 KiB values and the targets', () => {
-    const config = parseThroughputFlags({});
-    expect(config).toMatchObject({ seconds: 10, warmupSeconds: 2, concurrencies: [1, 64], targetConcurrency: 64, valueBytes: 1024, etcd: true, quick: false });
-    expect(config.targets).toEqual({ throughputRatioAtLeast: 5, p99RatioBelow: 1, replicaPeakRssBytes: 200_000_000 });
-  });
-
-  it('shortens a quick run and lets flags win', () => {
-    expect(parseThroughputFlags({ quick: true })).toMatchObject({ seconds: 2, warmupSeconds: 0.5 });
-    expect(parseThroughputFlags({ quick: true, seconds: '5', concurrency: '16' })).toMatchObject({ seconds: 5, concurrencies: [1, 16], targetConcurrency: 16 });
-    expect(parseThroughputFlags({ etcd: false }).etcd).toBe(false);
-  });
-
-  it('always brings a row for one appender, sorted, without repeats', () => {
-    expect(parseConcurrency('64,8,64')).toEqual([1, 8, 64]);
-    expect(parseConcurrency('1')).toEqual([1]);
-  });
-
-  it('names the flag of a bad value', () => {
-    expect(() => parseThroughputFlags({ concurrency: '0' })).toThrow(/--concurrency/);
-    expect(() => parseThroughputFlags({ concurrency: '' })).toThrow(/--concurrency/);
-    expect(() => parseThroughputFlags({ seconds: '-1' })).toThrow(/--seconds/);
-    expect(() => parseThroughputFlags({ warmupSeconds: 'x' })).toThrow(/--warmup-seconds/);
   });
 });

@@ -1,16 +1,17 @@
-import { ETCD_DEFAULT_TIMING } from '../etcd/cluster.js';
-import type { EtcdTiming } from '../etcd/cluster.js';
-import { RAFTMQ_DEFAULT_TIMING } from '../raftmq/group.js';
-import type { RaftmqTiming } from '../raftmq/group.js';
+import { parseSize } from '../commitlog/units.js';
 import { secondsFlag } from '../shared/flags.js';
+import type { FlushMode } from './types.js';
 
 /** The flags of `bench throughput`, as commander hands them over: strings, unparsed. */
 export interface ThroughputFlags {
+  readonly sizes?: string;
+  readonly inflight?: string;
+  readonly flush?: string;
   readonly seconds?: string;
   readonly warmupSeconds?: string;
-  readonly concurrency?: string;
-  /** commander's --no-etcd: false when given. */
+  /** commander's --no-etcd / --no-nats: false when given. */
   readonly etcd?: boolean;
+  readonly nats?: boolean;
   readonly dir?: string;
   readonly results?: string;
   readonly keep?: boolean;
@@ -18,29 +19,46 @@ export interface ThroughputFlags {
 }
 
 export interface ThroughputTargets {
-  /** RaftMQ entries/s at least this many times etcd's puts/s, at the target concurrency. */
-  readonly throughputRatioAtLeast: number;
-  /** RaftMQ p99 below etcd's (ratio below this), at the target concurrency. */
-  readonly p99RatioBelow: number;
-  /** Peak RSS of each replica under the load. */
-  readonly replicaPeakRssBytes: number;
+  /** RaftMQ msgs/s at least this many times NATS JetStream's, at the headline case (1 KiB, 64 in flight, sync). */
+  readonly natsThroughputRatioAtLeast: number;
+  /** RaftMQ msgs/s at least this many times etcd's puts/s, at the headline case. */
+  readonly etcdThroughputRatioAtLeast: number;
+  /** RaftMQ p99 ÷ etcd p99 below this, at the headline case. */
+  readonly etcdP99RatioBelow: number;
+  /** Peak RSS (VmHWM) of each broker replica process. */
+  readonly brokerPeakRssBytes: number;
+}
+
+/** Where the headline ratios are read. */
+export interface HeadlineCase {
+  readonly sizeBytes: number;
+  readonly inflight: number;
 }
 
 export interface ThroughputBenchConfig {
+  /** 'messaging' is the preset of the same bench that `bench messaging` runs; it names the result files. */
+  readonly name: 'throughput' | 'messaging';
+  /** Ascending, without repeats. */
+  readonly sizes: readonly number[];
+  readonly inflights: readonly number[];
+  /** In the order the phases run: sync first when both. */
+  readonly flushes: readonly FlushMode[];
   readonly seconds: number;
   readonly warmupSeconds: number;
-  /** Ascending, 1 always among them. */
-  readonly concurrencies: readonly number[];
-  /** The concurrency the targets are read at: the largest asked for (64 by default). */
-  readonly targetConcurrency: number;
-  readonly valueBytes: number;
+  /** RaftMQ replicas under async flush fsync this often. */
+  readonly asyncFlushIntervalMs: number;
+  readonly queues: number;
+  /** A Producer keeps at most this many sends in flight (producerInFlightSendsMax): one Producer per this many senders. */
+  readonly sendsPerProducer: number;
   readonly maxErrorsPerCase: number;
   readonly requestTimeoutMs: number;
-  /** RaftMQ runs its default configuration: this timing, sync flush (a quorum fsynced before the answer). */
-  readonly raftmqTiming: RaftmqTiming;
-  /** etcd runs its defaults: the timing does not bear on throughput. */
-  readonly etcdTiming: EtcdTiming;
+  /** After the sends of a produce → consume pass, the consumers get this long to receive what was born in its window. */
+  readonly endToEndDrainMs: number;
+  /** Each anchor's measured seconds. */
+  readonly anchorSeconds: number;
   readonly etcd: boolean;
+  readonly nats: boolean;
+  readonly headline: HeadlineCase;
   readonly targets: ThroughputTargets;
   readonly parentDirectory: string | undefined;
   readonly resultsDirectory: string | undefined;
@@ -49,52 +67,117 @@ export interface ThroughputBenchConfig {
   readonly buildNote?: string | null;
 }
 
-const DEFAULT_SECONDS = 10;
+const KIB_BYTES = 1024;
+/** NATS refuses payloads over its max_payload (1 MB by default); etcd's gateway base64-encodes values. */
+const MAX_SIZE_BYTES = 512 * KIB_BYTES;
+/** The produce → consume pass carries a NATS message's birth time (a float64) in its first bytes. */
+export const BORN_STAMP_BYTES = 8;
+const MIN_SIZE_BYTES = BORN_STAMP_BYTES;
+const MAX_INFLIGHT = 1024;
+export const DEFAULT_SIZES_BYTES = [128, KIB_BYTES, 16 * KIB_BYTES];
+export const DEFAULT_INFLIGHTS = [1, 16, 64, 256];
+export const DEFAULT_FLUSHES: readonly FlushMode[] = ['sync', 'async'];
+/** --quick: a reduced matrix that still holds every headline case. */
+export const QUICK_SIZES_BYTES = [KIB_BYTES, 16 * KIB_BYTES];
+export const QUICK_INFLIGHTS = [1, 64];
+/** 48 cases and 6 produce → consume passes of (8 + 1) s: about 9 minutes with the set-up. */
+const DEFAULT_SECONDS = 8;
+const DEFAULT_WARMUP_SECONDS = 1;
 const QUICK_SECONDS = 2;
-const DEFAULT_WARMUP_SECONDS = 2;
 const QUICK_WARMUP_SECONDS = 0.5;
-const DEFAULT_CONCURRENCY = 64;
-const MAX_CONCURRENCY = 1024;
-const VALUE_BYTES = 1024;
+const ASYNC_FLUSH_INTERVAL_MS = 10;
+const QUEUES = 8;
+const SENDS_PER_PRODUCER = 32;
 const MAX_ERRORS_PER_CASE = 1_000;
 const REQUEST_TIMEOUT_MS = 10_000;
+const END_TO_END_DRAIN_MS = 1_500;
+const ANCHOR_SECONDS = 1;
+const QUICK_ANCHOR_SECONDS = 0.5;
 
-export const THROUGHPUT_TARGETS: ThroughputTargets = { throughputRatioAtLeast: 5, p99RatioBelow: 1, replicaPeakRssBytes: 200_000_000 };
+export const THROUGHPUT_TARGETS: ThroughputTargets = { natsThroughputRatioAtLeast: 2, etcdThroughputRatioAtLeast: 5, etcdP99RatioBelow: 1, brokerPeakRssBytes: 250_000_000 };
+export const HEADLINE_CASE: HeadlineCase = { sizeBytes: KIB_BYTES, inflight: 64 };
 
-/** '64' → [1, 64]; '8,64' → [1, 8, 64]: a row for one appender always comes along. */
-export function parseConcurrency(text: string): number[] {
-  const values = text
+function listOf(flag: string, text: string): string[] {
+  const items = text
     .split(',')
     .map((each) => each.trim())
-    .filter((each) => each.length > 0)
-    .map((each) => {
-      const value = Number(each);
-      if (!Number.isInteger(value) || value < 1 || value > MAX_CONCURRENCY) throw new Error(`--concurrency takes whole numbers in [1, ${MAX_CONCURRENCY}], got '${each}'`);
-      return value;
-    });
-  if (values.length === 0) throw new Error('--concurrency needs at least one value');
-  return [...new Set([1, ...values])].sort((left, right) => left - right);
+    .filter((each) => each.length > 0);
+  if (items.length === 0) throw new Error(`--${flag} needs at least one value`);
+  return items;
 }
 
-/** The run's configuration; `--quick` shortens what no flag sets. Throws an Error naming the flag on a bad value. */
-export function parseThroughputFlags(flags: ThroughputFlags): ThroughputBenchConfig {
+function ascendingUnique(values: readonly number[]): number[] {
+  return [...new Set(values)].sort((left, right) => left - right);
+}
+
+/** '128,1KiB,16k' → [128, 1024, 16384]: ascending, without repeats. */
+export function parseSizes(text: string): number[] {
+  return ascendingUnique(
+    listOf('sizes', text).map((each) => {
+      let bytes: number;
+      try {
+        bytes = parseSize(each);
+      } catch (error) {
+        throw new Error(`--sizes: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      if (bytes < MIN_SIZE_BYTES || bytes > MAX_SIZE_BYTES) throw new Error(`--sizes takes sizes in [${MIN_SIZE_BYTES}, ${MAX_SIZE_BYTES}] bytes, got '${each}'`);
+      return bytes;
+    }),
+  );
+}
+
+/** '64,1,16' → [1, 16, 64]. `flag` names the flag in errors (`bench messaging` calls it --concurrency). */
+export function parseInflight(text: string, flag = 'inflight'): number[] {
+  return ascendingUnique(
+    listOf(flag, text).map((each) => {
+      const value = Number(each);
+      if (!Number.isInteger(value) || value < 1 || value > MAX_INFLIGHT) throw new Error(`--${flag} takes whole numbers in [1, ${MAX_INFLIGHT}], got '${each}'`);
+      return value;
+    }),
+  );
+}
+
+/** 'async,sync' → ['sync', 'async']: sync first, so the etcd and NATS rows run beside RaftMQ's durable ones. */
+export function parseFlushes(text: string): FlushMode[] {
+  const modes = new Set(
+    listOf('flush', text).map((each) => {
+      const mode = each.toLowerCase();
+      if (mode !== 'sync' && mode !== 'async') throw new Error(`--flush takes sync and/or async, got '${each}'`);
+      return mode;
+    }),
+  );
+  return DEFAULT_FLUSHES.filter((mode) => modes.has(mode));
+}
+
+/** The run's configuration; `--quick` reduces the matrix and shortens what no flag sets. Throws an Error naming the flag on a bad value. */
+export function parseThroughputFlags(flags: ThroughputFlags, name: ThroughputBenchConfig['name'] = 'throughput'): ThroughputBenchConfig {
   const quick = flags.quick === true;
-  const concurrencies = parseConcurrency(flags.concurrency ?? String(DEFAULT_CONCURRENCY));
   return {
+    name,
+    sizes: flags.sizes === undefined ? (quick ? QUICK_SIZES_BYTES : DEFAULT_SIZES_BYTES) : parseSizes(flags.sizes),
+    inflights: flags.inflight === undefined ? (quick ? QUICK_INFLIGHTS : DEFAULT_INFLIGHTS) : parseInflight(flags.inflight),
+    flushes: flags.flush === undefined ? DEFAULT_FLUSHES : parseFlushes(flags.flush),
     seconds: flags.seconds === undefined ? (quick ? QUICK_SECONDS : DEFAULT_SECONDS) : secondsFlag('seconds', flags.seconds, 0.1),
     warmupSeconds: flags.warmupSeconds === undefined ? (quick ? QUICK_WARMUP_SECONDS : DEFAULT_WARMUP_SECONDS) : secondsFlag('warmup-seconds', flags.warmupSeconds, 0),
-    concurrencies,
-    targetConcurrency: concurrencies.at(-1) as number,
-    valueBytes: VALUE_BYTES,
+    asyncFlushIntervalMs: ASYNC_FLUSH_INTERVAL_MS,
+    queues: QUEUES,
+    sendsPerProducer: SENDS_PER_PRODUCER,
     maxErrorsPerCase: MAX_ERRORS_PER_CASE,
     requestTimeoutMs: REQUEST_TIMEOUT_MS,
-    raftmqTiming: RAFTMQ_DEFAULT_TIMING,
-    etcdTiming: ETCD_DEFAULT_TIMING,
+    endToEndDrainMs: END_TO_END_DRAIN_MS,
+    anchorSeconds: quick ? QUICK_ANCHOR_SECONDS : ANCHOR_SECONDS,
     etcd: flags.etcd !== false,
+    nats: flags.nats !== false,
+    headline: HEADLINE_CASE,
     targets: THROUGHPUT_TARGETS,
     parentDirectory: flags.dir,
     resultsDirectory: flags.results,
     keep: flags.keep === true,
     quick,
   };
+}
+
+/** How many Producers `inflight` senders need when each Producer takes at most `perProducer` sends in flight. */
+export function producersFor(inflight: number, perProducer: number): number {
+  return Math.max(1, Math.ceil(inflight / perProducer));
 }

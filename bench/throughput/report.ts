@@ -1,138 +1,133 @@
 import { formatBytes } from '../commitlog/units.js';
+import type { HeadlineRatio } from '../report/model.js';
 import { bulletList, describeMachineLine, formatMegabytes, formatMs, formatNumber, formatRatio, markdownTable, verdict } from '../shared/report.js';
-import { formatErrorCounts, ratio } from '../shared/stats.js';
-import type { ThroughputTargets } from './options.js';
-import type { LoadResult, MemberMemory, MemoryComparison, ThroughputComparison, ThroughputReport } from './types.js';
+import { formatErrorCounts } from '../shared/stats.js';
+import type { AnchorFigures, CaseResult, EndToEndResult, MemoryJudgement, RowComparison, ThroughputReport } from './types.js';
 
-/** A result that has figures (ran, and was not stopped early). */
-function usable(result: LoadResult | undefined): result is LoadResult {
-  return result !== undefined && result.problem === null && result.entries > 0;
+/** What the reader needs to read the figures: how each system was run and what its acknowledgement means. */
+export function methodSection(report: Pick<ThroughputReport, 'config' | 'versions' | 'problems'>): string {
+  const config = report.config;
+  const missing = (system: 'etcd' | 'NATS JetStream') => `not measured (${report.problems[system] ?? 'unknown reason'})`;
+  return [
+    `Each sender has one message in flight and waits for its acknowledgement, for ${String(config['warmupSeconds'])} s of warm-up and then ${String(config['seconds'])} s measured per case; ` +
+      'msgs/s and MB/s (bodies only, 10^6 bytes) count the sends issued after the warm-up; latencies are from an HDR histogram.',
+    `RaftMQ: a NameServer (in the bench process) and one broker group of three replica processes (default timing) per flush mode — sync: a quorum has fsynced a message before its send is acknowledged; async: acknowledged once a quorum has it, fsynced every ${String(config['asyncFlushIntervalMs'])} ms — ` +
+      `a topic of ${String(config['queues'])} queues, Producers from @raftmq/client with autoBatch, one per ${String(config['sendsPerProducer'])} senders (its in-flight limit).`,
+    `etcd: ${report.versions.etcd === null ? missing('etcd') : `${report.versions.etcd} with its defaults, puts of a new key each to the leader over the v3 JSON gateway, a keep-alive connection per sender`}; ` +
+      'it fsyncs its WAL before every answer, so it has rows under sync only.',
+    `NATS JetStream: ${report.versions.nats === null ? missing('NATS JetStream') : `nats-server ${report.versions.nats}, three servers, an R3 file-storage stream, js.publish awaiting the PubAck over one shared connection`}; ` +
+      'as it runs by default it acknowledges once a quorum has the message but does not fsync before acking, so it is measured once per size and in-flight count and listed under async; ' +
+      "RaftMQ's sync rows are compared with it too (the headline target is read there), which favours NATS on durability.",
+    'All three are three processes on loopback on this machine, sharing its CPUs with the benchmark.',
+  ].join(' ');
 }
 
-/** RaftMQ beside etcd at each concurrency both ran; the targets only at `targetConcurrency`. */
-export function compareThroughput(results: readonly LoadResult[], targetConcurrency: number, targets: ThroughputTargets): ThroughputComparison[] {
-  const concurrencies = [...new Set(results.map((each) => each.concurrency))].sort((left, right) => left - right);
-  return concurrencies.map((concurrency) => {
-    const raftmq = results.find((each) => each.system === 'RaftMQ' && each.concurrency === concurrency);
-    const etcd = results.find((each) => each.system === 'etcd' && each.concurrency === concurrency);
-    const both = usable(raftmq) && usable(etcd);
-    const throughputRatio = both ? ratio(raftmq.entriesPerSecond, etcd.entriesPerSecond) : Number.NaN;
-    const p99Ratio = both ? ratio(raftmq.p99Ms, etcd.p99Ms) : Number.NaN;
-    const targeted = concurrency === targetConcurrency;
-    return {
-      concurrency,
-      throughputRatio,
-      p99Ratio,
-      p50Ratio: both ? ratio(raftmq.p50Ms, etcd.p50Ms) : Number.NaN,
-      throughputTarget: targeted
-        ? { atLeast: targets.throughputRatioAtLeast, met: Number.isFinite(throughputRatio) ? throughputRatio >= targets.throughputRatioAtLeast : null }
-        : null,
-      p99Target: targeted ? { below: targets.p99RatioBelow, met: Number.isFinite(p99Ratio) ? p99Ratio < targets.p99RatioBelow : null } : null,
-    };
-  });
+export function renderAnchors(anchors: AnchorFigures): string {
+  const rows = [
+    [
+      `write ${anchors.fdatasync === null ? '' : formatBytes(anchors.fdatasync.recordBytes)} + fdatasync, one record at a time`,
+      anchors.fdatasync === null ? '–' : `${formatNumber(anchors.fdatasync.syncsPerSecond)} syncs/s, p50 ${formatMs(anchors.fdatasync.p50Ms)} ms`,
+    ],
+    [
+      `group commit, ${anchors.groupCommit === null ? '' : formatBytes(anchors.groupCommit.groupBytes)} per fdatasync`,
+      anchors.groupCommit === null ? '–' : `${formatNumber(anchors.groupCommit.megabytesPerSecond)} MB/s`,
+    ],
+    ['loopback TCP round trip to a node echo process, one 64 B ping at a time', anchors.loopback === null ? '–' : `p50 ${formatMs(anchors.loopback.p50Ms)} ms, p99 ${formatMs(anchors.loopback.p99Ms)} ms`],
+  ];
+  return markdownTable(['limit', 'this run'], rows);
 }
 
-function largestPeak(members: readonly MemberMemory[]): number {
-  const peaks = members.map((each) => each.peakRssBytes).filter((each): each is number => each !== null && Number.isFinite(each));
-  return peaks.length === 0 ? Number.NaN : Math.max(...peaks);
+export function renderResultTable(results: readonly CaseResult[]): string {
+  return markdownTable(
+    ['size', 'flush', 'in flight', 'system', 'msgs/s', 'MB/s', 'p50 ms', 'p99 ms', 'p999 ms', 'failed sends'],
+    results.map((each) => [
+      formatBytes(each.sizeBytes),
+      each.flush,
+      String(each.inflight),
+      each.system,
+      formatNumber(each.messagesPerSecond),
+      formatNumber(each.megabytesPerSecond),
+      formatMs(each.p50Ms),
+      formatMs(each.p99Ms),
+      formatMs(each.p999Ms),
+      formatErrorCounts(each.errors) + (each.problem === null ? '' : ` (${each.problem})`),
+    ]),
+  );
 }
 
-/** Each RaftMQ replica's peak RSS against the budget, and the largest beside etcd's largest member. */
-export function compareMemory(raftmq: readonly MemberMemory[], etcd: readonly MemberMemory[], budgetBytes: number): MemoryComparison {
-  const raftmqMaxPeakRssBytes = largestPeak(raftmq);
-  const etcdMaxPeakRssBytes = largestPeak(etcd);
-  const complete = raftmq.length > 0 && raftmq.every((each) => each.peakRssBytes !== null && Number.isFinite(each.peakRssBytes));
-  return {
-    raftmq,
-    etcd,
-    raftmqMaxPeakRssBytes,
-    etcdMaxPeakRssBytes,
-    ratio: ratio(raftmqMaxPeakRssBytes, etcdMaxPeakRssBytes),
-    budgetBytes,
-    met: complete ? raftmqMaxPeakRssBytes <= budgetBytes : null,
-  };
+export function renderComparisonTable(comparisons: readonly RowComparison[]): string {
+  return markdownTable(
+    ['size', 'flush', 'in flight', 'msgs/s ÷ fdatasync/s', 'MB/s ÷ group commit', 'p50 in round trips', 'msgs/s ÷ etcd', 'p99 ÷ etcd', 'msgs/s ÷ NATS', 'p99 ÷ NATS'],
+    comparisons.map((each) => [
+      formatBytes(each.sizeBytes),
+      each.flush,
+      String(each.inflight),
+      formatRatio(each.ofFdatasyncRate),
+      formatRatio(each.ofGroupCommit),
+      formatRatio(each.p50InRoundTrips),
+      formatRatio(each.etcdThroughputRatio),
+      formatRatio(each.etcdP99Ratio),
+      formatRatio(each.natsThroughputRatio),
+      formatRatio(each.natsP99Ratio),
+    ]),
+  );
 }
 
-function targetCell(target: { readonly met: boolean | null } | null, text: string): string {
-  return target === null ? '' : `${text} ${verdict(target.met)}`;
+export function renderHeadlines(headlines: readonly HeadlineRatio[]): string {
+  return markdownTable(
+    ['ratio', 'value', 'target'],
+    headlines.map((each) => [each.name, formatRatio(each.value), each.target === undefined ? '(for information)' : `${each.target} ${verdict(each.met ?? null)}`]),
+  );
 }
 
-export function renderResultTable(results: readonly LoadResult[]): string {
-  const header = ['appenders', 'system', 'entries/s', 'MB/s', 'p50 ms', 'p99 ms', 'max ms', 'failed writes'];
-  const rows = results.map((each) => [
-    String(each.concurrency),
-    each.system,
-    formatNumber(each.entriesPerSecond),
-    formatNumber(each.megabytesPerSecond),
-    formatMs(each.p50Ms),
-    formatMs(each.p99Ms),
-    formatMs(each.maxMs),
-    formatErrorCounts(each.errors) + (each.problem === null ? '' : ` (${each.problem})`),
-  ]);
-  return markdownTable(header, rows);
+export function renderEndToEnd(passes: readonly EndToEndResult[]): string {
+  return markdownTable(
+    ['system', 'size', 'in flight', 'sends msgs/s meanwhile', 'messages', 'p50 ms', 'p99 ms', 'max ms', 'problem'],
+    passes.map((each) => [
+      each.system,
+      formatBytes(each.sizeBytes),
+      String(each.inflight),
+      each.sends === null || each.sends.problem !== null ? '–' : formatNumber(each.sends.messagesPerSecond),
+      String(each.messages),
+      formatMs(each.p50Ms),
+      formatMs(each.p99Ms),
+      formatMs(each.maxMs),
+      each.problem ?? '',
+    ]),
+  );
 }
 
-export function renderComparisonTable(comparisons: readonly ThroughputComparison[]): string {
-  const header = ['appenders', 'entries/s RaftMQ ÷ etcd', 'target', 'p50 RaftMQ ÷ etcd', 'p99 RaftMQ ÷ etcd', 'target'];
-  const rows = comparisons.map((each) => [
-    String(each.concurrency),
-    formatRatio(each.throughputRatio),
-    targetCell(each.throughputTarget, `≥ ${formatRatio(each.throughputTarget?.atLeast ?? null)}`),
-    formatRatio(each.p50Ratio),
-    formatRatio(each.p99Ratio),
-    targetCell(each.p99Target, `< ${formatRatio(each.p99Target?.below ?? null)}`),
-  ]);
-  return markdownTable(header, rows);
-}
-
-export function renderMemoryTable(memory: MemoryComparison): string {
-  const rows: string[][] = [];
-  const count = Math.max(memory.raftmq.length, memory.etcd.length);
-  for (let position = 0; position < count; position++) {
-    const raftmq = memory.raftmq[position];
-    const etcd = memory.etcd[position];
-    rows.push([
-      raftmq?.member ?? '',
-      formatMegabytes(raftmq?.peakRssBytes),
-      etcd?.member ?? '',
-      formatMegabytes(etcd?.peakRssBytes),
-      formatRatio(ratio(raftmq?.peakRssBytes, etcd?.peakRssBytes)),
-      raftmq === undefined ? '' : verdict(raftmq.peakRssBytes === null ? null : raftmq.peakRssBytes <= memory.budgetBytes),
-    ]);
-  }
-  rows.push([
-    'largest',
-    formatMegabytes(memory.raftmqMaxPeakRssBytes),
-    'largest',
-    formatMegabytes(memory.etcdMaxPeakRssBytes),
-    formatRatio(memory.ratio),
-    `≤ ${formatMegabytes(memory.budgetBytes)} ${verdict(memory.met)}`,
-  ]);
-  return markdownTable(['RaftMQ replica', 'peak RSS', 'etcd member', 'peak RSS', 'RaftMQ ÷ etcd', 'target ≤ 200 MB'], rows);
+export function renderMemoryTable(memory: MemoryJudgement): string {
+  const rows = memory.raftmq.map((each) => [`RaftMQ ${each.member}`, formatMegabytes(each.peakRssBytes), verdict(each.peakRssBytes === null ? null : each.peakRssBytes <= memory.budgetBytes)]);
+  rows.push(...memory.others.map((each) => [each.member, formatMegabytes(each.peakRssBytes), '']));
+  rows.push(['largest RaftMQ replica', formatMegabytes(memory.raftmqMaxPeakRssBytes), `≤ ${formatMegabytes(memory.budgetBytes)} ${verdict(memory.met)}`]);
+  return markdownTable(['process', 'peak RSS', 'target'], rows);
 }
 
 export function renderThroughputReport(report: ThroughputReport): string {
-  const config = report.config;
   const sections = [
-    `# Throughput benchmark, ${report.startedAt}`,
+    `# ${report.benchmark === 'messaging' ? 'Messaging (throughput preset)' : 'Throughput'} benchmark, ${report.startedAt}`,
     describeMachineLine(report.machine),
-    `Each appender writes one ${formatBytes(Number(config['valueBytes']))} value at a time and waits until it is committed, for ${String(config['warmupSeconds'])} s of warm-up and then ${String(config['seconds'])} s measured; ` +
-      'entries/s and MB/s (values only, 10^6 bytes) count the writes issued after the warm-up; latencies are from an HDR histogram. ' +
-      `RaftMQ: the default configuration (${report.raftmq.timing}, ${report.raftmq.flush}), one LedgerClient shared by the appenders. ` +
-      `etcd: ${report.etcd.version === null ? `missing (${report.etcd.problem ?? 'unknown reason'})` : `${report.etcd.version} with its defaults (${report.etcd.timing}; it fsyncs its WAL before every answer)`}, ` +
-      'puts of a new key each over the v3 JSON gateway to the leader (no forwarding hop), through a keep-alive agent with a connection per appender. ' +
-      'Both groups are three members on loopback on this machine, sharing its CPUs with the benchmark.',
-    '## Results',
+    methodSection(report),
+    '## The machine\'s limits, measured at the start of this run',
+    renderAnchors(report.anchors),
+    '## Sends with acknowledgement',
     renderResultTable(report.results),
-    '## RaftMQ ÷ etcd',
-    report.comparisons.length === 0 ? 'No pairs of figures to compare in this run.' : renderComparisonTable(report.comparisons),
+    '## RaftMQ against the limits, etcd and NATS JetStream',
+    'Each RaftMQ row as a fraction of the anchors above (msgs/s ÷ raw fdatasync/s under sync; MB/s ÷ group-commit MB/s; p50 ÷ the loopback round trip) and as ratios to etcd (sync rows) and NATS JetStream (same size and in-flight count) in the same run.',
+    report.comparisons.length === 0 ? 'No RaftMQ rows in this run.' : renderComparisonTable(report.comparisons),
+    '## Headlines',
+    renderHeadlines(report.report.headlines ?? []),
   ];
-  if (report.memory !== null) {
+  if (report.endToEnd.length > 0) {
     sections.push(
-      '## Peak RSS under the load',
-      'VmHWM of each process at the end of the run (the highest resident set since it started, so over every case above), read from /proc.',
-      renderMemoryTable(report.memory),
+      '## Produce → consume',
+      "Passes of their own after the sends above (which have no consumer), at the largest in-flight count of each size while RaftMQ's sync group is up: RaftMQ to a topic of its own per size with a SimpleConsumer (its own group, every queue, started before the first send, no acks: offset commits would add Raft entries to the group under measure); NATS JetStream with an ordered pull consumer delivering what is published after it starts, the birth time carried in the body's first 8 bytes. Latency = receive time − birth time, both Date.now() of this machine (whole milliseconds), over messages born in the measured window.",
+      renderEndToEnd(report.endToEnd),
     );
+  }
+  if (report.memory !== null) {
+    sections.push('## Peak RSS under the load', 'VmHWM of each process at the end of its phase (the highest resident set since it started), read from /proc.', renderMemoryTable(report.memory));
   }
   if (report.notes.length > 0) sections.push('## Notes', bulletList(report.notes));
   return `${sections.join('\n\n')}\n`;

@@ -1,38 +1,98 @@
 /** The shapes a throughput benchmark run produces; pure data, written to JSON as they are. */
-import type { MachineDescription } from '../shared/environment.js';
 import type { ErrorCounts, SystemName } from '../election/types.js';
+import type { ReportData } from '../report/model.js';
+import type { MachineDescription } from '../shared/environment.js';
 
-/** What the load loop needs of a replicated store: one committed write of the shared value. */
+export type ThroughputSystem = SystemName;
+
+/** 'sync': acknowledged once a quorum has fsynced (etcd: its WAL fsync); 'async': before. */
+export type FlushMode = 'sync' | 'async';
+
+/** What a load loop needs of a replicated store: one committed write of the shared value. */
 export interface LoadTarget {
   readonly system: SystemName;
   /** `sequence` is unique per write of a case (etcd makes its key of it). */
   append(sequence: number): Promise<void>;
 }
 
-export interface LoadLimits {
-  readonly concurrency: number;
+/** One cell of the matrix: a system, a message size, a flush mode, a count of sends in flight. */
+export interface ThroughputCase {
+  readonly system: ThroughputSystem;
+  readonly sizeBytes: number;
+  /** What the system guarantees at the acknowledgement: NATS JetStream is always 'async' (it does not fsync before acking). */
+  readonly flush: FlushMode;
+  readonly inflight: number;
+}
+
+/** The cases that run while one RaftMQ group (of one flush mode) is up. */
+export interface ThroughputPhase {
+  readonly flush: FlushMode;
+  readonly cases: readonly ThroughputCase[];
+}
+
+export interface SendLimits {
+  readonly inflight: number;
   readonly warmupSeconds: number;
   readonly seconds: number;
-  readonly valueBytes: number;
+  readonly sizeBytes: number;
   /** A case stops early, failed, past this many errors. */
   readonly maxErrors: number;
 }
 
-export interface LoadResult {
-  readonly system: SystemName;
-  readonly concurrency: number;
-  readonly valueBytes: number;
-  /** Writes issued after the warm-up that committed. */
-  readonly entries: number;
+export interface CaseResult extends ThroughputCase {
+  /** Sends issued after the warm-up that were acknowledged. */
+  readonly messages: number;
   readonly seconds: number;
-  readonly entriesPerSecond: number;
-  /** Payload (the values), 10^6 bytes per MB. */
+  readonly messagesPerSecond: number;
+  /** Message bodies (values), 10^6 bytes per MB. */
   readonly megabytesPerSecond: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+  readonly p999Ms: number;
   readonly maxMs: number;
   readonly errors: ErrorCounts;
   readonly problem: string | null;
+}
+
+/** Produce → consume: receive time − birth time (both Date.now() on this machine, so whole ms). */
+export interface EndToEndResult {
+  readonly system: ThroughputSystem;
+  readonly sizeBytes: number;
+  readonly inflight: number;
+  /** The sends of the pass, made while the consumer received them. */
+  readonly sends: CaseResult | null;
+  readonly messages: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  readonly problem: string | null;
+}
+
+/** The machine's limits measured at the start of the run. */
+export interface AnchorFigures {
+  readonly fdatasync: { readonly recordBytes: number; readonly syncsPerSecond: number; readonly p50Ms: number; readonly p99Ms: number } | null;
+  readonly groupCommit: { readonly groupBytes: number; readonly megabytesPerSecond: number } | null;
+  readonly loopback: { readonly roundTrips: number; readonly p50Ms: number; readonly p99Ms: number } | null;
+  readonly problems: readonly string[];
+}
+
+/** A RaftMQ row as fractions of the anchors and as ratios to etcd and NATS in the same case (NaN where there is no figure). */
+export interface RowComparison {
+  readonly sizeBytes: number;
+  readonly flush: FlushMode;
+  readonly inflight: number;
+  /** msgs/s ÷ raw fdatasync/s (sync rows only). */
+  readonly ofFdatasyncRate: number;
+  /** MB/s ÷ raw group-commit MB/s. */
+  readonly ofGroupCommit: number;
+  /** p50 ÷ loopback round trip p50: how many round trips a send costs. */
+  readonly p50InRoundTrips: number;
+  /** msgs/s and p99 ÷ etcd's (sync rows only: etcd always fsyncs). */
+  readonly etcdThroughputRatio: number;
+  readonly etcdP99Ratio: number;
+  /** msgs/s and p99 ÷ NATS JetStream's at the same size and in-flight count (NATS does not fsync before acking). */
+  readonly natsThroughputRatio: number;
+  readonly natsP99Ratio: number;
 }
 
 export interface MemberMemory {
@@ -42,38 +102,28 @@ export interface MemberMemory {
   readonly rssBytes: number | null;
 }
 
-export interface ThroughputComparison {
-  readonly concurrency: number;
-  /** RaftMQ entries/s ÷ etcd puts/s. */
-  readonly throughputRatio: number;
-  /** RaftMQ p99 ÷ etcd p99. */
-  readonly p99Ratio: number;
-  readonly p50Ratio: number;
-  /** Only at the target concurrency. */
-  readonly throughputTarget: { readonly atLeast: number; readonly met: boolean | null } | null;
-  readonly p99Target: { readonly below: number; readonly met: boolean | null } | null;
-}
-
-export interface MemoryComparison {
+export interface MemoryJudgement {
   readonly raftmq: readonly MemberMemory[];
-  readonly etcd: readonly MemberMemory[];
-  readonly raftmqMaxPeakRssBytes: number;
-  readonly etcdMaxPeakRssBytes: number;
-  /** The largest RaftMQ replica's peak ÷ the largest etcd member's. */
-  readonly ratio: number;
+  readonly others: readonly MemberMemory[];
   readonly budgetBytes: number;
+  readonly raftmqMaxPeakRssBytes: number;
   readonly met: boolean | null;
 }
 
 export interface ThroughputReport {
-  readonly benchmark: 'throughput';
+  readonly benchmark: 'throughput' | 'messaging';
   readonly startedAt: string;
   readonly machine: MachineDescription;
-  readonly etcd: { readonly version: string | null; readonly problem: string | null; readonly timing: string };
-  readonly raftmq: { readonly timing: string; readonly flush: string };
+  readonly versions: { readonly etcd: string | null; readonly nats: string | null };
+  /** Why a system has no figures: missing, not asked for, could not start. */
+  readonly problems: Readonly<Partial<Record<ThroughputSystem, string>>>;
   readonly config: Record<string, unknown>;
-  readonly results: readonly LoadResult[];
-  readonly comparisons: readonly ThroughputComparison[];
-  readonly memory: MemoryComparison | null;
+  readonly anchors: AnchorFigures;
+  readonly results: readonly CaseResult[];
+  readonly endToEnd: readonly EndToEndResult[];
+  readonly comparisons: readonly RowComparison[];
+  readonly memory: MemoryJudgement | null;
   readonly notes: readonly string[];
+  /** For the combined HTML report. */
+  readonly report: ReportData;
 }
