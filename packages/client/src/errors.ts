@@ -94,3 +94,31 @@ export class EndTransactionError extends ClientError {
     this.transactionId = transactionId;
   }
 }
+
+/**
+ * An attempt stopped waiting for its answer because the route table learned
+ * that the broker group's master moved from `address` to `newAddress`. The
+ * request did leave: the old master may still have done it.
+ */
+export class MasterMovedError extends ClientError {
+  readonly brokerName: string;
+  readonly address: string;
+  readonly newAddress: string;
+  constructor(brokerName: string, address: string, newAddress: string) {
+    super('ERR_MASTER_MOVED', `the master of ${brokerName} moved from ${address} to ${newAddress} while a request to it was waiting`);
+    this.brokerName = brokerName;
+    this.address = address;
+    this.newAddress = newAddress;
+  }
+}
+
+/** An invariant of the client broke: a bug in this package, never bad input or a bad broker. */
+export class ClientAssertionError extends ClientError {
+  constructor(message: string) {
+    super('ERR_ASSERTION', message);
+  }
+}
+
+export function assert(condition: boolean, message: string): asserts condition {
+  if (!condition) throw new ClientAssertionError(message);
+}

@@ -10,14 +10,16 @@ export type { MessageQueue, OutgoingMessage, ProducerOptions, QueueSelector, Sen
 export { autoBatchBytesMax, autoBatchMessagesMax } from './send-batcher.js';
 export { SimpleConsumer, bufferedMessagesPerQueueMax, consumerRequestTimeoutMsDefault, pullBatchSizeDefault, receiveMessagesMax } from './simple-consumer.js';
 export type { ReceivedMessage, SimpleConsumerOptions } from './simple-consumer.js';
-export { RouteTable, deadAddressMemoryMs, routePollIntervalMsDefault } from './routes.js';
+export { RouteTable, deadAddressMemoryMs, masterWatchesPerGroupMax, routePollIntervalMsDefault } from './routes.js';
 export type { NameServers, RouteSource, RouteSubscriptionHandle } from './routes.js';
 export {
   BrokerResponseError,
+  ClientAssertionError,
   ClientError,
   ClientLimitError,
   ClientStateError,
   ConsumerRequestError,
+  MasterMovedError,
   NoRouteError,
   SendFailedError,
   SendOutcomeUnknownError,

@@ -16,7 +16,7 @@ import {
   type TopicRoute,
 } from '@raftmq/protocol';
 import { BrokerConnections, brokerError, checkOption, connectTimeoutMsDefault, delay, headerText, responseName } from './connections.js';
-import { ClientError, ClientLimitError, ClientStateError, NoRouteError, SendFailedError, SendOutcomeUnknownError } from './errors.js';
+import { ClientError, ClientLimitError, ClientStateError, MasterMovedError, NoRouteError, SendFailedError, SendOutcomeUnknownError } from './errors.js';
 import { RouteTable, routePollIntervalMsDefault, type NameServers } from './routes.js';
 import { SendBatcher } from './send-batcher.js';
 
@@ -281,6 +281,12 @@ export class Producer {
    * - an attempt that may have been stored (no answer, OUTCOME_UNKNOWN) pins
    *   the send to its group and queue: only that group's dedup can recognise
    *   the retry;
+   * - an attempt whose group's master moved elsewhere while it waited (a
+   *   route push or refresh, or a leader hint) stops waiting at once: a
+   *   paused master would hold it, and with it a slot of
+   *   producerInFlightSendsMax, for its whole attempt timeout. It may have
+   *   been stored, so it is pinned as above, and retried at once on the new
+   *   master without counting as a failed attempt, as for NOT_LEADER;
    * - at most retryTimesWhenSendFailed retries of failed attempts, with a
    *   bounded backoff, all within sendTimeoutMs; then SendFailedError when
    *   nothing can have been stored, SendOutcomeUnknownError when something
@@ -330,9 +336,15 @@ export class Producer {
         let frame: Frame | null = null;
         requests++;
         try {
-          frame = await this.connections.get(address).request(code, headers, Math.max(1, Math.min(this.attemptTimeoutMs, Math.ceil(remainingMs))), body);
+          const request = this.connections.get(address).request(code, headers, Math.max(1, Math.min(this.attemptTimeoutMs, Math.ceil(remainingMs))), body);
+          frame = await this.routes.unlessMasterMoves(topic, queue.brokerName, address, request);
         } catch (error) {
-          if (error instanceof NotSentError) {
+          if (error instanceof MasterMovedError) {
+            // It left, so the old master may have stored it: only this group's dedup can tell the retry from a first send.
+            pinned = queue;
+            uncertain = true;
+            immediate = true;
+          } else if (error instanceof NotSentError) {
             // Never left: as if never tried; the address is given a rest.
             this.routes.markDead(address);
             this.routes.dropHint(queue.brokerName, address);

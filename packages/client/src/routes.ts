@@ -1,4 +1,5 @@
 import { NameServerClient, TopicNotExistError, messaging, type GroupRoute, type TopicRoute } from '@raftmq/protocol';
+import { MasterMovedError, assert } from './errors.js';
 
 /** A subscription to route changes, as NameServerClient.subscribe returns it. */
 export interface RouteSubscriptionHandle {
@@ -23,6 +24,23 @@ export const routePollIntervalMsDefault = 30_000;
 /** A broker address that could not be reached is not taken from a NOT_LEADER hint for this long. */
 export const deadAddressMemoryMs = 500;
 
+/**
+ * Watches of one group's master at once. Each belongs to one request in
+ * flight and goes when that request settles, so a client stays far below
+ * this (a producer has at most producerInFlightSendsMax); reaching it means
+ * watches are not being removed.
+ */
+export const masterWatchesPerGroupMax = 65_536;
+
+interface MasterWatch {
+  readonly topic: string;
+  /** Where the request waiting on this watch went. */
+  readonly address: string;
+  readonly moved: (newAddress: string) => void;
+}
+
+const noop = (): void => undefined;
+
 interface LeaderHint {
   readonly address: string;
   /** The group's route term when the hint came: a route with a higher leader term replaces it. */
@@ -46,6 +64,8 @@ export class RouteTable {
   private readonly fetching = new Map<string, Promise<TopicRoute>>();
   private readonly hints = new Map<string, LeaderHint>();
   private readonly deadUntil = new Map<string, number>();
+  /** By broker name: the requests in flight to a master that want to know when it is no longer the master. */
+  private readonly masterWatches = new Map<string, Set<MasterWatch>>();
   private subscription: Promise<RouteSubscriptionHandle | null> | null = null;
   private readonly subscribed = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
@@ -128,11 +148,63 @@ export class RouteTable {
   /** A replica of the group said the leader is at `address`. */
   hintLeader(group: GroupRoute, address: string): void {
     this.hints.set(group.brokerName, { address, routeTerm: group.leader?.term ?? 0 });
+    this.masterMayHaveMoved(group.brokerName, undefined);
   }
 
   /** Forgets a hint that led nowhere. */
   dropHint(brokerName: string, address: string): void {
-    if (this.hints.get(brokerName)?.address === address) this.hints.delete(brokerName);
+    if (this.hints.get(brokerName)?.address !== address) return;
+    this.hints.delete(brokerName);
+    this.masterMayHaveMoved(brokerName, undefined);
+  }
+
+  /**
+   * Calls `moved` once, with the new address, when this table learns that
+   * the master of group `brokerName` of `topic` is no longer `address` (a
+   * pushed or refreshed route, or a leader hint), or at once when it is
+   * elsewhere already. A route with no leader is no move: the old master may
+   * still answer. Returns the cancel, for when the request settles.
+   */
+  watchMaster(topic: string, brokerName: string, address: string, moved: (newAddress: string) => void): () => void {
+    const now = this.masterOf(topic, brokerName);
+    if (now !== null && now !== address) {
+      moved(now);
+      return noop;
+    }
+    let watches = this.masterWatches.get(brokerName);
+    if (watches === undefined) {
+      watches = new Set();
+      this.masterWatches.set(brokerName, watches);
+    }
+    assert(watches.size < masterWatchesPerGroupMax, `${watches.size} watches of the master of ${brokerName}: requests that settled did not cancel theirs`);
+    const watch: MasterWatch = { topic, address, moved };
+    watches.add(watch);
+    return () => this.unwatch(brokerName, watch);
+  }
+
+  /**
+   * Waits for `request`, sent to the master of group `brokerName` at
+   * `address`, unless the group's master moves first: a MasterMovedError
+   * then, at once, rather than after the request's own timeout (a paused
+   * master answers nothing). The request itself runs on until its timeout;
+   * an answer it still gets is dropped.
+   */
+  async unlessMasterMoves<T>(topic: string, brokerName: string, address: string, request: Promise<T>): Promise<T> {
+    let cancel: () => void = noop;
+    const moved = new Promise<never>((_resolve, reject) => {
+      cancel = this.watchMaster(topic, brokerName, address, (newAddress) => reject(new MasterMovedError(brokerName, address, newAddress)));
+    });
+    try {
+      // Promise.race subscribes to both: the loser's late rejection is handled, never an unhandled rejection.
+      return await Promise.race([request, moved]);
+    } finally {
+      cancel();
+    }
+  }
+
+  /** Watches of group `brokerName`'s master not cancelled yet. */
+  masterWatchCount(brokerName: string): number {
+    return this.masterWatches.get(brokerName)?.size ?? 0;
   }
 
   markDead(address: string): void {
@@ -162,8 +234,38 @@ export class RouteTable {
               return group;
             }),
           };
-    if (!this.closed) this.routes.set(route.topic, merged);
+    if (!this.closed) {
+      this.routes.set(route.topic, merged);
+      for (const group of merged.groups) this.masterMayHaveMoved(group.brokerName, route.topic);
+    }
     return merged;
+  }
+
+  /** Where group `brokerName` of `topic` takes writes now, as leaderAddress has it; null when unknown. */
+  private masterOf(topic: string, brokerName: string): string | null {
+    const group = this.group(topic, brokerName);
+    return group === undefined ? null : this.leaderAddress(group);
+  }
+
+  /** Tells the watches of the group (of `topic` only, when given) whose master is now known to be elsewhere. */
+  private masterMayHaveMoved(brokerName: string, topic: string | undefined): void {
+    const watches = this.masterWatches.get(brokerName);
+    if (watches === undefined) return;
+    for (const watch of [...watches]) {
+      if (topic !== undefined && watch.topic !== topic) continue;
+      const now = this.masterOf(watch.topic, brokerName);
+      if (now === null || now === watch.address) continue;
+      this.unwatch(brokerName, watch);
+      watch.moved(now);
+    }
+  }
+
+  private unwatch(brokerName: string, watch: MasterWatch): void {
+    const watches = this.masterWatches.get(brokerName);
+    if (watches === undefined) return;
+    watches.delete(watch);
+    // Groups come and go with routes: an empty set is not kept for one that went.
+    if (watches.size === 0) this.masterWatches.delete(brokerName);
   }
 
   private async subscribe(topic: string): Promise<void> {

@@ -14,7 +14,7 @@ import {
   type TopicRoute,
 } from '@raftmq/protocol';
 import { BrokerConnections, brokerError, checkOption, connectTimeoutMsDefault, delay, headerText } from './connections.js';
-import { BrokerResponseError, ClientLimitError, ClientStateError, ConsumerRequestError, NoRouteError } from './errors.js';
+import { BrokerResponseError, ClientLimitError, ClientStateError, ConsumerRequestError, MasterMovedError, NoRouteError } from './errors.js';
 import type { MessageQueue } from './producer.js';
 import { allocateAveragely, broadcastOffsetGroup, compareQueues, defaultClientId, type MessageModel } from './rebalance.js';
 import { RouteTable, routePollIntervalMsDefault, type NameServers } from './routes.js';
@@ -575,7 +575,7 @@ export class SimpleConsumer {
         if (frame.code === ResponseCode.NotLeader && hint !== undefined && group !== undefined && !this.routes.isDead(hint)) this.routes.hintLeader(group, hint);
         else void this.routes.refresh(this.topic).catch(() => undefined);
       } catch (error) {
-        if (!(error instanceof NotSentError || error instanceof NoAnswerError || error instanceof NoRouteError)) throw error;
+        if (!(error instanceof NotSentError || error instanceof NoAnswerError || error instanceof NoRouteError || error instanceof MasterMovedError)) throw error;
         if (performance.now() >= deadline) throw new ConsumerRequestError(`could not commit offset ${offset} of ${this.topic}:${queue.queue.queueId}: ${error.message}`, { cause: error });
       }
       const remainingMs = deadline - performance.now();
@@ -602,7 +602,8 @@ export class SimpleConsumer {
       throw new NoRouteError(this.topic, `broker group ${brokerName} has no leader known`, { transient: true });
     }
     try {
-      return await this.connections.get(address).request(code, headers, timeoutMs);
+      // Reads, offset commits and queue locks are all safe to repeat: when the master moves, the request is simply made again there.
+      return await this.routes.unlessMasterMoves(this.topic, brokerName, address, this.connections.get(address).request(code, headers, timeoutMs));
     } catch (error) {
       if (error instanceof NotSentError) {
         this.routes.markDead(address);

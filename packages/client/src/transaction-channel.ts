@@ -1,6 +1,6 @@
 import { FrameConnection, NoAnswerError, NotSentError, RequestCode, ResponseCode, messaging, parseHeaders, type Frame } from '@raftmq/protocol';
 import { brokerError, delay, headerText } from './connections.js';
-import { EndTransactionError } from './errors.js';
+import { EndTransactionError, MasterMovedError } from './errors.js';
 import type { RouteTable } from './routes.js';
 
 /** Between two tries of an EndTransaction: doubling from min to max, never past its deadline. */
@@ -77,8 +77,14 @@ export class TransactionChannel {
       if (group !== undefined && address !== null) {
         let frame: Frame | undefined;
         try {
-          frame = await this.connection(address).request(RequestCode.EndTransaction, headers, Math.max(1, Math.min(endAttemptTimeoutMsMax, Math.ceil(remainingMs))));
+          const request = this.connection(address).request(RequestCode.EndTransaction, headers, Math.max(1, Math.min(endAttemptTimeoutMsMax, Math.ceil(remainingMs))));
+          frame = await this.routes.unlessMasterMoves(topic, brokerName, address, request);
         } catch (error) {
+          if (error instanceof MasterMovedError) {
+            // A decision is final once made, and a repeated one learns the outcome that stands: safe to make again on the new master at once.
+            lastProblem = error;
+            continue;
+          }
           if (!(error instanceof NotSentError || error instanceof NoAnswerError)) throw error;
           lastProblem = error;
           if (error instanceof NotSentError) this.routes.markDead(address);

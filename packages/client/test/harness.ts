@@ -126,12 +126,17 @@ export class Cluster {
 /**
  * A WebSocket proxy in front of one broker. Armed, it drops the answer to
  * the next SendMessage it forwards and cuts the client's connection: the
- * broker did the send, the client never hears of it.
+ * broker did the send, the client never hears of it. Silenced, it forwards
+ * every request and drops every answer, connections left open: to clients
+ * the broker is paused (a SIGSTOPped master), though it does what it is asked.
  */
 export class CuttingProxy {
   private armed = false;
+  private silent = false;
   private onCut: (() => void) | undefined;
   cuts = 0;
+  /** SendMessage requests forwarded since silence(): each is waiting for an answer that will not come. */
+  sendsSilenced = 0;
 
   private constructor(
     private readonly server: WebSocketServer,
@@ -160,13 +165,22 @@ export class CuttingProxy {
     this.onCut = onCut;
   }
 
+  /** From now on drops every answer. */
+  silence(): void {
+    this.silent = true;
+  }
+
   private accept(client: WebSocket): void {
     const upstream = new WebSocket(this.target, { perMessageDeflate: false });
     const early: Buffer[] = [];
     const sends = new Set<number>();
     client.on('message', (data) => {
       const bytes = data as Buffer;
-      for (const frame of decodeFrames(bytes) as Frame[]) if (frame.kind === FrameKind.Request && frame.code === RequestCode.SendMessage) sends.add(frame.id);
+      for (const frame of decodeFrames(bytes) as Frame[]) {
+        if (frame.kind !== FrameKind.Request || frame.code !== RequestCode.SendMessage) continue;
+        sends.add(frame.id);
+        if (this.silent) this.sendsSilenced++;
+      }
       if (upstream.readyState === WebSocket.OPEN) upstream.send(bytes);
       else early.push(bytes);
     });
@@ -175,6 +189,7 @@ export class CuttingProxy {
     });
     upstream.on('message', (data) => {
       const bytes = data as Buffer;
+      if (this.silent) return;
       if (this.armed && (decodeFrames(bytes) as Frame[]).some((frame) => frame.kind === FrameKind.Response && sends.has(frame.id))) {
         this.armed = false;
         this.cuts++;
