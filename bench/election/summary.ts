@@ -82,8 +82,9 @@ export function headlines(runs: readonly ElectionRun[], targets: readonly Target
       return (['p50', 'p99'] as const).flatMap((figure) => {
         const verdict = verdicts.find((each) => each.label === raftmq.label && each.figure === figure);
         const absolute: HeadlineRatio = {
-          name: `first send ${figure} ms, RaftMQ (${where})`,
+          name: `first send ${figure}, RaftMQ (${where})`,
           value: finiteOrNull(raftmq.result.failover[figure]),
+          unit: 'ms',
           ...(verdict === undefined ? {} : { target: `≤ ${verdict.atMostMs} ms`, met: verdict.met }),
         };
         const versus: HeadlineRatio[] = etcd === undefined ? [] : [{ name: `first write ${figure}, RaftMQ ÷ etcd (${where})`, value: finiteOrNull(ratio(raftmq.result.failover[figure], etcd.result.failover[figure])) }];

@@ -1,15 +1,13 @@
+import { installDebianPackages } from '@raftmq/cli';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 /** Debian's etcd server (bookworm: etcd 3.4.23), installed when no `etcd` is on the PATH. */
 const DEBIAN_PACKAGE = 'etcd-server';
-const APT_UPDATE_TIMEOUT_MS = 300_000;
-const APT_INSTALL_TIMEOUT_MS = 600_000;
 const VERSION_TIMEOUT_MS = 10_000;
 /** Where an apt-installed etcd lands, in case PATH leaves out the sbin directories. */
 const EXTRA_DIRECTORIES = ['/usr/bin', '/usr/local/bin', '/usr/sbin'];
-const ERROR_TAIL_CHARACTERS = 400;
 
 export type EtcdInstallation =
   | { readonly ok: true; readonly binary: string; readonly version: string; readonly installedNow: boolean }
@@ -31,23 +29,6 @@ function version(binary: string): string {
   return parseEtcdVersion(`${run.stdout ?? ''}${run.stderr ?? ''}`);
 }
 
-function tail(text: string): string {
-  const trimmed = text.trim().replaceAll('\n', ' / ');
-  return trimmed.length > ERROR_TAIL_CHARACTERS ? `…${trimmed.slice(-ERROR_TAIL_CHARACTERS)}` : trimmed;
-}
-
-function apt(args: readonly string[], timeoutMs: number): string | null {
-  const run = spawnSync('apt-get', [...args], {
-    encoding: 'utf8',
-    timeout: timeoutMs,
-    // No questions, and no service started by the package: the bench runs its own members.
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
-  if (run.error !== undefined) return `apt-get ${args.join(' ')}: ${run.error.message}`;
-  if (run.status !== 0) return `apt-get ${args.join(' ')} exited with ${run.status ?? run.signal}: ${tail(`${run.stdout ?? ''}${run.stderr ?? ''}`)}`;
-  return null;
-}
-
 /**
  * The etcd binary: the one on the PATH, or Debian's etcd-server installed now
  * (apt-get update once, then apt-get install -y). Never throws: when etcd
@@ -57,14 +38,8 @@ function apt(args: readonly string[], timeoutMs: number): string | null {
 export function ensureEtcd(log: (line: string) => void): EtcdInstallation {
   const present = findOnPath('etcd');
   if (present !== undefined) return { ok: true, binary: present, version: version(present), installedNow: false };
-  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
-    return { ok: false, reason: `etcd is not installed and this user cannot install it (run: apt-get install -y ${DEBIAN_PACKAGE})` };
-  }
-  log(`etcd is missing: apt-get update && apt-get install -y ${DEBIAN_PACKAGE}`);
-  const updateProblem = apt(['update'], APT_UPDATE_TIMEOUT_MS);
-  if (updateProblem !== null) return { ok: false, reason: updateProblem };
-  const installProblem = apt(['install', '-y', '--no-install-recommends', DEBIAN_PACKAGE], APT_INSTALL_TIMEOUT_MS);
-  if (installProblem !== null) return { ok: false, reason: installProblem };
+  const problem = installDebianPackages([DEBIAN_PACKAGE], log);
+  if (problem !== null) return { ok: false, reason: problem };
   const installed = findOnPath('etcd');
   if (installed === undefined) return { ok: false, reason: `${DEBIAN_PACKAGE} installed, but no etcd binary was found on the PATH` };
   return { ok: true, binary: installed, version: version(installed), installedNow: true };

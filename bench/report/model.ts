@@ -52,6 +52,8 @@ export interface HeadlineRatio {
   /** e.g. 'failover p99, RaftMQ ÷ etcd 50/300'. */
   readonly name: string;
   readonly value: number | null;
+  /** What `value` is: a ratio (shown as 1.23×, the default) or milliseconds (an absolute figure judged against a target in ms). */
+  readonly unit?: 'ratio' | 'ms';
   /** e.g. '≤ 0.5'; absent when the ratio is shown for information. */
   readonly target?: string;
   readonly met?: boolean | null;

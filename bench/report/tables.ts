@@ -40,7 +40,7 @@ export function headlineTable(report: MergedReport): Table {
     header: ['ratio', 'value', 'target', 'verdict', 'from'],
     rows: report.headlines.map((headline) => [
       headline.name,
-      headline.value === null ? MISSING : formatRatio(headline.value),
+      headline.value === null ? MISSING : headline.unit === 'ms' ? `${formatNumber(headline.value)} ms` : formatRatio(headline.value),
       headline.target ?? '',
       verdictText(headline),
       headline.file,

@@ -1,3 +1,4 @@
+import { installDebianPackages } from '@raftmq/cli';
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { onEmergencyExit } from './cleanup.js';
@@ -7,8 +8,6 @@ const execFileAsync = promisify(execFile);
 /** Every bench run's table: this, then the bench's pid (the fault-injection suite's tables have a prefix of their own). */
 const TABLE_PREFIX = 'raftmq_bench_';
 const NFT_TIMEOUT_MS = 5_000;
-/** apt-get may have to fetch the package lists first. */
-const INSTALL_TIMEOUT_MS = 300_000;
 /** Conntrack marks of the cut connections start here; a new mark per cut, so an old cut's marks never match a new rule. */
 const FIRST_CONNECTION_MARK = 0x52_46_00_01;
 
@@ -88,17 +87,8 @@ export async function checkNftables(log: (line: string) => void): Promise<Nftabl
   if (process.getuid?.() !== 0) return { usable: false, reason: 'partitions need root to change nftables rules' };
   let installedNow = false;
   if (!(await nftRuns())) {
-    log('nft is missing: apt-get install -y nftables');
-    const apt = (args: readonly string[]) => execFileAsync('apt-get', [...args], { timeout: INSTALL_TIMEOUT_MS, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-    try {
-      // A fresh machine may have no package lists yet: fetched only when the first install fails.
-      await apt(['install', '-y', 'nftables']).catch(async () => {
-        await apt(['update']);
-        await apt(['install', '-y', 'nftables']);
-      });
-    } catch (error) {
-      return { usable: false, reason: `nft is missing and apt-get install -y nftables failed: ${firstLine(error)}` };
-    }
+    const problem = installDebianPackages(['nftables'], log);
+    if (problem !== null) return { usable: false, reason: `nft is missing and could not be installed: ${problem}` };
     if (!(await nftRuns())) return { usable: false, reason: 'nft is still missing after apt-get install -y nftables' };
     installedNow = true;
   }

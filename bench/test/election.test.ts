@@ -98,7 +98,7 @@ describe('election summary', () => {
       ['p99', true],
     ]);
     const lines = headlines([RAFTMQ, ETCD], TARGETS);
-    expect(lines).toContainEqual({ name: 'first send p50 ms, RaftMQ (3 nodes, pause)', value: 240, target: '≤ 250 ms', met: true });
+    expect(lines).toContainEqual({ name: 'first send p50, RaftMQ (3 nodes, pause)', value: 240, unit: 'ms', target: '≤ 250 ms', met: true });
     expect(lines).toContainEqual({ name: 'first write p99, RaftMQ ÷ etcd (3 nodes, pause)', value: 0.5 });
     expect(headlines([RAFTMQ], TARGETS).some((each) => each.name.includes('÷'))).toBe(false);
   });

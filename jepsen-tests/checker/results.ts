@@ -12,6 +12,8 @@ export interface JepsenResults {
     readonly seed: number;
     /** Present when the run used a deliberately broken build. */
     readonly negativeControl?: string;
+    /** Present when the run made partitions: with nftables rules, or in the replicas' transport. */
+    readonly partitionsBy?: 'nftables' | 'transport';
   };
   readonly nemesisSkipped: readonly { readonly name: string; readonly reason: string }[];
   readonly timeline: readonly {

@@ -29,6 +29,7 @@ export function renderHeader(results: JepsenResults): string {
     ['rate', `${formatNumber(config.rate)} sends/s`],
     ['nodes', formatNumber(config.nodes)],
     ['seed', formatNumber(config.seed)],
+    ...(config.partitionsBy === undefined ? [] : [['partitions by', config.partitionsBy] as const]),
   ];
   return (
     `<header><h1>RaftMQ Jepsen run ${escapeHtml(results.run)}</h1>` +

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { negativeControls, type NegativeControl } from './options.js';
+import { negativeControls, partitionChoices, type NegativeControl, type PartitionChoice } from './options.js';
 import { runJepsen } from './run-jepsen.js';
 
 const timeSecondsDefault = 90;
@@ -26,14 +26,19 @@ function parseSeed(text: string): number {
 
 const program = new Command('jepsen')
   .description('Fault injection over real RaftMQ processes: producers and a consumer under a nemesis, then a history check')
-  .option('--nemesis <names>', 'comma-separated: kill, pause, transfer, partition (root and nftables), clock (libfaketime), power (volatile writes), membership (remove a replica from the voters, add it back)', 'kill,pause,transfer')
+  .option('--nemesis <names>', 'comma-separated: kill, pause, transfer, partition (nftables with root, else in the transport), clock (libfaketime), power (volatile writes), membership (remove a replica from the voters, add it back)', 'kill,pause,transfer')
   .option('--time <seconds>', 'how long to run under faults', parsePositive, timeSecondsDefault)
   .option('--rate <sends>', 'sends per second in total', parsePositive, rateDefault)
   .option('--nodes <n>', 'replicas in the broker group: 3 or 5', parseNodes, 3 as 3 | 5)
   .option('--seed <n>', 'seed of the nemesis schedule', parseSeed)
   .option('--out <dir>', 'results directory', outDefault)
   .addOption(new Option('--negative-control <bug>', 'run a deliberately broken build the checkers must catch').choices(negativeControls))
-  .action(async (options: { nemesis: string; time: number; rate: number; nodes: 3 | 5; seed?: number; out: string; negativeControl?: NegativeControl }) => {
+  .addOption(
+    new Option('--partition-by <how>', 'how partitions cut links: nftables rules (root), link faults in the replicas\' transport, or auto (nftables when usable, else the transport)')
+      .choices(partitionChoices)
+      .default('auto'),
+  )
+  .action(async (options: { nemesis: string; time: number; rate: number; nodes: 3 | 5; seed?: number; out: string; negativeControl?: NegativeControl; partitionBy: PartitionChoice }) => {
     const seed = options.seed ?? Math.floor(Math.random() * 1_000_000);
     const { results, directory } = await runJepsen({
       nemeses: options.nemesis.split(','),
@@ -43,6 +48,7 @@ const program = new Command('jepsen')
       seed,
       out: options.out,
       ...(options.negativeControl === undefined ? {} : { negativeControl: options.negativeControl }),
+      partitionBy: options.partitionBy,
       log: (line) => console.log(`[jepsen] ${line}`),
     });
     console.log(JSON.stringify({ counts: results.counts, healedWritesWithinMs: results.healedWritesWithinMs, nemesisEvents: results.nemesisEvents.length, nemesisSkipped: results.nemesisSkipped }, null, 2));

@@ -5,6 +5,7 @@ import { LocalGroup, LocalNameServer, type LocalGroupOptions } from '@raftmq/cli
 import { FrameConnection, RequestCode, ResponseCode } from '@raftmq/protocol';
 import { JepsenSetupError } from './errors.js';
 import { ClockFiles } from './nemesis/clock-files.js';
+import { linkFaultsFile, TransportPartitions } from './nemesis/transport-partitions.js';
 import { nextBasePort } from './ports.js';
 
 export const brokerName = 'jepsen-broker';
@@ -28,6 +29,8 @@ export interface Cluster {
   readonly nameServers: readonly string[];
   /** There when the replicas run under libfaketime. */
   readonly clock?: ClockFiles;
+  /** There when the replicas follow link faults files: partitions made in their peer transport. */
+  readonly linkFaults?: TransportPartitions;
   stop(): Promise<void>;
 }
 
@@ -43,6 +46,8 @@ export interface ClusterOptions {
   readonly nodes: number;
   /** Each replica on its own loopback address (replicaHost) instead of all on 127.0.0.1. */
   readonly ownHosts?: boolean;
+  /** Each replica following a link faults file of its own in the cluster's directory (partitions without nftables). */
+  readonly linkFaults?: boolean;
   /** Each replica under libfaketime with a timestamp file of its own in the cluster's directory. */
   readonly faketimeLibrary?: string;
   /** Written into every replica's config: volatile writes for power cuts, or a negative control's bug. */
@@ -62,10 +67,13 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     basePort,
     ...(options.ownHosts === true ? { hostFor: (_id: string, position: number) => replicaHost(position) } : {}),
     ...(clock === undefined ? {} : { envFor: (id: string) => clock.env(id) }),
+    ...(options.linkFaults === true ? { linkFaultsFileFor: (id: string) => linkFaultsFile(directory, id) } : {}),
     ...(options.faultInjection === undefined ? {} : { faultInjection: options.faultInjection }),
     ...(options.flush === undefined ? {} : { flush: options.flush }),
     broker: { brokerName, nameServers: [nameServer.address] },
   });
+  // Written empty before the replicas start, so none starts without its file.
+  const linkFaults = options.linkFaults === true ? new TransportPartitions(Object.fromEntries(group.ids.map((id) => [id, linkFaultsFile(directory, id)]))) : undefined;
   const stop = async () => {
     await group.stop(stopGraceMs);
     await nameServer.stop(stopGraceMs);
@@ -81,7 +89,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     await stop();
     throw new JepsenSetupError(`the cluster did not start: ${(error as Error).message}`, { cause: error });
   }
-  return { nameServer, group, nameServers: [nameServer.address], ...(clock === undefined ? {} : { clock }), stop };
+  return { nameServer, group, nameServers: [nameServer.address], ...(clock === undefined ? {} : { clock }), ...(linkFaults === undefined ? {} : { linkFaults }), stop };
 }
 
 /** On the master; a leadership change in between makes it try again on the new one. */

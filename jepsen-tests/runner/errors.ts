@@ -29,3 +29,11 @@ export class ClockFaultError extends Error {
     this.name = 'ClockFaultError';
   }
 }
+
+/** A replica's link faults file (partitions in the transport) could not be written. */
+export class LinkFaultError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'LinkFaultError';
+  }
+}

@@ -1,4 +1,5 @@
 import { JepsenOptionsError } from './errors.js';
+import { partitionMechanisms, type PartitionMechanism } from './nemesis/partition-plan.js';
 
 export interface JepsenOptions {
   /** Nemesis names; unknown or not yet built ones are skipped and listed. */
@@ -20,7 +21,18 @@ export interface JepsenOptions {
   readonly log?: (line: string) => void;
   /** Runs a deliberately broken build, which the checkers must catch (see negativeControls). */
   readonly negativeControl?: NegativeControl;
+  /** How the partition nemesis cuts links (see partitionChoices); `auto` when absent. */
+  readonly partitionBy?: PartitionChoice;
 }
+
+/**
+ * `nftables`: drop rules between per-replica loopback addresses (root and
+ * nft), partition skipped without them. `transport`: link faults in the
+ * replicas' peer transport, on any machine. `auto`: nftables where it can be
+ * used, the transport otherwise.
+ */
+export const partitionChoices = ['auto', ...partitionMechanisms] as const;
+export type PartitionChoice = 'auto' | PartitionMechanism;
 
 /**
  * Deliberately broken builds, to show the checkers can fail.
@@ -52,6 +64,9 @@ export function checkOptions(options: JepsenOptions): void {
   if (!Number.isSafeInteger(options.seed)) throw new JepsenOptionsError(`seed must be an integer, not ${options.seed}`);
   if (options.negativeControl !== undefined && !(negativeControls as readonly string[]).includes(options.negativeControl)) {
     throw new JepsenOptionsError(`negative control must be one of ${negativeControls.join(', ')}, not ${String(options.negativeControl)}`);
+  }
+  if (options.partitionBy !== undefined && !(partitionChoices as readonly string[]).includes(options.partitionBy)) {
+    throw new JepsenOptionsError(`partition-by must be one of ${partitionChoices.join(', ')}, not ${String(options.partitionBy)}`);
   }
 }
 

@@ -27,16 +27,28 @@ export class ProducerWorkers {
   private readonly intervalMs: number;
   private readonly workers: number;
 
-  constructor(nameServers: readonly string[], private readonly recorder: Recorder, rate: number) {
+  /** Half the workers send through it when there are two: the other Producer stays with a master until it answers. */
+  private readonly waitingProducer: Producer | null;
+
+  /**
+   * `mixedClients` (the ignore-term control): half the workers send through a
+   * Producer with `followMasterMoves: false`, as RocketMQ's own clients
+   * behave, whose sends held by an isolated master wait there for its
+   * answer; the other half follow the new master, so its log holds sends at
+   * the indexes the old master's replaced entries had.
+   */
+  constructor(nameServers: readonly string[], private readonly recorder: Recorder, rate: number, mixedClients = false) {
     this.producer = new Producer({ nameServers, sendTimeoutMs, retryTimesWhenSendFailed: sendRetries });
+    this.waitingProducer = mixedClients ? new Producer({ nameServers, sendTimeoutMs, retryTimesWhenSendFailed: sendRetries, followMasterMoves: false }) : null;
     this.intervalMs = 1_000 / rate;
     this.workers = Math.min(workersMax, Math.max(1, Math.ceil(rate / sendsPerWorkerPerSecond)));
   }
 
   start(): void {
     this.producer.start();
+    this.waitingProducer?.start();
     this.scheduleStartMs = performance.now();
-    this.running = Array.from({ length: this.workers }, (_, index) => this.work(`producer-${index + 1}`));
+    this.running = Array.from({ length: this.workers }, (_, index) => this.work(`producer-${index + 1}`, index % 2 === 1 && this.waitingProducer !== null ? this.waitingProducer : this.producer));
   }
 
   /** Stops issuing sends and waits for those in flight (each bounded by sendTimeoutMs). */
@@ -46,11 +58,11 @@ export class ProducerWorkers {
   }
 
   /** One recorded send outside the schedule (to `queueId` when given); its value when acknowledged, else undefined. */
-  async sendOnce(process: string, queueId?: number): Promise<string | undefined> {
+  async sendOnce(process: string, queueId?: number, producer: Producer = this.producer): Promise<string | undefined> {
     const value = `v-${this.nextValue++}`;
     this.recorder.record({ type: 'invoke', f: 'send', process, value });
     try {
-      const result = await this.producer.send({ topic, body: value }, queueId === undefined ? {} : { queueId });
+      const result = await producer.send({ topic, body: value }, queueId === undefined ? {} : { queueId });
       this.recorder.record({ type: 'ok', f: 'send', process, value, queueId: result.messageQueue.queueId, queueOffset: result.queueOffset, msgId: result.msgId });
       return value;
     } catch (error) {
@@ -61,9 +73,10 @@ export class ProducerWorkers {
 
   shutdown(): void {
     this.producer.shutdown();
+    this.waitingProducer?.shutdown();
   }
 
-  private async work(process: string): Promise<void> {
+  private async work(process: string, producer: Producer): Promise<void> {
     while (!this.stopping) {
       let dueMs = this.scheduleStartMs + this.nextSlot * this.intervalMs;
       const nowMs = performance.now();
@@ -74,7 +87,7 @@ export class ProducerWorkers {
       this.nextSlot++;
       if (dueMs > nowMs) await new Promise((resolve) => setTimeout(resolve, dueMs - nowMs));
       if (this.stopping) return;
-      await this.sendOnce(process);
+      await this.sendOnce(process, undefined, producer);
     }
   }
 }

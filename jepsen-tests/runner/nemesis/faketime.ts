@@ -1,3 +1,4 @@
+import { installDebianPackages } from '@raftmq/cli';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,8 +14,6 @@ export const faketimeLibraryPaths = [
   '/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1',
   '/usr/lib/faketime/libfaketime.so.1',
 ] as const;
-/** One attempt at installing: apt-get may have to fetch the package lists first. */
-const installTimeoutMs = 120_000;
 /** The probe is one node start under the library. */
 const probeTimeoutMs = 10_000;
 /** The probe's offset: large enough that no scheduling delay can fake it. */
@@ -33,17 +32,8 @@ export async function checkFaketime(log: (line: string) => void): Promise<Faketi
   if (process.platform !== 'linux') return { usable: false, reason: `clock faults need libfaketime under Linux (this is ${process.platform})` };
   let library = findLibrary();
   if (library === undefined) {
-    log('libfaketime.so.1 not found; trying apt-get install -y libfaketime faketime once');
-    const apt = (args: readonly string[]) => execFileAsync('apt-get', [...args], { timeout: installTimeoutMs, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-    try {
-      // A fresh machine may have no package lists yet: fetched once, only when the first install fails.
-      await apt(['install', '-y', 'libfaketime', 'faketime']).catch(async () => {
-        await apt(['update']);
-        await apt(['install', '-y', 'libfaketime', 'faketime']);
-      });
-    } catch (error) {
-      return { usable: false, reason: `libfaketime is missing and apt-get install -y libfaketime failed: ${firstLine(error)}` };
-    }
+    const problem = installDebianPackages(['libfaketime', 'faketime'], log);
+    if (problem !== null) return { usable: false, reason: `libfaketime is missing and could not be installed: ${problem}` };
     library = findLibrary();
     if (library === undefined) return { usable: false, reason: `libfaketime.so.1 is still missing after apt-get install (looked in ${faketimeLibraryPaths.join(', ')})` };
   }

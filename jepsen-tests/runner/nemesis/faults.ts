@@ -1,14 +1,15 @@
 import type { LocalGroup } from '@raftmq/cli';
 import type { ClockFiles } from './clock-files.js';
 import { changeMembershipUntil, membershipChangeDeadlineMs } from './membership-admin.js';
-import type { NftablesPartitions } from './nftables.js';
+import type { Partitions } from './partition-plan.js';
 
 /**
  * The faults now in force on the group's processes, so that healing (and the
  * final stop) can undo every one of them: SIGCONT what is paused, restart
  * what is killed, drop the partition, add back what was removed from the voters. Pauses address a process by its pid,
- * as LocalGroup reports it. `network` is there only when partitions can be made,
- * `clock` only when the replicas run under libfaketime.
+ * as LocalGroup reports it. `network` is there only when partitions can be
+ * made (nftables rules, or the transport's link faults), `clock` only when
+ * the replicas run under libfaketime.
  */
 export class Faults {
   private readonly paused = new Map<string, number>();
@@ -18,7 +19,7 @@ export class Faults {
 
   constructor(
     readonly group: LocalGroup,
-    readonly network?: NftablesPartitions,
+    readonly network?: Partitions,
     readonly clock?: ClockFiles,
   ) {}
 

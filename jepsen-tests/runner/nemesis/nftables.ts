@@ -1,15 +1,14 @@
+import { installDebianPackages } from '@raftmq/cli';
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { NftablesError } from '../errors.js';
-import { healRuleset, partitionRuleset, type DroppedLink } from './partition-plan.js';
+import { healRuleset, partitionRuleset, type DroppedLink, type Partitions } from './partition-plan.js';
 
 const execFileAsync = promisify(execFile);
 
 /** Every run's table starts with this, followed by the runner's pid, so a later run can tell a dead run's table from a live one's. */
 export const tablePrefix = 'raftmq_jepsen_';
 const nftTimeoutMs = 5_000;
-/** One attempt at installing nftables: apt-get may have to fetch the package lists first. */
-const installTimeoutMs = 120_000;
 
 export type NftablesCheck = { readonly usable: true } | { readonly usable: false; readonly reason: string };
 
@@ -18,17 +17,8 @@ export async function checkNftables(log: (line: string) => void): Promise<Nftabl
   if (process.platform !== 'linux') return { usable: false, reason: `network partitions need Linux nftables (this is ${process.platform})` };
   if (process.getuid?.() !== 0) return { usable: false, reason: 'network partitions need root to change nftables rules' };
   if (!(await nftRuns())) {
-    log('nft not found; trying apt-get install -y nftables once');
-    const apt = (args: readonly string[]) => execFileAsync('apt-get', [...args], { timeout: installTimeoutMs, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-    try {
-      // A fresh machine may have no package lists yet: fetched once, only when the first install fails.
-      await apt(['install', '-y', 'nftables']).catch(async () => {
-        await apt(['update']);
-        await apt(['install', '-y', 'nftables']);
-      });
-    } catch (error) {
-      return { usable: false, reason: `nft is missing and apt-get install -y nftables failed: ${firstLine(error)}` };
-    }
+    const problem = installDebianPackages(['nftables'], log);
+    if (problem !== null) return { usable: false, reason: `nft is missing and could not be installed: ${problem}` };
     if (!(await nftRuns())) return { usable: false, reason: 'nft is still missing after apt-get install -y nftables' };
   }
   // Installed is not enough: a container without CAP_NET_ADMIN refuses every ruleset.
@@ -61,7 +51,8 @@ const endingSignals = ['SIGINT', 'SIGTERM'] as const;
  * interrupted leaves no rules; one killed by SIGKILL leaves its table to the
  * next run's removeStaleTables.
  */
-export class NftablesPartitions {
+export class NftablesPartitions implements Partitions {
+  readonly mechanism = 'nftables';
   readonly table = `${tablePrefix}${process.pid}`;
   private readonly onExit = () => this.healSync();
   private readonly onSignal = (signal: NodeJS.Signals) => {
@@ -74,6 +65,10 @@ export class NftablesPartitions {
   constructor(readonly hosts: Readonly<Record<string, string>>) {
     process.once('exit', this.onExit);
     for (const signal of endingSignals) process.once(signal, this.onSignal);
+  }
+
+  get description(): string {
+    return `the nftables table ${this.table}`;
   }
 
   async apply(drops: readonly DroppedLink[]): Promise<void> {

@@ -8,6 +8,22 @@ export interface DroppedLink {
   readonly to: string;
 }
 
+/** How partitions are made: nftables rules between replica addresses, or link faults in the replicas' peer transport. */
+export const partitionMechanisms = ['nftables', 'transport'] as const;
+export type PartitionMechanism = (typeof partitionMechanisms)[number];
+
+/** What the partition nemesis and healing need from either mechanism. */
+export interface Partitions {
+  readonly mechanism: PartitionMechanism;
+  /** What dispose() cleans up, for a note when it fails. */
+  readonly description: string;
+  /** Replaces the cut in force, if any, with `drops`. */
+  apply(drops: readonly DroppedLink[]): Promise<void>;
+  heal(): Promise<void>;
+  /** Heals for good: at the end of the run. */
+  dispose(): Promise<void>;
+}
+
 export interface PartitionPlan {
   readonly shape: PartitionShape;
   readonly drops: readonly DroppedLink[];

@@ -3,18 +3,18 @@ import { leaderOrRandom, type NemesisContext } from './context.js';
 import { planPartition, shapesFor } from './partition-plan.js';
 
 /**
- * A network partition between replicas, held for the hold, then healed. The
- * first of a run isolates the leader (a deposed master still taking writes:
- * the case a short run must not miss); later shapes (leader isolated,
- * halves, a bridge, a majorities ring, one-way drops) and who ends up where
- * come from the seeded generator.
+ * A network partition between replicas, held for the hold, then healed.
+ * Every other one, from the first, isolates the leader (a deposed master
+ * still taking writes: the case a short run must not miss); the shapes in
+ * between (leader isolated, halves, a bridge, a majorities ring, one-way
+ * drops) and who ends up where come from the seeded generator.
  */
 export async function partitionNemesis(context: NemesisContext): Promise<void> {
   const { faults, random, recorder } = context;
   const network = faults.network;
   if (network === undefined) return;
   const ids = faults.group.ids;
-  const shape = context.turn === 0 ? 'isolate-leader' : random.pick(shapesFor(ids.length));
+  const shape = context.turn % 2 === 0 ? 'isolate-leader' : random.pick(shapesFor(ids.length));
   let order = shuffled(ids, () => random.next());
   if (shape === 'isolate-leader') {
     const leader = await leaderOrRandom(context);

@@ -1,5 +1,5 @@
 import { retentionCompactionIndex, type SegmentLog } from '@raftmq/commitlog';
-import { ReplicaConfigError, assembleReplica, parseReplicaConfig, type Logger, type ReplicaConfig } from '@raftmq/ledger';
+import { ReplicaConfigError, assembleReplica, parseReplicaConfig, type LinkFaultsFile, type Logger, type ReplicaConfig } from '@raftmq/ledger';
 import { BrokerHeartbeat, NameServerClient, messaging, namesrv, type BrokerRegistration } from '@raftmq/protocol';
 import type { RaftNode, WsTransport } from '@raftmq/raft';
 import { z } from 'zod';
@@ -92,6 +92,8 @@ export class BrokerReplica {
   readonly transport: WsTransport;
   readonly server: BrokerServer;
   private readonly logger: Logger;
+  /** The fault-injection suite's link faults, when configured. */
+  private readonly linkFaults: LinkFaultsFile | undefined;
   private unsubscribe: (() => void)[] = [];
   private droppedBefore = 0;
   private readonly nameServers: NameServerClient | null;
@@ -120,6 +122,7 @@ export class BrokerReplica {
     this.store = parts.store;
     this.transport = parts.transport;
     this.node = parts.node;
+    this.linkFaults = parts.linkFaults;
     this.server = new BrokerServer({
       node: this.node,
       state: this.state,
@@ -171,6 +174,7 @@ export class BrokerReplica {
   }
 
   async start(): Promise<void> {
+    this.linkFaults?.start();
     await this.node.start();
     // Compaction follows snapshots, which follow applies: the queues forget what the log no longer holds.
     this.unsubscribe.push(
@@ -205,6 +209,7 @@ export class BrokerReplica {
     }
     await this.server.stop();
     await this.node.stop();
+    this.linkFaults?.stop();
   }
 
   /**

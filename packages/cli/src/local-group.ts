@@ -36,6 +36,12 @@ export interface LocalGroupOptions {
   readonly secretFor?: (id: string) => string | undefined;
   /** Written into every replica's config: the fault-injection suite's volatile writes and negative controls. */
   readonly faultInjection?: ReplicaConfigInput['faultInjection'];
+  /**
+   * Per replica id: the link faults file written into its config
+   * (`faultInjection.linkFaultsFile`), so a test can cut links between
+   * replicas in their transport when it cannot filter packets.
+   */
+  readonly linkFaultsFileFor?: (id: string) => string;
   /** Per replica id: environment variables added to the inherited ones, at every start (e.g. LD_PRELOAD of a fake clock). */
   readonly envFor?: (id: string) => Readonly<Record<string, string>> | undefined;
   /** Broker replicas (`raftmq broker`) of this group rather than ledger replicas (`raftmq replica`). */
@@ -99,7 +105,7 @@ export class LocalGroup {
         ...(options.snapshotEveryEntries === undefined ? {} : { snapshotEveryEntries: options.snapshotEveryEntries }),
         ...(options.snapshotKeepEntries === undefined ? {} : { snapshotKeepEntries: options.snapshotKeepEntries }),
         ...(options.preferredLeader === undefined ? {} : { preferredLeader: options.preferredLeader }),
-        ...(options.faultInjection === undefined ? {} : { faultInjection: options.faultInjection }),
+        ...faultInjectionFor(options, id),
       };
       const broker = options.broker === undefined ? {} : { brokerName: options.broker.brokerName, nameServers: options.broker.nameServers, autoCreateTopic: options.broker.autoCreateTopic ?? false, ...options.broker.settings };
       const path = join(directory, 'replica.json');
@@ -225,4 +231,11 @@ export class LocalGroup {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
+}
+
+/** The replica's faultInjection: the group's, with its own link faults file when there is one. */
+function faultInjectionFor(options: LocalGroupOptions, id: string): Pick<ReplicaConfigInput, 'faultInjection'> {
+  const linkFaultsFile = options.linkFaultsFileFor?.(id);
+  if (linkFaultsFile === undefined) return options.faultInjection === undefined ? {} : { faultInjection: options.faultInjection };
+  return { faultInjection: { ...options.faultInjection, linkFaultsFile } };
 }

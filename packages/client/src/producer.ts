@@ -105,6 +105,15 @@ export interface ProducerOptions {
    * offset. A lone send leaves at once, as without it. Default false.
    */
   readonly autoBatch?: boolean;
+  /**
+   * Whether a send waiting on a master the routes show has moved is retried
+   * on the new master at once (default true). False waits for the old
+   * master's answer or the attempt timeout, as RocketMQ's own clients do:
+   * the fault-injection suite's ignore-term control uses it so that a
+   * broker's wrong acknowledgements reach the client, as they would reach
+   * those clients.
+   */
+  readonly followMasterMoves?: boolean;
 }
 
 type Pick = (route: TopicRoute, avoid: string | undefined) => MessageQueue;
@@ -134,6 +143,7 @@ export class Producer {
   private readonly sendTimeoutMs: number;
   private readonly retryTimes: number;
   private readonly attemptTimeoutMs: number;
+  private readonly followMasterMoves: boolean;
   private readonly producerGroup: string | undefined;
   private readonly batcher: SendBatcher<SendResult> | null;
 
@@ -141,6 +151,7 @@ export class Producer {
     this.sendTimeoutMs = positiveInt('sendTimeoutMs', options.sendTimeoutMs ?? sendTimeoutMsDefault);
     this.retryTimes = nonNegativeInt('retryTimesWhenSendFailed', options.retryTimesWhenSendFailed ?? retryTimesWhenSendFailedDefault);
     this.attemptTimeoutMs = positiveInt('attemptTimeoutMs', options.attemptTimeoutMs ?? Math.min(this.sendTimeoutMs, attemptTimeoutMsDefault));
+    this.followMasterMoves = options.followMasterMoves ?? true;
     if (options.producerGroup !== undefined) checkOption(messaging.groupName, options.producerGroup, 'producerGroup');
     this.producerGroup = options.producerGroup;
     this.routes = new RouteTable(options.nameServers, options.routePollIntervalMs ?? routePollIntervalMsDefault, true);
@@ -337,7 +348,7 @@ export class Producer {
         requests++;
         try {
           const request = this.connections.get(address).request(code, headers, Math.max(1, Math.min(this.attemptTimeoutMs, Math.ceil(remainingMs))), body);
-          frame = await this.routes.unlessMasterMoves(topic, queue.brokerName, address, request);
+          frame = this.followMasterMoves ? await this.routes.unlessMasterMoves(topic, queue.brokerName, address, request) : await request;
         } catch (error) {
           if (error instanceof MasterMovedError) {
             // It left, so the old master may have stored it: only this group's dedup can tell the retry from a first send.

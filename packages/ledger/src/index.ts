@@ -11,4 +11,6 @@ export type { Logger } from './logger.js';
 export { ClientClosedError, LedgerError, LedgerRequestError, NoLeaderError, OutcomeUnknownError, ReplicaConfigError } from './errors.js';
 export { replicaStatus } from './replica-status.js';
 export { assembleReplica } from './replica-parts.js';
+export { LinkFaultsFile, linkFaultsFileBytesMax, linkFaultsFileSchema, linkFaultsPollIntervalMs, parseLinkFaultsFile } from './link-faults-file.js';
+export type { LinkFaultsFileContent } from './link-faults-file.js';
 export type { ReplicaParts } from './replica-parts.js';

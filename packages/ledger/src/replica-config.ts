@@ -56,6 +56,9 @@ export const replicaConfigSchema = z
      * `ignoreProposalTerm` is a deliberate bug, a negative control the suite
      * must catch: a write acknowledged once any entry at its index is
      * applied, whatever its term.
+     * `linkFaultsFile`: a JSON file the suite writes to cut links between
+     * replicas in the peer transport when it cannot filter packets
+     * (`{ "dropTo": ["n2"], "dropFrom": ["n3"] }`; see LinkFaultsFile).
      */
     faultInjection: z
       .object({
@@ -63,6 +66,8 @@ export const replicaConfigSchema = z
         /** With volatileWrites: each fdatasync waits this long first (a busy disk), widening what a power cut finds unsynced. */
         syncDelayMs: z.number().int().min(0).max(syncDelayMsMax).default(0),
         ignoreProposalTerm: z.boolean().default(false),
+        /** Looked at every few tens of milliseconds; messages to `dropTo` and from `dropFrom` peers are lost. Missing or malformed: no drops. */
+        linkFaultsFile: z.string().min(1).optional(),
       })
       .strict()
       .optional(),

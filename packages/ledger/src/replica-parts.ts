@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { SegmentLog, VolatileWriteFs } from '@raftmq/commitlog';
 import { RaftNode, WsTransport, type StateMachine } from '@raftmq/raft';
+import { LinkFaultsFile } from './link-faults-file.js';
 import type { Logger } from './logger.js';
 import type { ReplicaConfig } from './replica-config.js';
 
@@ -14,6 +15,8 @@ export interface ReplicaParts {
   readonly node: RaftNode;
   /** Each voter's client address, by id: where a NOT_LEADER answer points. */
   readonly clientUrls: Readonly<Record<string, string>>;
+  /** There when the config names a link faults file: start it before the node, stop it with the node. */
+  readonly linkFaults?: LinkFaultsFile;
 }
 
 /**
@@ -35,6 +38,8 @@ export function assembleReplica(config: ReplicaConfig, stateMachine: StateMachin
   const peerUrls = Object.fromEntries(Object.entries(config.peers).map(([id, peer]) => [id, peer.peerUrl]));
   const localAddress = peerDialAddress(config.peerListen.host);
   const transport = new WsTransport({ selfId: config.id, listen: config.peerListen, peers: peerUrls, secret: config.secret, logger, ...(localAddress === undefined ? {} : { localAddress }) });
+  const linkFaultsPath = faultInjection?.linkFaultsFile;
+  const linkFaults = linkFaultsPath === undefined ? undefined : new LinkFaultsFile(linkFaultsPath, (faults) => transport.setLinkFaults(faults), logger);
   const { tickMs, heartbeatIntervalMs, electionTimeoutMsMin, electionTimeoutMsMax } = config.timing;
   const node = new RaftNode({
     config: {
@@ -55,7 +60,7 @@ export function assembleReplica(config: ReplicaConfig, stateMachine: StateMachin
     ...(faultInjection === undefined ? {} : { unsafe: { ignoreProposalTerm: faultInjection.ignoreProposalTerm } }),
   });
   const clientUrls = Object.fromEntries(Object.entries(config.peers).map(([id, peer]) => [id, peer.clientUrl]));
-  return { store, transport, node, clientUrls };
+  return { store, transport, node, clientUrls, ...(linkFaults === undefined ? {} : { linkFaults }) };
 }
 
 /**

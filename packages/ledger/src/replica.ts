@@ -4,6 +4,7 @@ import { LedgerServer } from './ledger-server.js';
 import { LedgerStateMachine } from './ledger-state-machine.js';
 import type { Logger } from './logger.js';
 import type { ReplicaConfig } from './replica-config.js';
+import type { LinkFaultsFile } from './link-faults-file.js';
 import { assembleReplica } from './replica-parts.js';
 
 /**
@@ -19,6 +20,7 @@ export class Replica {
   readonly transport: WsTransport;
   readonly server: LedgerServer;
   private readonly logger: Logger;
+  private readonly linkFaults: LinkFaultsFile | undefined;
 
   constructor(readonly config: ReplicaConfig, logger: Logger) {
     this.logger = logger;
@@ -26,6 +28,7 @@ export class Replica {
     this.store = parts.store;
     this.transport = parts.transport;
     this.node = parts.node;
+    this.linkFaults = parts.linkFaults;
     this.server = new LedgerServer({
       node: this.node,
       store: this.store,
@@ -38,6 +41,7 @@ export class Replica {
   }
 
   async start(): Promise<void> {
+    this.linkFaults?.start();
     await this.node.start();
     await this.server.start();
     this.logger.info({ id: this.config.id, peerPort: this.config.peerListen.port, clientPort: this.server.port }, 'replica ready');
@@ -46,5 +50,6 @@ export class Replica {
   async stop(): Promise<void> {
     await this.server.stop();
     await this.node.stop();
+    this.linkFaults?.stop();
   }
 }

@@ -47,3 +47,4 @@ export type { ListenAddress } from './transport/ws-transport.js';
 export { parsePeerUrl, parseTransportOptions } from './transport/transport-options.js';
 export type { WsTransportOptions, WsTransportOptionsInput } from './transport/transport-options.js';
 export type { TransportStats } from './transport/transport-stats.js';
+export type { LinkFaults, LinkFaultsInput } from './transport/link-faults.js';

@@ -26,6 +26,8 @@ export interface PeerContext {
   handlers(): TransportHandlers | null;
   reportUnreachable(peerId: string): void;
   reportSnapshot(peerId: string, success: boolean): void;
+  /** Whether a fault-injection test drops what this peer sends us now: one Set lookup per frame. */
+  dropsFrom(peerId: string): boolean;
   random(): number;
 }
 
@@ -269,6 +271,11 @@ export class PeerConnection {
     this.heardSinceCheck = true;
     if (this.context.handlers() === null) return;
     const { counters, warnings, options } = this.context;
+    if (this.context.dropsFrom(this.peerId)) {
+      // Lost on the way, as a dropping firewall would lose it: before decoding, so it costs nothing more than the lookup.
+      counters.framesDroppedByFault += 1;
+      return;
+    }
     const bytes = bytesOf(data);
     counters.framesReceived += 1;
     counters.bytesReceived += bytes.byteLength;

@@ -12,6 +12,10 @@ export interface TransportStats {
   readonly messagesReceived: number;
   /** Outbound messages not sent: no connection, a full queue or socket buffer, too large, or an unknown destination. */
   readonly messagesDropped: number;
+  /** Outbound messages a fault-injection test's link faults dropped before the socket (see setLinkFaults); not in messagesDropped. */
+  readonly messagesDroppedByFault: number;
+  /** Inbound frames a fault-injection test's link faults dropped on receipt; not in framesReceived. */
+  readonly framesDroppedByFault: number;
   /** Inbound frames dropped whole: not msgpack, not an array, a text frame, a protocol error, or over frameBytesMax. */
   readonly framesMalformed: number;
   /** The part of framesMalformed that was over frameBytesMax (ws closes the connection for those). */
@@ -46,6 +50,8 @@ export function createTransportCounters(): TransportCounters {
     messagesSent: 0,
     messagesReceived: 0,
     messagesDropped: 0,
+    messagesDroppedByFault: 0,
+    framesDroppedByFault: 0,
     framesMalformed: 0,
     framesTooLarge: 0,
     messagesRejected: 0,

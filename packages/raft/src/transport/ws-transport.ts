@@ -8,6 +8,8 @@ import { MessageType } from '../messages.js';
 import type { Message } from '../messages.js';
 import type { Transport, TransportHandlers } from './transport.js';
 import { CloseCode } from './close-codes.js';
+import { linkFaultsOf, noLinkFaults, sameLinkFaults } from './link-faults.js';
+import type { LinkFaults, LinkFaultsInput } from './link-faults.js';
 import { PeerConnection } from './peer-connection.js';
 import type { PeerContext } from './peer-connection.js';
 import { authenticateInbound } from './socket-authentication.js';
@@ -48,6 +50,7 @@ export class WsTransport implements Transport {
   private livenessTimer: NodeJS.Timeout | null = null;
   private feedbackImmediate: NodeJS.Immediate | null = null;
   private unreachablePeers = new Set<string>();
+  private linkFaults: LinkFaults = noLinkFaults;
   private snapshotReports: [string, boolean][] = [];
   private stopping: Promise<void> | null = null;
   /** Settles when listen() has; stop() waits for it so a listener that opens late is still closed. */
@@ -66,6 +69,7 @@ export class WsTransport implements Transport {
       handlers: () => this.handlers,
       reportUnreachable: (peerId) => this.reportUnreachable(peerId),
       reportSnapshot: (peerId, success) => this.reportSnapshot(peerId, success),
+      dropsFrom: (peerId) => this.linkFaults.dropFrom.has(peerId),
       random: Math.random,
     };
     for (const [peerId, url] of Object.entries(this.options.peers)) {
@@ -137,7 +141,8 @@ export class WsTransport implements Transport {
     for (const message of messages) {
       const link = this.links.get(message.to);
       if (link !== undefined && message.from === selfId) {
-        link.enqueue(message);
+        if (this.linkFaults.dropTo.has(message.to)) this.dropByFault(message);
+        else link.enqueue(message);
         continue;
       }
       this.counters.messagesDropped += 1;
@@ -177,6 +182,25 @@ export class WsTransport implements Transport {
       this.links.set(peerId, added);
       if (this.boundAddress !== null) added.start();
     }
+  }
+
+  /**
+   * For fault-injection tests only: from now on, messages to the `dropTo`
+   * peers are dropped before their socket and frames from the `dropFrom`
+   * peers on receipt, silently, as packets lost in the network; empty sets
+   * heal. Connections stay up, so healing needs no reconnect. Replaces the
+   * faults set before; ids that are not peers are allowed and match nothing.
+   */
+  setLinkFaults(input: LinkFaultsInput): void {
+    const faults = linkFaultsOf(input);
+    if (sameLinkFaults(faults, this.linkFaults)) return;
+    this.linkFaults = faults;
+    this.options.logger.warn({ selfId: this.options.selfId, dropTo: [...faults.dropTo], dropFrom: [...faults.dropFrom] }, 'link faults changed: messages to dropTo and from dropFrom peers are dropped');
+  }
+
+  /** The link faults in force (see setLinkFaults). */
+  get faults(): LinkFaults {
+    return this.linkFaults;
   }
 
   stats(): TransportStats {
@@ -265,6 +289,17 @@ export class WsTransport implements Transport {
         },
       },
     );
+  }
+
+  /**
+   * A lost packet: the sender is not told (no unreachable report, so the core
+   * keeps streaming as into a black hole). A snapshot is reported lost, as a
+   * connection that died under it would report it, so the leader tries again
+   * after healing rather than waiting for an acknowledgement that cannot come.
+   */
+  private dropByFault(message: Message): void {
+    this.counters.messagesDroppedByFault += 1;
+    if (message.type === MessageType.Snapshot) this.reportSnapshot(message.to, false);
   }
 
   /** Feedback waits for the next turn: handlers may call back into the core, which may be calling send() right now. */
