@@ -178,28 +178,106 @@ export async function masterRequest(group: BrokerGroupAddresses, code: number, h
   throw lastError instanceof Error ? new Error(`no master of broker group ${group.brokerName} answered: ${lastError.message}`) : new Error(String(lastError));
 }
 
+/**
+ * How long a write to a group's master waits for the group to have one:
+ * longer than an election and the NameServer hearing of it, so an admin
+ * command run while one group fails over still lands there.
+ */
+export const masterWaitMsDefault = 15_000;
+/** Between two tries of a group that has no master answering: the election's own pace. */
+const masterRetryDelayMs = 100;
+
+/**
+ * A write to the master of group `brokerName`, tried again through an
+ * election: the group's replicas are looked up afresh at every try (the
+ * NameServer learns of a new master at once), until `waitMs` has passed. A
+ * broker's refusal other than NOT_LEADER is final.
+ */
+export async function masterRequestThroughElection(
+  addresses: readonly string[],
+  brokerName: string,
+  code: number,
+  headers: Record<string, unknown>,
+  waitMs = masterWaitMsDefault,
+): Promise<Frame> {
+  const deadline = performance.now() + waitMs;
+  for (;;) {
+    const [group] = await brokerGroups(addresses, brokerName);
+    assert(group !== undefined && group.brokerName === brokerName, `brokerGroups answered no group ${brokerName} without throwing`);
+    try {
+      return await masterRequest(group, code, headers);
+    } catch (error) {
+      if (error instanceof BrokerAdminError) throw error;
+      if (performance.now() + masterRetryDelayMs > deadline) throw new NoMasterError(brokerName, waitMs, error);
+    }
+    await new Promise((resolve) => setTimeout(resolve, masterRetryDelayMs));
+  }
+}
+
+/** No replica of a group took a write as its master within the wait. */
+export class NoMasterError extends Error {
+  readonly code = 'ERR_NO_MASTER';
+  constructor(
+    readonly brokerName: string,
+    waitMs: number,
+    cause: unknown,
+  ) {
+    super(`broker group ${brokerName} had no master answering within ${waitMs} ms: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+/** `-c` names a cluster the NameServers do not know, or `-b` a group outside it. */
+export class UnknownClusterError extends Error {
+  readonly code = 'ERR_UNKNOWN_CLUSTER';
+}
+
+function assert(condition: boolean, message: string): asserts condition {
+  if (!condition) throw new Error(`assertion failed: ${message}`);
+}
+
 export interface UpdateTopicOptions {
   readonly topic: string;
   readonly readQueues: number;
   readonly writeQueues: number;
   readonly perm: number;
+  /** Only this group. */
   readonly brokerName?: string;
+  /** Every group of this cluster (RocketMQ's `-c`); with neither, every group the NameServers know. */
+  readonly cluster?: string;
+  /** How long each group may take to have a master answering. */
+  readonly masterWaitMs?: number;
 }
 
-/** `raftmq admin updateTopic`: creates or changes a topic on the master of each group (or of the named one). */
+/**
+ * `raftmq admin updateTopic`: creates or changes a topic on the master of
+ * every group of the cluster (or of every group known, or of the named one).
+ * The groups are those the NameServers know now, so a group added to a running
+ * cluster gets the topic by running this again; each group's master registers
+ * the topic, and clients subscribed to its route learn of the new queues from
+ * the NameServer's push.
+ */
 export async function updateTopic(addresses: readonly string[], options: UpdateTopicOptions): Promise<string> {
-  const groups = await brokerGroups(addresses, options.brokerName);
+  let groups = await brokerGroups(addresses, options.brokerName);
+  if (options.cluster !== undefined) {
+    const known = new Set(groups.map((group) => group.cluster));
+    groups = groups.filter((group) => group.cluster === options.cluster);
+    if (groups.length === 0) {
+      const where = options.brokerName === undefined ? '' : ` with a group ${options.brokerName}`;
+      throw new UnknownClusterError(`the NameServers know no cluster ${options.cluster}${where} (they know ${[...known].sort().join(', ') || 'none'})`);
+    }
+  }
   const rows: string[][] = [];
   for (const group of groups) {
-    const answer = await masterRequest(group, RequestCode.UpdateAndCreateTopic, {
-      topic: options.topic,
-      readQueues: options.readQueues,
-      writeQueues: options.writeQueues,
-      perm: options.perm,
-    });
-    rows.push([group.brokerName, options.topic, answer.headers['created'] === true ? 'created' : 'updated', String(options.readQueues), String(options.writeQueues), String(options.perm)]);
+    const answer = await masterRequestThroughElection(
+      addresses,
+      group.brokerName,
+      RequestCode.UpdateAndCreateTopic,
+      { topic: options.topic, readQueues: options.readQueues, writeQueues: options.writeQueues, perm: options.perm },
+      options.masterWaitMs,
+    );
+    rows.push([group.cluster, group.brokerName, options.topic, answer.headers['created'] === true ? 'created' : 'updated', String(options.readQueues), String(options.writeQueues), String(options.perm)]);
   }
-  return table(['broker group', 'topic', 'result', 'read queues', 'write queues', 'perm'], rows);
+  return table(['cluster', 'broker group', 'topic', 'result', 'read queues', 'write queues', 'perm'], rows);
 }
 
 /** `raftmq admin topicList`: every topic of every group, with its queues. */

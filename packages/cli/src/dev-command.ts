@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Producer } from '@raftmq/client';
 import { runNameServer, silentLogger } from '@raftmq/namesrv';
 import { LocalGroup } from './local-group.js';
@@ -11,47 +12,89 @@ export interface DevOptions {
   /** The NameServer's port; RocketMQ's 9876 by default, so `raftmq produce` and `consume` find it without -n. */
   readonly nameServerPort: number;
   readonly flush: 'sync' | 'async';
+  /** Broker groups to start, devGroupsMin..devGroupsMax; one when absent. */
+  readonly groups?: number;
   /** Stop by itself after this long (for scripted runs); forever when absent. */
   readonly exitAfterMs?: number;
 }
+
+/** Broker groups `raftmq dev` runs: one at least, and few enough for a laptop (each is three processes). */
+export const devGroupsMin = 1;
+export const devGroupsMax = 4;
+/**
+ * Ports one group takes: peer ports base+1.., client ports base+101.. (see
+ * LocalGroup), so group i (from 0) starts at basePort + i * this.
+ */
+export const devGroupPortStride = 200;
+/** The one cluster every dev group belongs to: RocketMQ's default brokerClusterName. */
+export const devCluster = 'DefaultCluster';
 
 /** The live view refreshes this often. */
 const refreshIntervalMs = 250;
 /** Messages a press of `w` sends, to see the commit index move. */
 const writeBurstMessages = 100;
 const devTopic = 'TopicTest';
-const brokerName = 'broker-a';
+/** Replicas that answer as master this soon after the start; the view shows the rest as it comes. */
+const leaderWaitMs = 5_000;
 
-const help = 'keys: k kill -9 the master · r restart what was killed · t transfer leadership · w send 100 messages · q quit';
+/** broker-a, broker-b, …: group i's name. */
+export function devBrokerName(position: number): string {
+  if (!(Number.isInteger(position) && position >= 0 && position < devGroupsMax)) throw new RangeError(`a dev group's position is 0-${devGroupsMax - 1}, not ${position}`);
+  return `broker-${String.fromCharCode('a'.charCodeAt(0) + position)}`;
+}
+
+interface DevGroup {
+  readonly brokerName: string;
+  readonly group: LocalGroup;
+  /** Replicas killed with `k`, restarted by `r` in that order. */
+  readonly killed: string[];
+}
+
+const help = (groups: number) =>
+  `keys: ${groups > 1 ? `1-${groups} pick the group k/r/t act on · ` : ''}k kill -9 its master · r restart what was killed · t transfer leadership · w send 100 messages · g add a group · q quit`;
 
 /**
- * `raftmq dev` (and `npm start`): a NameServer and a 3-replica broker group
- * on loopback (the replicas as child processes, topics created on first
- * use), a live status table, and keys to kill the master, restart and
- * transfer. Ctrl-C or q stops everything.
+ * `raftmq dev` (and `npm start`): a NameServer and `groups` 3-replica broker
+ * groups of one cluster on loopback (the replicas as child processes, topics
+ * created on first use), a live status table of every group, and keys to
+ * kill a group's master, restart and transfer, and to add a group to the
+ * running cluster. Ctrl-C or q stops everything.
  */
 export async function runDev(options: DevOptions): Promise<void> {
+  const groupCount = options.groups ?? devGroupsMin;
+  if (!(Number.isInteger(groupCount) && groupCount >= devGroupsMin && groupCount <= devGroupsMax)) throw new RangeError(`--groups must be ${devGroupsMin}-${devGroupsMax}, not ${groupCount}`);
   const temporary = options.dir === undefined;
   const directory = options.dir ?? mkdtempSync(`${tmpdir()}/raftmq-dev-`);
   const nameServer = await runNameServer({ listen: { host: '127.0.0.1', port: options.nameServerPort }, logger: silentLogger });
-  const group = new LocalGroup({
-    directory,
-    basePort: options.basePort,
-    flush: options.flush === 'sync' ? { mode: 'sync' } : { mode: 'async', intervalMs: 10 },
-    broker: { brokerName, nameServers: [nameServer.address], autoCreateTopic: true },
-  });
-  const client = group.client({ leaderWaitMs: 5_000 });
+  const flush = options.flush === 'sync' ? ({ mode: 'sync' } as const) : ({ mode: 'async', intervalMs: 10 } as const);
+  const groups: DevGroup[] = [];
+  const addGroup = (): DevGroup => {
+    const position = groups.length;
+    const brokerName = devBrokerName(position);
+    const group = new LocalGroup({
+      directory: join(directory, brokerName),
+      basePort: options.basePort + position * devGroupPortStride,
+      flush,
+      broker: { brokerName, nameServers: [nameServer.address], autoCreateTopic: true, settings: { cluster: devCluster } },
+    });
+    const added = { brokerName, group, killed: [] };
+    groups.push(added);
+    return added;
+  };
+  for (let position = 0; position < groupCount; position++) addGroup();
+  let selected = 0;
   const producer = new Producer({ nameServers: [nameServer.address] });
   const tryIt = `try: npx raftmq produce -t ${devTopic} --count 1000   then: npx raftmq consume -t ${devTopic} -g dev-group --count 1000`;
   const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
-  let message = `starting a NameServer at ${nameServer.address} and 3 broker replicas under ${directory} …`;
-  const killed: string[] = [];
+  let message = `starting a NameServer at ${nameServer.address} and ${groupCount} broker group${groupCount === 1 ? '' : 's'} of 3 replicas under ${directory} …`;
   let stopping = false;
   let refreshTimer: NodeJS.Timeout | undefined;
 
   const draw = async () => {
-    const table = renderStatusTable(await group.statuses());
-    const screen = `RaftMQ dev: NameServer ${nameServer.address}, broker group ${brokerName}, data in ${directory}\n\n${table}\n\n${message}\n${help}\n${tryIt}\n`;
+    const table = renderStatusTable(await Promise.all(groups.map(async ({ brokerName, group }) => ({ brokerName, views: await group.statuses() }))));
+    const names = groups.map((each) => each.brokerName).join(', ');
+    const acting = groups.length > 1 ? ` · k/r/t act on ${(groups[selected] as DevGroup).brokerName}` : '';
+    const screen = `RaftMQ dev: NameServer ${nameServer.address}, cluster ${devCluster}: ${names}, data in ${directory}${acting}\n\n${table}\n\n${message}\n${help(groups.length)}\n${tryIt}\n`;
     if (interactive) process.stdout.write(`\x1b[H\x1b[2J${screen}`);
     else process.stdout.write(`${table}\n${message}\n\n`);
   };
@@ -62,51 +105,75 @@ export async function runDev(options: DevOptions): Promise<void> {
     clearInterval(refreshTimer);
     if (interactive) process.stdin.setRawMode(false);
     process.stdin.pause();
-    client.close();
     producer.shutdown();
     process.stdout.write('stopping the replicas …\n');
-    await group.stop();
+    await Promise.all(groups.map(({ group }) => group.stop()));
     await nameServer.stop();
     if (temporary) rmSync(directory, { recursive: true, force: true });
     process.stdout.write('stopped.\n');
   };
 
   const act = async (key: string) => {
+    const current = groups[selected] as DevGroup;
     try {
       if (key === 'q' || key === '\u0003') {
         await stop();
-      } else if (key === 'k') {
-        const leader = await group.leader();
-        if (leader === undefined) {
-          message = 'no leader to kill right now';
+      } else if (/^[1-9]$/.test(key)) {
+        const position = Number(key) - 1;
+        if (position < groups.length) {
+          selected = position;
+          message = `k, r and t now act on ${(groups[selected] as DevGroup).brokerName}`;
         } else {
-          await group.kill(leader);
-          killed.push(leader);
-          message = `killed ${leader} (kill -9); watch a new leader take over`;
+          message = `there is no group ${key}: ${groups.length} running`;
+        }
+      } else if (key === 'k') {
+        const leader = await current.group.leader();
+        if (leader === undefined) {
+          message = `${current.brokerName} has no master to kill right now`;
+        } else {
+          await current.group.kill(leader);
+          current.killed.push(leader);
+          message = `killed ${current.brokerName}'s master ${leader} (kill -9); watch a new one take over while the other groups keep taking sends`;
         }
       } else if (key === 'r') {
-        const id = killed.shift();
+        const id = current.killed.shift();
         if (id === undefined) {
-          message = 'nothing was killed';
+          message = `nothing of ${current.brokerName} was killed`;
         } else {
-          message = `restarting ${id} …`;
-          await group.restart(id);
-          message = `restarted ${id}; it catches up from the leader`;
+          message = `restarting ${current.brokerName}'s ${id} …`;
+          await current.group.restart(id);
+          message = `restarted ${current.brokerName}'s ${id}; it catches up from the master`;
         }
       } else if (key === 't') {
-        const views = await group.statuses();
+        const views = await current.group.statuses();
         const leader = views.find((view) => view.status?.role === 'leader');
         const target = views.find((view) => view.status !== null && view.status.role !== 'leader');
         if (leader === undefined || target === undefined) {
-          message = 'need a leader and a live follower to transfer';
+          message = `${current.brokerName} needs a master and a live follower to transfer`;
         } else {
-          await client.transferLeadership(target.id);
-          message = `asked ${leader.id} to hand leadership to ${target.id}`;
+          const client = current.group.client({ leaderWaitMs });
+          try {
+            await client.transferLeadership(target.id);
+          } finally {
+            client.close();
+          }
+          message = `asked ${current.brokerName}'s ${leader.id} to hand mastership to ${target.id}`;
+        }
+      } else if (key === 'g') {
+        if (groups.length >= devGroupsMax) {
+          message = `already ${devGroupsMax} groups, the most dev runs`;
+        } else {
+          const added = addGroup();
+          message = `starting ${added.brokerName} …`;
+          await added.group.start();
+          message = `${added.brokerName} joined ${devCluster}; give it the topics with: npx raftmq admin updateTopic -c ${devCluster} -t ${devTopic}`;
         }
       } else if (key === 'w') {
         const results = await Promise.all(Array.from({ length: writeBurstMessages }, (_, position) => producer.send({ topic: devTopic, body: `message ${Date.now()}-${position}` })));
-        const last = results.at(-1);
-        message = `sent ${results.length} messages to ${devTopic}; the last to queue ${last?.messageQueue.queueId} at offset ${last?.queueOffset} (log index ${last?.logIndex})`;
+        const perGroup = new Map<string, number>();
+        for (const result of results) perGroup.set(result.messageQueue.brokerName, (perGroup.get(result.messageQueue.brokerName) ?? 0) + 1);
+        const spread = [...perGroup.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([brokerName, sent]) => `${sent} to ${brokerName}`).join(', ');
+        message = `sent ${results.length} messages to ${devTopic}: ${spread}`;
       }
     } catch (error) {
       message = `failed: ${error instanceof Error ? error.message : String(error)}`;
@@ -115,7 +182,7 @@ export async function runDev(options: DevOptions): Promise<void> {
 
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
-  await group.start();
+  await Promise.all(groups.map(({ group }) => group.start()));
   producer.start();
   message = 'running';
   if (interactive) {

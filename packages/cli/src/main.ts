@@ -1,11 +1,11 @@
 import { messaging } from '@raftmq/protocol';
 import { Command, InvalidArgumentError } from 'commander';
-import { brokerStatus, changeReplicaMembership, clusterList, consumerProgress, nameServerAddresses, queryMessage, topicList, topicRoute, transferLeader, updateTopic } from './admin-command.js';
+import { brokerStatus, changeReplicaMembership, clusterList, consumerProgress, masterWaitMsDefault, nameServerAddresses, queryMessage, topicList, topicRoute, transferLeader, updateTopic } from './admin-command.js';
 import { runBroker } from './broker-command.js';
 import { queryDeadLetters, resendDeadLetters } from './dead-letter-command.js';
 import { parseTimestamp, queryMessageByOffset, queryMessagesByKey, resetOffsetByTime } from './offset-command.js';
 import { consume, consumeIdleTimeoutMsDefault, produce } from './produce-command.js';
-import { runDev } from './dev-command.js';
+import { devGroupPortStride, devGroupsMax, devGroupsMin, runDev } from './dev-command.js';
 import { runNameServerCommand } from './namesrv-command.js';
 import { runReplica } from './replica-command.js';
 
@@ -18,6 +18,12 @@ function port(value: string): number {
 function milliseconds(value: string): number {
   const number = Number(value);
   if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError('must be a positive whole number of milliseconds');
+  return number;
+}
+
+function groupCount(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < devGroupsMin || number > devGroupsMax) throw new InvalidArgumentError(`must be a whole number from ${devGroupsMin} to ${devGroupsMax}`);
   return number;
 }
 
@@ -37,15 +43,17 @@ program
 
 program
   .command('dev')
-  .description('start a NameServer and a local 3-replica broker group with a live status view')
-  .option('--dir <path>', 'keep data here (default: a temporary directory, removed on exit)')
-  .option('--base-port <port>', 'peer ports are base+1.., client ports base+101..', port, 7100)
+  .description('start a NameServer and local 3-replica broker groups of one cluster with a live status view')
+  .option('--groups <n>', `broker groups (broker-a, broker-b, …), ${devGroupsMin}-${devGroupsMax}`, groupCount, devGroupsMin)
+  .option('--dir <path>', 'keep data here, a directory per group (default: a temporary directory, removed on exit)')
+  .option('--base-port <port>', `peer ports are base+1.., client ports base+101..; each further group ${devGroupPortStride} higher`, port, 7100)
   .option('--namesrv-port <port>', "the NameServer's port", port, 9876)
   .option('--flush <mode>', 'sync (fsync before ack) or async', 'sync')
   .option('--exit-after-ms <ms>', 'stop by itself after this long', milliseconds)
-  .action(async (options: { dir?: string; basePort: number; namesrvPort: number; flush: string; exitAfterMs?: number }) => {
+  .action(async (options: { groups: number; dir?: string; basePort: number; namesrvPort: number; flush: string; exitAfterMs?: number }) => {
     if (options.flush !== 'sync' && options.flush !== 'async') throw new InvalidArgumentError('--flush must be sync or async');
     await runDev({
+      groups: options.groups,
       basePort: options.basePort,
       nameServerPort: options.namesrvPort,
       flush: options.flush,
@@ -93,20 +101,24 @@ function topicPerm(value: string): number {
 
 admin
   .command('updateTopic')
-  .description("create or change a topic on the master of every broker group, or of the one named")
+  .description('create or change a topic on the master of every broker group of a cluster (-c), of the one named (-b), or of every group known')
   .requiredOption('-t, --topic <topic>', 'the topic')
   .option('-r, --readQueueNums <n>', 'read queues', queueCount, 8)
   .option('-w, --writeQueueNums <n>', 'write queues', queueCount, 8)
   .option('-p, --perm <perm>', '2 write, 4 read, 6 both', topicPerm, 6)
   .option('-b, --brokerName <name>', 'only this broker group')
+  .option('-c, --clusterName <cluster>', 'every broker group of this cluster')
+  .option('--master-wait-ms <ms>', "how long each group may take to have a master answering (through an election)", milliseconds, masterWaitMsDefault)
   .option(...nameServerOption)
-  .action(async (options: { namesrv: string; topic: string; readQueueNums: number; writeQueueNums: number; perm: number; brokerName?: string }) => {
+  .action(async (options: { namesrv: string; topic: string; readQueueNums: number; writeQueueNums: number; perm: number; brokerName?: string; clusterName?: string; masterWaitMs: number }) => {
     const output = await updateTopic(nameServerAddresses(options.namesrv), {
       topic: options.topic,
       readQueues: options.readQueueNums,
       writeQueues: options.writeQueueNums,
       perm: options.perm,
+      masterWaitMs: options.masterWaitMs,
       ...(options.brokerName === undefined ? {} : { brokerName: options.brokerName }),
+      ...(options.clusterName === undefined ? {} : { cluster: options.clusterName }),
     });
     process.stdout.write(`${output}\n`);
   });

@@ -76,7 +76,7 @@ describe('raftmq admin against a real broker group', () => {
   it('updateTopic creates a topic on the master, and topicList shows it with its queues', async () => {
     const created = await admin(['updateTopic', '-t', topic, '-r', '4', '-w', '4', '-p', '6']);
     expect(created.code, created.stderr).toBe(0);
-    expect(rows(created.stdout)).toEqual([[brokerName, topic, 'created', '4', '4', '6']]);
+    expect(rows(created.stdout)).toEqual([['DefaultCluster', brokerName, topic, 'created', '4', '4', '6']]);
 
     const listed = await admin(['topicList']);
     expect(listed.code, listed.stderr).toBe(0);
@@ -84,7 +84,15 @@ describe('raftmq admin against a real broker group', () => {
 
     const changed = await admin(['updateTopic', '-t', topic, '-r', '4', '-w', '4', '-p', '6', '-b', brokerName]);
     expect(changed.code, changed.stderr).toBe(0);
-    expect(rows(changed.stdout)[0]?.[2]).toBe('updated');
+    expect(rows(changed.stdout)[0]?.[3]).toBe('updated');
+
+    const byCluster = await admin(['updateTopic', '-t', topic, '-r', '4', '-w', '4', '-c', 'DefaultCluster']);
+    expect(byCluster.code, byCluster.stderr).toBe(0);
+    expect(rows(byCluster.stdout)).toEqual([['DefaultCluster', brokerName, topic, 'updated', '4', '4', '6']]);
+
+    const unknownCluster = await admin(['updateTopic', '-t', topic, '-c', 'NoSuchCluster']);
+    expect(unknownCluster.code).toBe(1);
+    expect(unknownCluster.stderr).toMatch(/^raftmq: .*no cluster NoSuchCluster \(they know DefaultCluster\)/);
 
     const unknown = await admin(['updateTopic', '-t', topic, '-b', 'no-such-group']);
     expect(unknown.code).toBe(1);

@@ -45,6 +45,24 @@ describe('the raftmq command', () => {
     expect(result.stdout).toMatch(/n[123]\s+leader\s+\d+\s+n[123]/);
     expect(result.stdout).toContain('stopped.');
   });
+
+  it('dev --groups 2 starts two broker groups of one cluster, each electing its own master, and shows both', async () => {
+    const directory = temporaryDirectory();
+    // Two groups take two blocks of ports: the second starts devGroupPortStride above the first.
+    const basePort = nextBasePort();
+    nextBasePort();
+    const result = await raftmq(['dev', '--groups', '2', '--dir', directory, '--base-port', String(basePort), '--namesrv-port', String(basePort + 250), '--exit-after-ms', '5000'], 60_000);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/broker-a\s+n[123]\s+leader\s+\d+\s+n[123]/);
+    expect(result.stdout).toMatch(/broker-b\s+n[123]\s+leader\s+\d+\s+n[123]/);
+    expect(result.stdout).toContain('stopped.');
+  });
+
+  it('dev refuses a group count out of range', async () => {
+    const result = await raftmq(['dev', '--groups', '5'], 30_000);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('--groups');
+  });
 });
 
 describe('raftmq namesrv and admin', () => {

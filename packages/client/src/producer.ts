@@ -247,9 +247,17 @@ export class Producer {
       pick: (route, avoid) => {
         const queues = writeQueues(route);
         if (queues.length === 0) throw new NoRouteError(route.topic, `topic ${route.topic} has no writable queue in any broker group`);
-        // After a certain failure, another group if there is one (RocketMQ's latency fault tolerance, in its simplest form).
+        // RocketMQ's latency fault tolerance in its simplest form: a queue of a group that can take the send now
+        // (a master known and not just found unreachable) and, after a certain failure, of another group. A group
+        // that is electing must not hold up sends the other groups can take at once; when no group can, the pick
+        // falls back to any queue and the send waits for that group's master as before.
+        const canTake = (group: GroupRoute) => group.brokerName !== avoid && this.routes.canTakeWrites(group);
+        // The common case, every group able to take it: no per-send allocation.
+        if (route.groups.every(canTake)) return queues[this.next(route.topic) % queues.length] as MessageQueue;
+        const ready = readyGroups(route, canTake);
+        const preferred = queues.filter((queue) => ready.has(queue.brokerName));
         const others = avoid === undefined ? queues : queues.filter((queue) => queue.brokerName !== avoid);
-        const pool = others.length > 0 ? others : queues;
+        const pool = preferred.length > 0 ? preferred : others.length > 0 ? others : queues;
         return pool[this.next(route.topic) % pool.length] as MessageQueue;
       },
     };
@@ -480,6 +488,13 @@ function schedulingHeaders(message: OutgoingMessage): SchedulingHeaders | undefi
     return { deliverTimeMs };
   }
   return undefined;
+}
+
+/** The names of the route's groups that pass `ready`. */
+function readyGroups(route: TopicRoute, ready: (group: GroupRoute) => boolean): Set<string> {
+  const names = new Set<string>();
+  for (const group of route.groups) if (ready(group)) names.add(group.brokerName);
+  return names;
 }
 
 /** The write queues of every writable group of the route, groups by name, queues by id. */

@@ -145,6 +145,17 @@ export class RouteTable {
     return group.leader?.address ?? null;
   }
 
+  /**
+   * Whether a write to the group would go out now: a master is known and its
+   * address was not just found unreachable. False while the group elects
+   * (no master in the route, or the dead one's address still in it), so a
+   * producer free to choose sends to another group's queues meanwhile.
+   */
+  canTakeWrites(group: GroupRoute): boolean {
+    const address = this.leaderAddress(group);
+    return address !== null && !this.isDead(address);
+  }
+
   /** A replica of the group said the leader is at `address`. */
   hintLeader(group: GroupRoute, address: string): void {
     this.hints.set(group.brokerName, { address, routeTerm: group.leader?.term ?? 0 });
