@@ -81,28 +81,13 @@ export class LinkFaultsFile {
   }
 
   private readNow(): void {
-    let stats: Stats | undefined;
     try {
-      stats = statSync(this.path, { throwIfNoEntry: false });
-    } catch (error) {
-      this.settle(`error:${(error as NodeJS.ErrnoException).code ?? 'unknown'}`, { problem: `cannot stat: ${(error as Error).message}` });
-      return;
-    }
-    if (stats === undefined) {
-      this.settle(missingKey, { problem: 'missing' });
-      return;
-    }
-    const key = keyOf(stats);
-    if (key === this.key) return;
-    if (stats.size > linkFaultsFileBytesMax) {
-      this.settle(key, { problem: `${stats.size} bytes, more than ${linkFaultsFileBytesMax}` });
-      return;
-    }
-    try {
-      this.settle(key, parseLinkFaultsFile(readFileSync(this.path, 'utf8')));
+      const stats = statSync(this.path, { throwIfNoEntry: false });
+      if (this.unchangedOrSettled(stats)) return;
+      this.settle(keyOf(stats as Stats), parseLinkFaultsFile(readFileSync(this.path, 'utf8')));
     } catch (error) {
       // Gone between stat and read: the next look sees it missing.
-      this.settle(key, { problem: `cannot read: ${(error as Error).message}` });
+      this.settle(`error:${(error as NodeJS.ErrnoException).code ?? 'unknown'}`, { problem: `cannot read: ${(error as Error).message}` });
     }
   }
 
@@ -112,25 +97,30 @@ export class LinkFaultsFile {
     this.polling = true;
     try {
       const stats = await stat(this.path).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error)));
-      if (this.timer === null) return;
-      if (stats === undefined) {
-        this.settle(missingKey, { problem: 'missing' });
-        return;
-      }
-      const key = keyOf(stats);
-      if (key === this.key) return;
-      if (stats.size > linkFaultsFileBytesMax) {
-        this.settle(key, { problem: `${stats.size} bytes, more than ${linkFaultsFileBytesMax}` });
-        return;
-      }
+      if (this.timer === null || this.unchangedOrSettled(stats)) return;
       const text = await readFile(this.path, 'utf8');
       if (this.timer === null) return;
-      this.settle(key, parseLinkFaultsFile(text));
+      this.settle(keyOf(stats as Stats), parseLinkFaultsFile(text));
     } catch (error) {
       if (this.timer !== null) this.settle(`error:${(error as NodeJS.ErrnoException).code ?? 'unknown'}`, { problem: `cannot read: ${(error as Error).message}` });
     } finally {
       this.polling = false;
     }
+  }
+
+  /** True when there is nothing to read: the file is as last seen, or missing or too large (settled here). */
+  private unchangedOrSettled(stats: Stats | undefined): boolean {
+    if (stats === undefined) {
+      this.settle(missingKey, { problem: 'missing' });
+      return true;
+    }
+    const key = keyOf(stats);
+    if (key === this.key) return true;
+    if (stats.size > linkFaultsFileBytesMax) {
+      this.settle(key, { problem: `${stats.size} bytes, more than ${linkFaultsFileBytesMax}` });
+      return true;
+    }
+    return false;
   }
 
   private settle(key: string, outcome: { readonly faults: LinkFaultsInput } | { readonly problem: string }): void {
