@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { runAppendCase } from './append-case.js';
 import type { CaseLimits } from './append-case.js';
 import { prepareBigLogChild, runBigLog } from './big-log.js';
@@ -138,7 +138,8 @@ export async function runCommitlogBench(config: CommitlogBenchConfig): Promise<C
       // Named, not spelled out: a report says where it ran without recording this machine's paths.
       directory: config.parentDirectory ?? 'the system temp directory',
     },
-    config: { ...config },
+    // The results directory as the command named it, relative to where it ran: no machine's paths in a report.
+    config: { ...config, ...(config.resultsDirectory === undefined ? {} : { resultsDirectory: relative(process.cwd(), config.resultsDirectory) || '.' }) },
     anchors,
     appends: judgeAppendCases(results, anchors),
     bigLog: bigLog.map(judgeBigLog),
