@@ -12,6 +12,8 @@ export interface MessagingFixtureOptions {
   readonly queues: number;
   /** More broker settings, as LocalGroup passes them on. */
   readonly settings?: NonNullable<LocalGroupOptions['broker']>['settings'];
+  /** Replicas in the group: 3 when absent. */
+  readonly replicas?: number;
 }
 
 /**
@@ -34,7 +36,7 @@ export class MessagingFixture {
     const nameServer = await runNameServer({ listen: { host: '127.0.0.1', port: 0 }, logLevel: 'error' });
     let started: StartedGroup;
     try {
-      started = await startGroup({ broker: { brokerName: options.brokerName, nameServers: [nameServer.address], ...(options.settings === undefined ? {} : { settings: options.settings }) } });
+      started = await startGroup({ ...(options.replicas === undefined ? {} : { replicas: options.replicas }), broker: { brokerName: options.brokerName, nameServers: [nameServer.address], ...(options.settings === undefined ? {} : { settings: options.settings }) } });
     } catch (error) {
       await nameServer.stop();
       throw error;
