@@ -246,7 +246,12 @@ export class Producer {
       fixed: false,
       pick: (route, avoid) => {
         const queues = writeQueues(route);
-        if (queues.length === 0) throw new NoRouteError(route.topic, `topic ${route.topic} has no writable queue in any broker group`);
+        if (queues.length === 0) {
+          // As RocketMQ's producer asks the NameServer again on every send without a usable route: a lone master that
+          // was down drops out of the route and comes back with its next registration, which this fetch finds.
+          void this.routes.refresh(route.topic).catch(() => undefined);
+          throw new NoRouteError(route.topic, `topic ${route.topic} has no writable queue in any broker group`, { transient: true });
+        }
         // RocketMQ's latency fault tolerance in its simplest form: a queue of a group that can take the send now
         // (a master known and not just found unreachable) and, after a certain failure, of another group. A group
         // that is electing must not hold up sends the other groups can take at once; when no group can, the pick

@@ -56,7 +56,26 @@ async function readBack(consumer: SimpleConsumer, acknowledged: Set<string>, unk
   }
 }
 
-describe('a broker group of 5 replicas (real processes)', () => {
+describe('broker groups of 1 and 5 replicas (real processes)', () => {
+  it('a lone master (1 replica) keeps every acknowledged message through its own kill -9 and restart, and a running producer finds it again', async () => {
+    fixture = await MessagingFixture.start({ brokerName: 'broker-lone', topic, queues, replicas: 1 });
+    const { group, firstMaster } = fixture;
+    const producer = new Producer({ nameServers: fixture.nameServers, sendTimeoutMs: 20_000, retryTimesWhenSendFailed: 20 });
+    producer.start();
+    fixture.closeLater(() => producer.shutdown());
+    const before = await sendAll(producer, 1_000, async () => undefined);
+    expect(before.acknowledged.size).toBe(1_000);
+    // The only replica dies: the NameServer drops it from the route, and the producer must find it again once it is back.
+    await group.kill(firstMaster);
+    await group.restart(firstMaster);
+    const after = await sendAll(producer, 1_000, async () => undefined);
+    expect(after.acknowledged.size + after.unknown.size).toBe(1_000);
+    const consumer = new SimpleConsumer({ nameServers: fixture.nameServers, consumerGroup: 'lone-readers', topic });
+    await consumer.start();
+    fixture.closeLater(() => consumer.shutdown());
+    await readBack(consumer, new Set([...before.acknowledged, ...after.acknowledged]), new Set([...before.unknown, ...after.unknown]), 30_000);
+  });
+
   it('a group of 5 keeps writing and loses nothing acknowledged when its master and one more replica are killed', async () => {
     fixture = await MessagingFixture.start({ brokerName: 'broker-five', topic, queues, replicas: 5 });
     const { group, firstMaster } = fixture;
