@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalGroup, LocalNameServer, type LocalGroupOptions } from '@raftmq/cli';
-import { FrameConnection, RequestCode, ResponseCode } from '@raftmq/protocol';
+import { FrameConnection, NameServerClient, RequestCode, ResponseCode } from '@raftmq/protocol';
 import { JepsenSetupError } from './errors.js';
 import { ClockFiles } from './nemesis/clock-files.js';
 import { linkFaultsFile, TransportPartitions } from './nemesis/transport-partitions.js';
@@ -85,6 +85,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     clock?.resetAll(group.ids);
     await group.start();
     await createTopic(group);
+    await waitForRoute(nameServer.address);
   } catch (error) {
     await stop();
     throw new JepsenSetupError(`the cluster did not start: ${(error as Error).message}`, { cause: error });
@@ -110,4 +111,22 @@ async function createTopic(group: LocalGroup): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, topicRetryDelayMs));
   }
   throw new JepsenSetupError(`topic ${topic} was not created: ${last}`);
+}
+
+/** How long the master may take to register a new topic with the NameServer. */
+const routeWaitMs = 15_000;
+const routePollMs = 20;
+
+/** The master registers a new topic on its own: a client looking it up before then would find no route. */
+async function waitForRoute(nameServer: string): Promise<void> {
+  const routes = new NameServerClient({ addresses: [nameServer] });
+  try {
+    const deadline = performance.now() + routeWaitMs;
+    while (!(await routes.getRoute(topic).then(() => true, () => false))) {
+      if (performance.now() > deadline) throw new JepsenSetupError(`the NameServer did not route ${topic} within ${routeWaitMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, routePollMs));
+    }
+  } finally {
+    routes.close();
+  }
 }
