@@ -14,6 +14,15 @@ export const brokerOptionsSchema = z
     brokerName: namesrv.brokerName,
     /** The cluster the group belongs to (RocketMQ's brokerClusterName). */
     cluster: namesrv.brokerName.default('DefaultCluster'),
+    /**
+     * When a send is answered. `quorum` (the default; RocketMQ's synchronous
+     * double write, generalised to a Raft majority): once a majority holds it
+     * under the flush mode. `leader` (RocketMQ's asynchronous replication):
+     * once the master's own write holds it, the followers catching up behind;
+     * a failover before they do loses the unreplicated tail. Each send result
+     * names the guarantee it got.
+     */
+    acknowledgement: z.enum(['quorum', 'leader']).default('quorum'),
     /** RocketMQ's autoCreateTopicEnable. */
     autoCreateTopic: z.boolean().default(false),
     autoCreateTopicQueues: z.number().int().min(1).max(namesrv.topicQueuesMax).default(autoCreateTopicQueuesDefault),
@@ -42,7 +51,7 @@ export const brokerOptionsSchema = z
   })
   .strict();
 
-const brokerKeys = ['brokerName', 'cluster', 'autoCreateTopic', 'autoCreateTopicQueues', 'nameServers', 'nameServerHeartbeatMs', 'fileReservedTime', 'transactionTimeoutMs', 'transactionCheckIntervalMs', 'transactionCheckMax', 'deleteWhen', 'diskMaxUsedSpaceRatio'] as const;
+const brokerKeys = ['brokerName', 'cluster', 'acknowledgement', 'autoCreateTopic', 'autoCreateTopicQueues', 'nameServers', 'nameServerHeartbeatMs', 'fileReservedTime', 'transactionTimeoutMs', 'transactionCheckIntervalMs', 'transactionCheckMax', 'deleteWhen', 'diskMaxUsedSpaceRatio'] as const;
 
 /** How often the retention boundary is recomputed from the segments' ages. */
 const retentionCheckIntervalMs = 10_000;
@@ -134,6 +143,7 @@ export class BrokerReplica {
       autoCreateTopic: config.broker.autoCreateTopic,
       autoCreateTopicQueues: config.broker.autoCreateTopicQueues,
       durability: config.flush.mode === 'sync' ? 'quorum-fsynced' : 'quorum-written',
+      acknowledgement: config.broker.acknowledgement,
       ...(config.faultInjection?.ignoreProposalTerm === true ? { ignoreProposalTerm: true } : {}),
       transactions: { timeoutMs: config.broker.transactionTimeoutMs, checkIntervalMs: config.broker.transactionCheckIntervalMs, checkMax: config.broker.transactionCheckMax },
     });

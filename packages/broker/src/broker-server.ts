@@ -23,6 +23,7 @@ import { PullRequests, type PullConnection } from './pull-request.js';
 import { KeyIndex } from './key-index.js';
 import { handleQueueLockRequest } from './queue-lock-request.js';
 import { Refusal, requireLeader, type Reply } from './refusal.js';
+import type { Acknowledgement } from './send-coalescer.js';
 import { SendRequests } from './send-request.js';
 import { TransactionChecker } from './transaction-checker.js';
 import { TransactionRequests } from './transaction-request.js';
@@ -50,6 +51,8 @@ export interface BrokerServerOptions {
   readonly autoCreateTopicQueues?: number;
   /** What a send's acknowledgement means; 'quorum-written' for a broker flushing asynchronously. */
   readonly durability?: 'quorum-fsynced' | 'quorum-written';
+  /** `leader`: sends are answered after the master's own write (RocketMQ's asynchronous replication); `quorum` when absent. */
+  readonly acknowledgement?: Acknowledgement;
   /** Negative control only: the fault-injection suite's ignore-term build (see SendCoalescer). */
   readonly ignoreProposalTerm?: boolean;
   readonly pullWaitersMax?: number;
@@ -65,6 +68,9 @@ export interface BrokerServerStats {
   badRequests: number;
   sends: number;
   duplicates: number;
+  sendsLeaderAcknowledged: number;
+  sendsAcknowledgedThenLost: number;
+  forecastMismatches: number;
   pulls: number;
   pullsSuspended: number;
 }
@@ -77,7 +83,18 @@ export interface BrokerServerStats {
  * touches the node; a malformed one is counted and logged, never thrown.
  */
 export class BrokerServer {
-  readonly stats: BrokerServerStats = { requests: 0, framesMalformed: 0, badRequests: 0, sends: 0, duplicates: 0, pulls: 0, pullsSuspended: 0 };
+  readonly stats: BrokerServerStats = {
+    requests: 0,
+    framesMalformed: 0,
+    badRequests: 0,
+    sends: 0,
+    duplicates: 0,
+    sendsLeaderAcknowledged: 0,
+    sendsAcknowledgedThenLost: 0,
+    forecastMismatches: 0,
+    pulls: 0,
+    pullsSuspended: 0,
+  };
   private server: WebSocketServer | null = null;
   private lastMalformedLogMs = 0;
   private unsubscribe: (() => void) | null = null;

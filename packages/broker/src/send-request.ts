@@ -1,10 +1,10 @@
 import { BadRequestError, ResponseCode, decodeMessageBatch, messaging, parseHeaders, type Frame } from '@raftmq/protocol';
-import type { SendMessageRequest } from '@raftmq/protocol';
+import type { SendDurability, SendMessageRequest } from '@raftmq/protocol';
 import type { RaftNode } from '@raftmq/raft';
 import type { Logger } from '@raftmq/ledger';
 import { messageId } from './message-id.js';
 import { Refusal, permRead, permWrite, requireLeader, type Reply } from './refusal.js';
-import { SendCoalescer } from './send-coalescer.js';
+import { SendCoalescer, type Acknowledgement } from './send-coalescer.js';
 import type { BrokerState } from './state/broker-state.js';
 import { encodeCommand } from './state/log-command.js';
 import { WriteQueueChooser } from './write-queues.js';
@@ -20,7 +20,10 @@ export interface SendRequestOptions {
   readonly logger: Logger;
   readonly autoCreateTopic?: boolean;
   readonly autoCreateTopicQueues?: number;
+  /** What a quorum acknowledgement means under the group's flush mode. */
   readonly durability?: 'quorum-fsynced' | 'quorum-written';
+  /** When a send is answered (see Acknowledgement); `quorum` when absent. */
+  readonly acknowledgement?: Acknowledgement;
   /** Negative control only (the fault-injection suite's ignore-term build): see SendCoalescer. */
   readonly ignoreProposalTerm?: boolean;
 }
@@ -28,6 +31,12 @@ export interface SendRequestOptions {
 export interface SendCounters {
   sends: number;
   duplicates: number;
+  /** Sends answered after the master's own write alone (the `leader` acknowledgement mode). */
+  sendsLeaderAcknowledged: number;
+  /** Of those, sends whose entry then did not commit as proposed: the loss `leader` mode allows, as seen by the master that answered. */
+  sendsAcknowledgedThenLost: number;
+  /** Foretold outcomes that differed from the applied ones: always 0 unless the forecast has a bug. */
+  forecastMismatches: number;
 }
 
 /**
@@ -44,7 +53,20 @@ export class SendRequests {
     private readonly options: SendRequestOptions,
     private readonly counters: SendCounters,
   ) {
-    this.coalescer = new SendCoalescer(options.node, options.state, options.ignoreProposalTerm === true);
+    this.coalescer = new SendCoalescer(options.node, options.state, {
+      ignoreTerm: options.ignoreProposalTerm === true,
+      acknowledgement: options.acknowledgement ?? 'quorum',
+      events: {
+        forecastMismatch: (logIndex, foretold, applied) => {
+          counters.forecastMismatches++;
+          options.logger.error({ logIndex, foretold, applied }, 'a send was answered with an outcome its commit did not give: the forecast is wrong');
+        },
+        acknowledgedThenLost: (sends, error) => {
+          counters.sendsAcknowledgedThenLost += sends;
+          options.logger.warn({ sends, error: String(error) }, 'sends acknowledged by this master alone did not commit as proposed (the leader acknowledgement mode allows this loss)');
+        },
+      },
+    });
   }
 
   async handle(frame: Frame, reply: Reply, batchMessagesMax: number | undefined): Promise<void> {
@@ -64,7 +86,7 @@ export class SendRequests {
     if (topic.writeQueues === 0) throw new Refusal(ResponseCode.ServiceNotAvailable, `topic ${request.topic} has no write queues`);
     const queueId = this.writeQueues.choose(request.topic, topic.writeQueues, request.queueId);
     const deliverAtMs = scheduledDelivery(request, Date.now());
-    const { outcome, term } = await this.coalescer.add({
+    const { outcome, term, acknowledgedBy } = await this.coalescer.add({
       topic: request.topic,
       queueId,
       producerId: request.producerId,
@@ -98,6 +120,7 @@ export class SendRequests {
     const duplicate = 'duplicate' in outcome && outcome.duplicate;
     if (duplicate) this.counters.duplicates++;
     else this.counters.sends++;
+    if (acknowledgedBy === 'leader') this.counters.sendsLeaderAcknowledged++;
     const msgIds = new Array<string>(outcome.messageCount);
     for (let position = 0; position < outcome.messageCount; position++) msgIds[position] = messageId(brokerName, outcome.logIndex, outcome.firstPosition + position);
     reply(ResponseCode.Success, {
@@ -107,7 +130,7 @@ export class SendRequests {
       queueOffset: outcome.queueOffset,
       logIndex: outcome.logIndex,
       term,
-      durability: this.options.durability ?? 'quorum-fsynced',
+      durability: durabilityOf(acknowledgedBy, this.options.durability ?? 'quorum-fsynced'),
       ...(outcome.deliverAtMs === undefined ? {} : { deliverTimeMs: outcome.deliverAtMs }),
     });
   }
@@ -131,6 +154,12 @@ export class SendRequests {
     }
     return creating;
   }
+}
+
+/** What an acknowledgement promised: by whom it was given, under the group's flush mode. */
+function durabilityOf(acknowledgedBy: Acknowledgement, quorum: 'quorum-fsynced' | 'quorum-written'): SendDurability {
+  if (acknowledgedBy === 'quorum') return quorum;
+  return quorum === 'quorum-fsynced' ? 'leader-fsynced' : 'leader-written';
 }
 
 /** When a delayed or timer send is due on this leader's clock; undefined for one delivered at once (a timer already past is). */

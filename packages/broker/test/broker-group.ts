@@ -27,7 +27,7 @@ export class BrokerGroup {
 
   /** `config`: Raft settings every node shares (e.g. checkQuorum off, so an isolated leader keeps leading). */
   static async start(
-    options: Partial<Pick<BrokerServerOptions, 'autoCreateTopic' | 'pullWaitersMax' | 'transactions'>> = {},
+    options: Partial<Pick<BrokerServerOptions, 'autoCreateTopic' | 'pullWaitersMax' | 'transactions' | 'acknowledgement'>> = {},
     ids: readonly string[] = ['a', 'b', 'c'],
     config: Partial<Omit<ConfigInput, 'id'>> = {},
   ): Promise<BrokerGroup> {

@@ -34,7 +34,7 @@ async function until(condition: () => boolean, timeoutMs: number, what: string):
 describe('parseBrokerReplicaConfig', () => {
   it("takes a ledger replica's settings plus the broker's, with defaults", () => {
     const parsed = config('/tmp/x');
-    expect(parsed.broker).toEqual({ brokerName: 'broker-b', cluster: 'DefaultCluster', autoCreateTopic: false, autoCreateTopicQueues: 8, nameServers: [], nameServerHeartbeatMs: 30_000, fileReservedTime: 72, deleteWhen: '04', diskMaxUsedSpaceRatio: 75 });
+    expect(parsed.broker).toEqual({ brokerName: 'broker-b', cluster: 'DefaultCluster', acknowledgement: 'quorum', autoCreateTopic: false, autoCreateTopicQueues: 8, nameServers: [], nameServerHeartbeatMs: 30_000, fileReservedTime: 72, deleteWhen: '04', diskMaxUsedSpaceRatio: 75 });
     expect(parsed.id).toBe('a');
   });
 
@@ -45,6 +45,7 @@ describe('parseBrokerReplicaConfig', () => {
     expect(() => config('/tmp/x', { deleteWhen: '4' })).toThrow(/deleteWhen/);
     expect(() => config('/tmp/x', { deleteWhen: '04;24' })).toThrow(/deleteWhen/);
     expect(() => config('/tmp/x', { diskMaxUsedSpaceRatio: 99 })).toThrow(/diskMaxUsedSpaceRatio/);
+    expect(() => config('/tmp/x', { acknowledgement: 'async' })).toThrow(/acknowledgement/);
   });
 });
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Producer } from '@raftmq/client';
 import { runNameServer, silentLogger } from '@raftmq/namesrv';
-import { LocalGroup } from './local-group.js';
+import { LocalGroup, type LocalGroupOptions } from './local-group.js';
 import { renderStatusTable } from './status-table.js';
 
 export interface DevOptions {
@@ -14,13 +14,24 @@ export interface DevOptions {
   readonly flush: 'sync' | 'async';
   /** Broker groups to start, devGroupsMin..devGroupsMax; one when absent. */
   readonly groups?: number;
+  /** Replicas of every group, the ones added with `g` included: one of devReplicaCounts; devReplicasDefault when absent. */
+  readonly replicas?: number;
   /** Stop by itself after this long (for scripted runs); forever when absent. */
   readonly exitAfterMs?: number;
 }
 
-/** Broker groups `raftmq dev` runs: one at least, and few enough for a laptop (each is three processes). */
+/** Broker groups `raftmq dev` runs: one at least, and few enough for a laptop (each is up to five processes). */
 export const devGroupsMin = 1;
 export const devGroupsMax = 4;
+/**
+ * Replicas per dev broker group. One is a lone master (RocketMQ's single- or
+ * multi-master deployment: no failover, no quorum to wait for). Even counts
+ * are left out: four replicas survive the loss of one, as three do, while
+ * the fourth is one more disk a quorum waits on.
+ */
+export const devReplicaCounts = [1, 3, 5] as const;
+export type DevReplicaCount = (typeof devReplicaCounts)[number];
+export const devReplicasDefault: DevReplicaCount = 3;
 /**
  * Ports one group takes: peer ports base+1.., client ports base+101.. (see
  * LocalGroup), so group i (from 0) starts at basePort + i * this.
@@ -37,10 +48,50 @@ const devTopic = 'TopicTest';
 /** Replicas that answer as master this soon after the start; the view shows the rest as it comes. */
 const leaderWaitMs = 5_000;
 
+export function isDevReplicaCount(value: unknown): value is DevReplicaCount {
+  return (devReplicaCounts as readonly unknown[]).includes(value);
+}
+
+/** `1, 3 or 5`, for messages that name the allowed replica counts. */
+export const devReplicaCountsText = `${devReplicaCounts.slice(0, -1).join(', ')} or ${devReplicaCounts[devReplicaCounts.length - 1]}`;
+
 /** broker-a, broker-b, …: group i's name. */
 export function devBrokerName(position: number): string {
   if (!(Number.isInteger(position) && position >= 0 && position < devGroupsMax)) throw new RangeError(`a dev group's position is 0-${devGroupsMax - 1}, not ${position}`);
   return `broker-${String.fromCharCode('a'.charCodeAt(0) + position)}`;
+}
+
+/** What every dev group shares; each group's own name, directory and ports follow from its position. */
+export interface DevClusterPlan {
+  /** Groups get a directory each under this one. */
+  readonly directory: string;
+  readonly basePort: number;
+  readonly flush: NonNullable<LocalGroupOptions['flush']>;
+  readonly nameServers: readonly string[];
+  readonly replicas: DevReplicaCount;
+}
+
+/**
+ * The LocalGroup options of dev group `position` (from 0): the groups
+ * started with dev and those added with `g` are assembled here alike, so a
+ * group added later has the same replica count and joins the same cluster.
+ */
+export function devGroupOptions(position: number, plan: DevClusterPlan): LocalGroupOptions {
+  const brokerName = devBrokerName(position);
+  return {
+    directory: join(plan.directory, brokerName),
+    basePort: plan.basePort + position * devGroupPortStride,
+    replicas: plan.replicas,
+    flush: plan.flush,
+    broker: { brokerName, nameServers: plan.nameServers, autoCreateTopic: true, settings: { cluster: devCluster } },
+  };
+}
+
+/** The first line of the live view: where the NameServer is, the groups and their size, where the data goes. */
+export function renderDevHeader(view: { readonly nameServer: string; readonly brokerNames: readonly string[]; readonly replicas: DevReplicaCount; readonly directory: string; readonly selected?: string }): string {
+  const size = view.replicas === 1 ? '1 replica each, a lone master' : `${view.replicas} replicas each`;
+  const acting = view.selected === undefined ? '' : ` · k/r/t act on ${view.selected}`;
+  return `RaftMQ dev: NameServer ${view.nameServer}, cluster ${devCluster}: ${view.brokerNames.join(', ')} (${size}), data in ${view.directory}${acting}`;
 }
 
 interface DevGroup {
@@ -54,30 +105,27 @@ const help = (groups: number) =>
   `keys: ${groups > 1 ? `1-${groups} pick the group k/r/t act on · ` : ''}k kill -9 its master · r restart what was killed · t transfer leadership · w send 100 messages · g add a group · q quit`;
 
 /**
- * `raftmq dev` (and `npm start`): a NameServer and `groups` 3-replica broker
- * groups of one cluster on loopback (the replicas as child processes, topics
- * created on first use), a live status table of every group, and keys to
- * kill a group's master, restart and transfer, and to add a group to the
- * running cluster. Ctrl-C or q stops everything.
+ * `raftmq dev` (and `npm start`): a NameServer and `groups` broker groups of
+ * `replicas` replicas each (3 unless told), of one cluster on loopback (the
+ * replicas as child processes, topics created on first use), a live status
+ * table of every group, and keys to kill a group's master, restart and
+ * transfer, and to add a group to the running cluster. Ctrl-C or q stops
+ * everything.
  */
 export async function runDev(options: DevOptions): Promise<void> {
   const groupCount = options.groups ?? devGroupsMin;
   if (!(Number.isInteger(groupCount) && groupCount >= devGroupsMin && groupCount <= devGroupsMax)) throw new RangeError(`--groups must be ${devGroupsMin}-${devGroupsMax}, not ${groupCount}`);
+  const replicas = options.replicas ?? devReplicasDefault;
+  if (!isDevReplicaCount(replicas)) throw new RangeError(`--replicas must be ${devReplicaCountsText}, not ${replicas}`);
   const temporary = options.dir === undefined;
   const directory = options.dir ?? mkdtempSync(`${tmpdir()}/raftmq-dev-`);
   const nameServer = await runNameServer({ listen: { host: '127.0.0.1', port: options.nameServerPort }, logger: silentLogger });
   const flush = options.flush === 'sync' ? ({ mode: 'sync' } as const) : ({ mode: 'async', intervalMs: 10 } as const);
   const groups: DevGroup[] = [];
+  const plan: DevClusterPlan = { directory, basePort: options.basePort, flush, nameServers: [nameServer.address], replicas };
   const addGroup = (): DevGroup => {
     const position = groups.length;
-    const brokerName = devBrokerName(position);
-    const group = new LocalGroup({
-      directory: join(directory, brokerName),
-      basePort: options.basePort + position * devGroupPortStride,
-      flush,
-      broker: { brokerName, nameServers: [nameServer.address], autoCreateTopic: true, settings: { cluster: devCluster } },
-    });
-    const added = { brokerName, group, killed: [] };
+    const added = { brokerName: devBrokerName(position), group: new LocalGroup(devGroupOptions(position, plan)), killed: [] };
     groups.push(added);
     return added;
   };
@@ -86,15 +134,20 @@ export async function runDev(options: DevOptions): Promise<void> {
   const producer = new Producer({ nameServers: [nameServer.address] });
   const tryIt = `try: npx raftmq produce -t ${devTopic} --count 1000   then: npx raftmq consume -t ${devTopic} -g dev-group --count 1000`;
   const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
-  let message = `starting a NameServer at ${nameServer.address} and ${groupCount} broker group${groupCount === 1 ? '' : 's'} of 3 replicas under ${directory} …`;
+  let message = `starting a NameServer at ${nameServer.address} and ${groupCount} broker group${groupCount === 1 ? '' : 's'} of ${replicas} replica${replicas === 1 ? '' : 's'} under ${directory} …`;
   let stopping = false;
   let refreshTimer: NodeJS.Timeout | undefined;
 
   const draw = async () => {
     const table = renderStatusTable(await Promise.all(groups.map(async ({ brokerName, group }) => ({ brokerName, views: await group.statuses() }))));
-    const names = groups.map((each) => each.brokerName).join(', ');
-    const acting = groups.length > 1 ? ` · k/r/t act on ${(groups[selected] as DevGroup).brokerName}` : '';
-    const screen = `RaftMQ dev: NameServer ${nameServer.address}, cluster ${devCluster}: ${names}, data in ${directory}${acting}\n\n${table}\n\n${message}\n${help(groups.length)}\n${tryIt}\n`;
+    const header = renderDevHeader({
+      nameServer: nameServer.address,
+      brokerNames: groups.map((each) => each.brokerName),
+      replicas,
+      directory,
+      ...(groups.length > 1 ? { selected: (groups[selected] as DevGroup).brokerName } : {}),
+    });
+    const screen = `${header}\n\n${table}\n\n${message}\n${help(groups.length)}\n${tryIt}\n`;
     if (interactive) process.stdout.write(`\x1b[H\x1b[2J${screen}`);
     else process.stdout.write(`${table}\n${message}\n\n`);
   };

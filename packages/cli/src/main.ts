@@ -5,7 +5,7 @@ import { runBroker } from './broker-command.js';
 import { queryDeadLetters, resendDeadLetters } from './dead-letter-command.js';
 import { parseTimestamp, queryMessageByOffset, queryMessagesByKey, resetOffsetByTime } from './offset-command.js';
 import { consume, consumeIdleTimeoutMsDefault, produce } from './produce-command.js';
-import { devGroupPortStride, devGroupsMax, devGroupsMin, runDev } from './dev-command.js';
+import { devGroupPortStride, devGroupsMax, devGroupsMin, devReplicaCountsText, devReplicasDefault, isDevReplicaCount, runDev } from './dev-command.js';
 import { runNameServerCommand } from './namesrv-command.js';
 import { runReplica } from './replica-command.js';
 
@@ -27,6 +27,12 @@ function groupCount(value: string): number {
   return number;
 }
 
+function replicaCount(value: string): number {
+  const number = Number(value);
+  if (!isDevReplicaCount(number)) throw new InvalidArgumentError(`must be ${devReplicaCountsText}: one is a lone master, and an even count survives no more failures than the odd one below it`);
+  return number;
+}
+
 const program = new Command('raftmq').description('RaftMQ: a message store whose CommitLog is a Raft log');
 
 program
@@ -43,17 +49,19 @@ program
 
 program
   .command('dev')
-  .description('start a NameServer and local 3-replica broker groups of one cluster with a live status view')
+  .description('start a NameServer and local broker groups of one cluster (3 replicas each unless --replicas) with a live status view')
   .option('--groups <n>', `broker groups (broker-a, broker-b, …), ${devGroupsMin}-${devGroupsMax}`, groupCount, devGroupsMin)
+  .option('--replicas <n>', `replicas per broker group, those added with g included: ${devReplicaCountsText} (1: a lone master)`, replicaCount, devReplicasDefault)
   .option('--dir <path>', 'keep data here, a directory per group (default: a temporary directory, removed on exit)')
   .option('--base-port <port>', `peer ports are base+1.., client ports base+101..; each further group ${devGroupPortStride} higher`, port, 7100)
   .option('--namesrv-port <port>', "the NameServer's port", port, 9876)
   .option('--flush <mode>', 'sync (fsync before ack) or async', 'sync')
   .option('--exit-after-ms <ms>', 'stop by itself after this long', milliseconds)
-  .action(async (options: { groups: number; dir?: string; basePort: number; namesrvPort: number; flush: string; exitAfterMs?: number }) => {
+  .action(async (options: { groups: number; replicas: number; dir?: string; basePort: number; namesrvPort: number; flush: string; exitAfterMs?: number }) => {
     if (options.flush !== 'sync' && options.flush !== 'async') throw new InvalidArgumentError('--flush must be sync or async');
     await runDev({
       groups: options.groups,
+      replicas: options.replicas,
       basePort: options.basePort,
       nameServerPort: options.namesrvPort,
       flush: options.flush,

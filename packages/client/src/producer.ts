@@ -13,6 +13,7 @@ import {
   type Frame,
   type GroupRoute,
   type Message,
+  type SendDurability,
   type TopicRoute,
 } from '@raftmq/protocol';
 import { BrokerConnections, brokerError, checkOption, connectTimeoutMsDefault, delay, headerText, responseName } from './connections.js';
@@ -85,7 +86,7 @@ export interface SendResult {
   /** The Raft entry holding the messages, and the term it was committed under. */
   readonly logIndex: number;
   readonly term: number;
-  readonly durability: 'quorum-fsynced' | 'quorum-written';
+  readonly durability: SendDurability;
   /** Requests this send took (1 when the first one was answered). */
   readonly attempts: number;
 }

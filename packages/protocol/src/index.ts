@@ -30,6 +30,7 @@ export type {
   PullMessageRequest,
   PullResult,
   QueueConsumeStats,
+  SendDurability,
   SendMessageRequest,
   SendResult,
   Subscription,

@@ -140,9 +140,15 @@ export const sendStatus = z.enum(['SEND_OK', 'DUPLICATE']);
 /**
  * What a send's acknowledgement means. quorum-fsynced (the default): a
  * majority has it on disk. quorum-written: a majority has written it, not yet
- * fsynced (a broker running the opt-in async flush mode).
+ * fsynced (a group running the opt-in async flush mode). leader-fsynced and
+ * leader-written: only the master has it, on disk or written (a group in the
+ * opt-in `leader` acknowledgement mode, RocketMQ's asynchronous replication):
+ * a failover before the followers catch up may lose it. A group in `leader`
+ * mode still answers a send quorum-* when it cannot tell the send's outcome
+ * before its commit (a retry, or just after an election).
  */
-export const sendDurability = z.enum(['quorum-fsynced', 'quorum-written']);
+export const sendDurability = z.enum(['quorum-fsynced', 'quorum-written', 'leader-fsynced', 'leader-written']);
+export type SendDurability = z.output<typeof sendDurability>;
 
 /** RocketMQ's SendResult. */
 export const sendMessageResponseHeaders = z

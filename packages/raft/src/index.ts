@@ -32,7 +32,7 @@ export { encodeConfChange, decodeConfChange } from './conf-change.js';
 export { AssertionError, ConfigError, InvalidConfChangeError, NotLeaderError, ProposalDroppedError, RaftError, TransferError } from './errors.js';
 export type { ProposalDroppedReason } from './errors.js';
 export { RaftNode } from './node/raft-node.js';
-export type { NodeLogger, NodeStatus, RaftNodeOptions } from './node/raft-node.js';
+export type { NodeLogger, NodeStatus, ProposeOptions, RaftNodeOptions } from './node/raft-node.js';
 export type { StateMachine } from './node/state-machine.js';
 export { nodeSettingsSchema, parseNodeSettings } from './node/node-options.js';
 export { planSnapshotKeeping, snapshotCheckpointsMax } from './node/snapshot-keeping.js';

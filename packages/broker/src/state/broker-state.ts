@@ -172,6 +172,11 @@ export class BrokerState implements StateMachine {
     return this.queues.get(queueKey(topic, queueId));
   }
 
+  /** The highest sequence applied for an idempotent producer still remembered, -1 for none. */
+  newestProducerSequence(producerId: string): number {
+    return this.producers.newestSequence(producerId);
+  }
+
   consumerOffset(group: string, topic: string, queueId: number): number | undefined {
     return this.offsets.get(group)?.get(queueKey(topic, queueId));
   }

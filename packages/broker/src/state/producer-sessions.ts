@@ -21,6 +21,8 @@ interface Session {
   readonly recent: Map<number, SendOutcome>;
   /** Every sequence at or below this was forgotten: a retry of one can no longer be told from a first send. */
   forgottenThrough: number;
+  /** The highest sequence ever recorded: any above it is a first send (not remembered, not forgotten). */
+  newest: number;
 }
 
 /**
@@ -54,16 +56,22 @@ export class ProducerSessions {
     return sequence <= session.forgottenThrough ? 'too-old' : undefined;
   }
 
+  /** The highest sequence recorded for the producer, -1 when it has none: a send above it is certainly a first send. */
+  newestSequence(producerId: string): number {
+    return this.sessions.get(producerId)?.newest ?? -1;
+  }
+
   record(producerId: string, sequence: number, outcome: SendOutcome): void {
     let session = this.sessions.get(producerId);
     if (session === undefined) {
-      session = { recent: new Map(), forgottenThrough: -1 };
+      session = { recent: new Map(), forgottenThrough: -1, newest: -1 };
     } else {
       // Re-inserting moves the producer to the end: Map keeps insertion order, which makes it an LRU.
       this.sessions.delete(producerId);
     }
     this.sessions.set(producerId, session);
     session.recent.set(sequence, outcome);
+    if (sequence > session.newest) session.newest = sequence;
     if (session.recent.size > producerWindowSendsMax) {
       const oldest = session.recent.keys().next().value as number;
       session.recent.delete(oldest);
@@ -81,7 +89,8 @@ export class ProducerSessions {
     for (const [producerId, forgottenThrough, recent] of entries) {
       // Snapshots from before sends shared entries carry no firstPosition: each send had its entry to itself.
       const outcomes = recent.map(([sequence, outcome]): [number, SendOutcome] => [sequence, { ...outcome, firstPosition: outcome.firstPosition ?? 0 }]);
-      this.sessions.set(producerId, { recent: new Map(outcomes), forgottenThrough });
+      const newest = outcomes.reduce((highest, [sequence]) => Math.max(highest, sequence), forgottenThrough);
+      this.sessions.set(producerId, { recent: new Map(outcomes), forgottenThrough, newest });
     }
   }
 }

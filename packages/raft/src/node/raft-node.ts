@@ -10,6 +10,7 @@ import type { ConfChange, ProposalResult, Random, Ready, ReadState, SoftState, S
 import { bootstrapStore } from '../bootstrap.js';
 import { parseNodeSettings, type NodeSettings, type NodeSettingsInput } from './node-options.js';
 import { ProposalWaiters } from './proposal-waiters.js';
+import { PersistWatchers } from './persist-watchers.js';
 import type { StateMachine } from './state-machine.js';
 import type { UnsafeSwitches } from '../unsafe.js';
 import { Ticker } from './ticker.js';
@@ -44,6 +45,18 @@ export interface RaftNodeOptions {
   readonly compactionLimit?: () => number;
   /** Negative controls only: deliberate bugs the fault-injection suite must catch (see UnsafeSwitches). */
   readonly unsafe?: UnsafeSwitches;
+}
+
+export interface ProposeOptions {
+  /**
+   * Called once this node's own store holds the proposal's entries under its
+   * flush mode, while they are still in its log, before the proposal can
+   * commit: for an acknowledgement after the leader's own write (asynchronous
+   * replication), which a failover may roll back. Not called for a proposal
+   * whose entries were replaced first; the returned promise says what became
+   * of it either way.
+   */
+  readonly persisted?: (result: ProposalResult) => void;
 }
 
 export interface NodeStatus extends Status {
@@ -87,6 +100,7 @@ export class RaftNode {
   private readonly settings: NodeSettings;
   private readonly logger: NodeLogger;
   private readonly waiters: ProposalWaiters;
+  private readonly persistWatchers = new PersistWatchers();
   private readonly reads = new Map<number, { resolve(index: number): void; reject(error: Error): void }>();
   private readonly readStatesWaiting: ReadState[] = [];
   private readonly stateListeners = new Set<(state: SoftState) => void>();
@@ -183,13 +197,14 @@ export class RaftNode {
    * ProposalDroppedError, ProposalLostError, ProposalOutcomeUnknownError or
    * NodeStoppedError.
    */
-  propose(data: readonly Uint8Array[]): Promise<ProposalResult> {
+  propose(data: readonly Uint8Array[], options?: ProposeOptions): Promise<ProposalResult> {
     try {
       const core = this.requireRunning();
       this.waiters.requireRoom();
       const result = core.propose(data);
       this.scheduleReady();
       if (result.lastIndex < result.firstIndex) return Promise.resolve(result);
+      if (options?.persisted !== undefined) this.persistWatchers.watch(result, options.persisted);
       return this.waiters.wait(result, performance.now() + this.settings.proposalTimeoutMs);
     } catch (error) {
       return Promise.reject(this.asRefusal(error));
@@ -322,6 +337,7 @@ export class RaftNode {
       if (applyEarly) this.apply(ready.committed);
       await this.persist(ready);
       if (this.state !== 'running') return;
+      if (this.persistWatchers.size > 0) this.persistWatchers.stored(this.options.store.lastIndex(), (index) => this.options.store.term(index), core.term);
       this.checkPromises(ready.sendAfterPersist);
       this.options.transport.send(ready.sendAfterPersist);
       if (ready.snapshot !== undefined) {
@@ -483,6 +499,7 @@ export class RaftNode {
   }
 
   private rejectEverything(error: NodeStoppedError): void {
+    this.persistWatchers.clear();
     this.waiters.rejectAll(error);
     for (const read of this.reads.values()) read.reject(error);
     this.reads.clear();

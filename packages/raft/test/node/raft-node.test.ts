@@ -81,6 +81,38 @@ describe('RaftNode', () => {
     expect(first.machine.values).toEqual(['before', 'after']);
   });
 
+  it('tells a proposer when the leader’s own store holds its entries, before and without a quorum', async () => {
+    harness = new NodeHarness();
+    await harness.startAll();
+    const leader = await harness.waitForLeader();
+    await leader.node.propose([payload('settled')]);
+    harness.network.isolate(leader.id);
+    let persistedAt: { readonly lastIndex: number; readonly storeLastIndex: number; readonly applied: number } | undefined;
+    const outcome = leader.node
+      .propose([payload('alone')], { persisted: (result) => (persistedAt = { lastIndex: result.lastIndex, storeLastIndex: leader.store.lastIndex(), applied: leader.machine.appliedIndex }) })
+      .catch((error: unknown) => error);
+    await until(() => persistedAt !== undefined, 5_000, 'the isolated leader to persist its proposal');
+    // On its disk, never committed: what an acknowledgement after the leader's write alone may lose.
+    expect(persistedAt!.storeLastIndex).toBeGreaterThanOrEqual(persistedAt!.lastIndex);
+    expect(persistedAt!.applied).toBeLessThan(persistedAt!.lastIndex);
+    const next = await harness.waitForLeader(5_000, leader.id);
+    await next.node.propose([payload('after')]);
+    harness.network.heal();
+    await until(() => leader.machine.values.includes('after'), 5_000, 'the old leader to follow');
+    expect(leader.machine.values).toEqual(['settled', 'after']);
+    expect(await outcome).toBeInstanceOf(Error);
+  });
+
+  it('reports a proposal persisted before it commits, on a healthy group', async () => {
+    harness = new NodeHarness();
+    await harness.startAll();
+    const leader = await harness.waitForLeader();
+    const order: string[] = [];
+    const committed = leader.node.propose([payload('p')], { persisted: () => order.push('persisted') }).then(() => order.push('committed'));
+    await committed;
+    expect(order).toEqual(['persisted', 'committed']);
+  });
+
   it('answers a linearizable read index at or after the last acknowledged write', async () => {
     harness = new NodeHarness();
     await harness.startAll();
