@@ -1,7 +1,13 @@
 import { runNameServer, type NameServer } from '@raftmq/namesrv';
 import { NameServerClient, type TopicRoute } from '@raftmq/protocol';
-import type { LocalGroup } from '../src/index.js';
+import type { LocalGroup, LocalGroupOptions } from '../src/index.js';
 import { startGroup, type StartedGroup } from './group-harness.js';
+
+/** What a group of the fixture may have beyond the defaults. */
+export interface GroupExtras {
+  readonly settings?: Readonly<Record<string, unknown>>;
+  readonly options?: Partial<Omit<LocalGroupOptions, 'broker'>>;
+}
 
 /** The cluster every group of these tests registers in: the brokers' default. */
 export const clusterName = 'DefaultCluster';
@@ -24,12 +30,13 @@ export class ClusterFixture {
     this.routes = new NameServerClient({ addresses: [nameServer.address] });
   }
 
-  static async start(brokerNames: readonly string[]): Promise<ClusterFixture> {
+  /** `optionsOf`: a group's broker settings beyond its cluster (its acknowledgement mode, say), and LocalGroup options (link faults). */
+  static async start(brokerNames: readonly string[], optionsOf: (brokerName: string) => GroupExtras = () => ({})): Promise<ClusterFixture> {
     const nameServer = await runNameServer({ listen: { host: '127.0.0.1', port: 0 }, logLevel: 'error' });
     const fixture = new ClusterFixture(nameServer);
     try {
       // One after the other: six replica processes starting at once on two cores stretch the first elections.
-      for (const brokerName of brokerNames) await fixture.addGroup(brokerName);
+      for (const brokerName of brokerNames) await fixture.addGroup(brokerName, optionsOf(brokerName));
     } catch (error) {
       await fixture.stop();
       throw error;
@@ -48,8 +55,8 @@ export class ClusterFixture {
   }
 
   /** Starts a group of the cluster and waits until the NameServer routes to its master. */
-  async addGroup(brokerName: string): Promise<LocalGroup> {
-    const started = await startGroup({ broker: { brokerName, nameServers: this.nameServers, settings: { cluster: clusterName } } });
+  async addGroup(brokerName: string, extras: GroupExtras = {}): Promise<LocalGroup> {
+    const started = await startGroup({ ...extras.options, broker: { brokerName, nameServers: this.nameServers, settings: { ...extras.settings, cluster: clusterName } } });
     this.groups.set(brokerName, started);
     await started.group.waitForLeader(registrationWaitMs);
     await this.waitFor(`${brokerName} registered with a master`, async () => {

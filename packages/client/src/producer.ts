@@ -317,9 +317,14 @@ export class Producer {
    *   nothing can have been stored, SendOutcomeUnknownError when something
    *   may have been;
    * - any other refusal (bad request, illegal message, limits) is final.
+   *
+   * A retry of a send no attempt can have stored takes a new sequence: the
+   * group remembers only a producer's last sends, and an old sequence that
+   * waited out an election behind the producer's newer sends would be
+   * refused as one it can no longer tell from a stored one.
    */
   private async attempts(topic: string, code: number, body: Uint8Array, picker: { pick: Pick; fixed: boolean }, retries: number, scheduling: SchedulingHeaders | undefined): Promise<SendResult> {
-    const sequence = this.nextSequence++;
+    let sequence = this.nextSequence++;
     const bornTimestamp = Date.now();
     const deadline = performance.now() + this.sendTimeoutMs;
     let pinned: MessageQueue | null = null;
@@ -355,6 +360,7 @@ export class Producer {
         if (picker.fixed && pinned === null) pinned = queue;
         const remainingMs = deadline - performance.now();
         if (remainingMs <= 0) throw giveUp(`timed out after ${this.sendTimeoutMs} ms`);
+        if (requests > 0 && !uncertain) sequence = this.nextSequence++;
         const headers: Record<string, unknown> = { topic, queueId: queue.queueId, producerId: this.producerId, sequence, bornTimestamp };
         if (this.producerGroup !== undefined) headers['producerGroup'] = this.producerGroup;
         if (scheduling !== undefined) Object.assign(headers, scheduling);
