@@ -23,16 +23,16 @@ export interface SimulatedClients {
   stop(): void;
   /** Starts the liveness probe: a client that writes until one write is acknowledged. */
   startProbe(): void;
-  /** The log index of the probe's acknowledged write, or 0 while it is not acknowledged. */
-  readonly probeIndex: number;
+  /** The log index of the probe's acknowledged write in replica group `group`, or 0 while it is not acknowledged. */
+  probeIndex(group: number): number;
   onApplied(node: SimNode, entry: Entry, value: string | undefined): void;
   onSnapshotInstalled(node: SimNode, index: number): void;
   onNodeDown(node: SimNode): void;
   onReadServed(node: SimNode, requestId: number, readIndex: number): void;
   onReadAborted(node: SimNode, requestId: number): void;
   onRoleChange?(node: SimNode, role: Role, term: number): void;
-  /** What the clients' side still waits for once the group has settled (a route to the leader), or null. */
-  unsettledReason?(leader: SimNode): string | null;
-  /** The end-of-run check over the group's live members, all level with the leader's commit index. */
-  checkEnd(members: readonly SimNode[]): EndProblem | null;
+  /** What the clients' side still waits for once replica group `group` has settled (a route to its leader), or null. */
+  unsettledReason?(leader: SimNode, group: number): string | null;
+  /** The end-of-run check over replica group `group`'s live members, all level with its leader's commit index. */
+  checkEnd(members: readonly SimNode[], group: number): EndProblem | null;
 }

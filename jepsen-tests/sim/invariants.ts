@@ -63,15 +63,41 @@ interface Leadership {
 }
 
 /**
+ * The first violation of a run and the simulated time violations are
+ * stamped with. A run of several replica groups gives each group a checker
+ * of its own (terms and log indexes are per group) and all of them this one
+ * verdict, so the first violation anywhere stops the run.
+ */
+export class Verdict {
+  violation: Violation | null = null;
+  timeUs = 0;
+}
+
+/**
  * The Raft safety properties (Figure 3 of the Raft paper), checked
  * incrementally as the simulation reports what each replica does, so each
  * check costs about as much as the event it checks. The first violation is
  * kept and the simulation stops.
  */
 export class InvariantChecker {
-  violation: Violation | null = null;
+  constructor(private readonly verdict = new Verdict()) {}
+
+  get violation(): Violation | null {
+    return this.verdict.violation;
+  }
+
+  set violation(violation: Violation | null) {
+    this.verdict.violation = violation;
+  }
+
   /** The simulated time that violations are stamped with; the simulation keeps it current. */
-  timeUs = 0;
+  get timeUs(): number {
+    return this.verdict.timeUs;
+  }
+
+  set timeUs(timeUs: number) {
+    this.verdict.timeUs = timeUs;
+  }
 
   private readonly leaderByTerm = new Map<number, string>();
   private readonly leadershipByNode = new Map<string, Leadership>();

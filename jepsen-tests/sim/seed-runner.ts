@@ -22,6 +22,8 @@ export interface SeedRunOptions {
   readonly count: number;
   readonly nodes: NodesChoice;
   readonly workload?: SimulationWorkload;
+  /** Broker runs: replica groups per run (default 1). */
+  readonly groups?: number;
   readonly onResult?: (result: SimulationResult, completed: number) => void;
 }
 
@@ -32,7 +34,7 @@ export function runSeeds(options: SeedRunOptions): SeedRunSummary {
   let totals: SimulationStats | undefined;
   for (let offset = 0; offset < options.count; offset++) {
     const seed = options.start + offset;
-    const result = runSimulation({ seed, nodes: nodesForSeed(seed, options.nodes), ...(options.workload === undefined ? {} : { workload: options.workload }) });
+    const result = runSimulation({ seed, nodes: nodesForSeed(seed, options.nodes), ...(options.workload === undefined ? {} : { workload: options.workload }), ...(options.groups === undefined ? {} : { groups: options.groups }) });
     if (!result.ok) failures.push(result);
     totals = totals === undefined ? { ...result.stats } : addStats(totals, result.stats);
     options.onResult?.(result, offset + 1);

@@ -1,25 +1,24 @@
 import type { Entry, MemoryLog } from '@raftmq/commitlog';
-import { EntryType, Role, encodeConfChange, type Message } from '@raftmq/raft';
+import { EntryType, encodeConfChange, type Role } from '@raftmq/raft';
 import type { UnsafeSwitches } from '@raftmq/raft/testing';
 import { EventQueue } from './event-queue.js';
-import { FaultInjector } from './fault-injector.js';
-import { generateScenario, type Scenario } from './faults.js';
+import { generateScenario, type FaultEvent, type Scenario } from './faults.js';
 import { BrokerWorkload, type BrokerRunSummary } from './broker/broker-workload.js';
 import type { BrokerUnsafeSwitches } from './broker/broker-unsafe.js';
 import { brokerMachineFactory } from './broker/broker-machine.js';
 import { brokerRetentionUs } from './broker/retention.js';
 import type { SimulatedClients } from './clients.js';
-import { InvariantChecker, type Violation } from './invariants.js';
-import { Network, nodeNumbersMax } from './network.js';
-import { Operator } from './operator.js';
+import { Verdict, type InvariantChecker, type Violation } from './invariants.js';
+import { nodeNumbersMax } from './network.js';
+import type { Operator } from './operator.js';
 import { SeededRandom } from './random.js';
-import { SelectiveLoss } from './selective-loss.js';
-import { SimNode, type NodeHost } from './sim-node.js';
-import { SimTransport } from './sim-transport.js';
+import { ReplicaGroup, type GroupWorld } from './replica-group.js';
+import { groupLetter, replicaGroupsMax, splitFaults } from './replica-groups.js';
+import type { SimNode } from './sim-node.js';
 import { emptySimulationStats, type SimulationStats } from './stats.js';
 import { TraceHash } from './trace.js';
 import { Workload } from './workload.js';
-import { backlogMessagesMax, coreTiming, linkInFlightMessagesMax, tickUs } from './world-settings.js';
+import { tickUs } from './world-settings.js';
 
 export { tickUs };
 
@@ -31,12 +30,8 @@ const livenessTicksMaxDefault = 1_000;
 const simulatedDurationUsMax = 30_000_000;
 /** A run that handles this many events is stopped as a failure (a message storm). */
 const eventsMax = 5_000_000;
-/** How long broker replicas keep their log whatever was consumed: RocketMQ's fileReservedTime (72 h), scaled to runs of seconds. */
 /** A client gives up on an operation after this long. */
 const requestTimeoutUs = 500_000;
-/** Trace event kinds of the simulation's own events (message kinds use their type numbers). */
-const appliedTraceKind = 200;
-const roleTraceKind = 300;
 
 export interface SimulationOptions {
   readonly seed: number;
@@ -61,6 +56,16 @@ export interface SimulationOptions {
   readonly brokerUnsafe?: BrokerUnsafeSwitches;
   /** Broker runs: how long a leader's turn gathers sends into one entry, in microseconds (broker/send-coalescer.ts). */
   readonly brokerSendTurnUs?: number;
+  /**
+   * Broker runs: how many broker groups, each a Raft group of `nodes`
+   * founding members (replica-group.ts), serve the topic (default 1, at most
+   * replicaGroupsMax). Producers spread their sends over the queues of all
+   * of them (broker/producer.ts); the scenario's faults are dealt out among
+   * them (replica-groups.ts).
+   */
+  readonly groups?: number;
+  /** With several groups: the group each of the scenario's faults hits, by position; drawn from the seed when absent. */
+  readonly faultGroups?: readonly number[];
 }
 
 export type SimulationWorkload = 'values' | 'broker';
@@ -69,6 +74,8 @@ export interface SimulationResult {
   readonly ok: boolean;
   readonly seed: number;
   readonly nodes: number;
+  /** The replica groups, when more than one. */
+  readonly groups?: number;
   readonly violation: Violation | undefined;
   readonly traceHash: string;
   readonly stats: SimulationStats;
@@ -98,28 +105,22 @@ function describeTime(timeUs: number): string {
  * One seeded run: founding members over a simulated network, disk and
  * clock; a fault phase from the scenario; then everything heals and a
  * liveness phase must elect a leader, commit a probe and bring every member
- * level; then the end checks. Safety is checked after every event.
+ * level; then the end checks. Safety is checked after every event. A broker
+ * run may hold several replica groups (`groups`), each its own Raft group
+ * with its own share of the faults, under one clock and one set of clients.
  */
-export class Simulation implements NodeHost {
-  readonly checker = new InvariantChecker();
+export class Simulation implements GroupWorld {
+  readonly verdict = new Verdict();
   readonly trace = new TraceHash();
   readonly scenario: Scenario;
   readonly stats: SimulationStats;
   readonly workload: SimulatedClients;
   /** The broker clients, in broker runs (the same object as `workload`). */
   readonly broker: BrokerWorkload | null = null;
-  readonly operator: Operator;
-  /** Nodes that exist: up, paused or down with their disk. Wiped and removed nodes leave this map. */
-  readonly nodes = new Map<string, SimNode>();
-
-  readonly network: Network;
-  readonly selectiveLoss: SelectiveLoss;
-  readonly nemesisRandom: SeededRandom;
+  /** The replica groups, the first one first; one unless a broker run asks for more. */
+  readonly groups: readonly ReplicaGroup[];
   private readonly queue = new EventQueue();
-  private readonly transport: SimTransport;
-  private readonly faults: FaultInjector;
-  private readonly diskRandom: SeededRandom;
-  private readonly placementRandom: SeededRandom;
+  private readonly groupOfNode = new Map<SimNode, ReplicaGroup>();
   private currentUs = 0;
   private nextNodeNumber = 1;
   private healUs = 0;
@@ -133,22 +134,48 @@ export class Simulation implements NodeHost {
     this.faultPhaseUs = this.scenario.faultPhaseMs * 1000;
     this.livenessTicksMax = options.livenessTicksMax ?? livenessTicksMaxDefault;
     this.logLine = options.log;
-    this.network = new Network(SeededRandom.forLabel(options.seed, 'network'), this.scenario.network, linkInFlightMessagesMax);
-    this.selectiveLoss = new SelectiveLoss(SeededRandom.forLabel(options.seed, 'selective-loss'));
-    this.nemesisRandom = SeededRandom.forLabel(options.seed, 'nemesis');
-    this.diskRandom = SeededRandom.forLabel(options.seed, 'disk');
-    this.placementRandom = SeededRandom.forLabel(options.seed, 'placement');
     this.stats = emptySimulationStats();
+    const groupCount = options.groups ?? 1;
+    if (!Number.isInteger(groupCount) || groupCount < 1 || groupCount > replicaGroupsMax) throw new RangeError(`groups must be 1..${replicaGroupsMax}, not ${groupCount}`);
+    if (groupCount > 1 && options.workload !== 'broker') throw new RangeError('several replica groups run only the broker workload');
+    const brokerRun = options.workload === 'broker';
+    const faultsByGroup = splitFaults(this.scenario.faults, groupCount, options.faultGroups, options.seed);
+    const groups: ReplicaGroup[] = [];
+    for (let index = 0; index < groupCount; index++) {
+      const group = new ReplicaGroup(this, {
+        seed: options.seed,
+        index,
+        nodeIdPrefix: index === 0 ? '' : `${groupLetter(index)}-`,
+        randomLabelSuffix: index === 0 ? '' : `:${groupLetter(index)}`,
+        nodes: options.nodes,
+        scenario: { ...this.scenario, faults: faultsByGroup[index] as FaultEvent[] },
+        verdict: this.verdict,
+        unsafe: options.unsafe,
+        durabilityChecks: options.durabilityChecks ?? true,
+        ...(brokerRun ? { createMachine: brokerMachineFactory(options.brokerUnsafe ?? {}), retentionUs: brokerRetentionUs } : {}),
+      });
+      groups.push(group);
+    }
+    this.groups = groups;
+    const first = groups[0] as ReplicaGroup;
     const clientHost = {
-      checker: this.checker,
+      checker: first.checker,
       nowUs: () => this.currentUs,
       after: (delayUs: number, action: () => void) => this.after(delayUs, action),
-      nodeIds: () => [...this.nodes.keys()],
-      node: (id: string) => this.nodes.get(id),
+      nodeIds: () => [...first.nodes.keys()],
+      node: (id: string) => first.nodes.get(id),
     };
-    if (options.workload === 'broker') {
+    if (brokerRun) {
       this.broker = new BrokerWorkload(
-        { ...clientHost, network: this.network, log: (line) => this.log(line) },
+        {
+          checker: first.checker,
+          nowUs: clientHost.nowUs,
+          after: clientHost.after,
+          groups: groups.map((group) => ({ checker: group.checker, network: group.network, nodeIds: () => [...group.nodes.keys()] })),
+          node: (id: string) => this.nodeById(id),
+          groupOf: (node: SimNode) => this.groupOfNode.get(node)?.index ?? 0,
+          log: (line) => this.log(line),
+        },
         SeededRandom.forLabel(options.seed, 'clients'),
         { scenario: this.scenario, requestTimeoutUs, unsafe: options.brokerUnsafe ?? {}, ...(options.brokerSendTurnUs === undefined ? {} : { sendTurnUs: options.brokerSendTurnUs }) },
       );
@@ -162,14 +189,29 @@ export class Simulation implements NodeHost {
         requestTimeoutUs,
       });
     }
-    this.operator = new Operator({
-      nowUs: () => this.currentUs,
-      after: (delayUs, action) => this.after(delayUs, action),
-      leader: () => this.leader(true),
-      log: (line) => this.log(line),
-    });
-    this.transport = new SimTransport(this);
-    this.faults = new FaultInjector(this);
+  }
+
+  // ------------------------------------------------------------ the first group, as one-group callers know it
+
+  get checker(): InvariantChecker {
+    return (this.groups[0] as ReplicaGroup).checker;
+  }
+
+  get nodes(): Map<string, SimNode> {
+    return (this.groups[0] as ReplicaGroup).nodes;
+  }
+
+  get operator(): Operator {
+    return (this.groups[0] as ReplicaGroup).operator;
+  }
+
+  /** The first group's up node leading the highest term; with `runningOnly`, paused nodes do not count. */
+  leader(runningOnly = false): SimNode | null {
+    return (this.groups[0] as ReplicaGroup).leader(runningOnly);
+  }
+
+  crashNode(node: SimNode, keepUnsyncedPermille: number): void {
+    (this.groupOfNode.get(node) ?? (this.groups[0] as ReplicaGroup)).crashNode(node, keepUnsyncedPermille);
   }
 
   // ------------------------------------------------------------ driving
@@ -183,27 +225,31 @@ export class Simulation implements NodeHost {
   }
 
   get failed(): boolean {
-    return this.checker.failed;
+    return this.verdict.violation !== null;
   }
 
-  /** Starts the founding members and the clients. */
+  allocateNodeNumber(): number {
+    const number = this.nextNodeNumber++;
+    if (number >= nodeNumbersMax) throw new RangeError(`more than ${nodeNumbersMax} nodes in one run`);
+    return number;
+  }
+
+  nodeCreated(node: SimNode, groupIndex: number): void {
+    this.groupOfNode.set(node, this.groups[groupIndex] as ReplicaGroup);
+  }
+
+  /** Starts the founding members of every group, then the clients. */
   bootstrap(): void {
-    const ids: string[] = [];
-    for (let position = 1; position <= this.options.nodes; position++) ids.push(`n${position}`);
-    for (const id of ids) {
-      const node = this.createNode(id);
-      bootstrapStore(node.store, ids);
-      this.startNode(node);
-    }
+    for (const group of this.groups) group.bootstrap((node, voters) => bootstrapStore(node.store, voters));
     this.workload.start();
   }
 
   /** Runs events until `done` holds (checked after each), a violation, or `untilUs`. Returns whether `done` held. */
   runUntil(done: () => boolean, untilUs: number): boolean {
-    const checker = this.checker;
+    const verdict = this.verdict;
     const queue = this.queue;
     for (;;) {
-      if (checker.failed || this.finished) return false;
+      if (verdict.violation !== null || this.finished) return false;
       if (done()) return true;
       const nextUs = queue.peekTimeUs();
       if (nextUs === undefined || nextUs > untilUs) {
@@ -213,9 +259,9 @@ export class Simulation implements NodeHost {
       const event = queue.pop();
       if (event === undefined) return false;
       this.currentUs = event.timeUs;
-      checker.timeUs = event.timeUs;
+      verdict.timeUs = event.timeUs;
       if (++this.stats.events > eventsMax) {
-        checker.violate('budget', `more than ${eventsMax} events`);
+        this.checker.violate('budget', `more than ${eventsMax} events`);
         return false;
       }
       event.action();
@@ -225,10 +271,10 @@ export class Simulation implements NodeHost {
   /** The whole run: fault phase, heal, liveness phase, end checks. */
   run(): SimulationResult {
     this.bootstrap();
-    this.faults.schedule(this.faultPhaseUs);
+    for (const group of this.groups) group.faults.schedule(this.faultPhaseUs);
     this.after(this.faultPhaseUs, () => this.heal());
     this.runUntil(() => false, simulatedDurationUsMax);
-    if (!this.finished && !this.checker.failed) {
+    if (!this.finished && !this.failed) {
       this.checker.violate('budget', `the run did not finish within ${simulatedDurationUsMax / 1000} ms of simulated time`);
     }
     return this.result();
@@ -237,19 +283,24 @@ export class Simulation implements NodeHost {
   result(): SimulationResult {
     const stats = this.stats;
     stats.simulatedMs = Math.round(this.currentUs / 1000);
-    stats.elections = this.checker.leaderTermCount;
-    stats.membershipChanges = this.operator.changesCommitted;
+    stats.elections = 0;
+    stats.membershipChanges = 0;
+    for (const group of this.groups) {
+      stats.elections += group.checker.leaderTermCount;
+      stats.membershipChanges += group.operator.changesCommitted;
+    }
     const workloadStats = this.workload.stats;
     stats.proposals = workloadStats.proposals;
     stats.acknowledged = workloadStats.acknowledged;
     stats.lost = workloadStats.lost;
     stats.reads = workloadStats.reads;
     stats.readsServed = workloadStats.readsServed;
-    const violation = this.checker.violation ?? undefined;
+    const violation = this.verdict.violation ?? undefined;
     return {
       ok: violation === undefined,
       seed: this.options.seed,
       nodes: this.options.nodes,
+      ...(this.groups.length === 1 ? {} : { groups: this.groups.length }),
       violation,
       traceHash: this.trace.hex(),
       stats: { ...stats },
@@ -264,57 +315,13 @@ export class Simulation implements NodeHost {
 
   // ------------------------------------------------------------ nodes
 
-  createNode(id: string): SimNode {
-    const number = this.nextNodeNumber++;
-    if (number >= nodeNumbersMax) throw new RangeError(`more than ${nodeNumbersMax} nodes in one run`);
-    const node = new SimNode(this, {
-      id,
-      number,
-      seed: this.options.seed,
-      coreConfig: { ...coreTiming, appendEntriesMax: this.scenario.appendEntriesMax, inflightMessagesMax: this.scenario.inflightMessagesMax },
-      snapshotEveryEntries: this.scenario.snapshotEveryEntries,
-      snapshotKeepEntries: this.scenario.snapshotKeepEntries,
-      backlogMessagesMax,
-      unsafe: this.options.unsafe,
-      durabilityChecks: this.options.durabilityChecks ?? true,
-      ...(this.broker === null ? {} : { createMachine: brokerMachineFactory(this.options.brokerUnsafe ?? {}), retentionUs: brokerRetentionUs }),
-    });
-    this.nodes.set(id, node);
-    return node;
-  }
-
-  /** Starts a node's process and its clock, at a phase of its own so nodes do not tick in lockstep. */
-  startNode(node: SimNode): void {
-    node.start();
-    if (!node.isUp) return;
-    const incarnation = node.incarnation;
-    const tick = (): void => {
-      if (node.incarnation !== incarnation) return;
-      node.tick();
-      this.after(tickUs, tick);
-    };
-    this.after(this.placementRandom.nextInt(1, tickUs), tick);
-  }
-
-  /** The up node leading the highest term; with `runningOnly`, paused nodes do not count. */
-  leader(runningOnly = false): SimNode | null {
-    let best: SimNode | null = null;
-    let bestTerm = -1;
-    for (const node of this.nodes.values()) {
-      const core = node.core;
-      if (core === null || core.role !== Role.Leader) continue;
-      if (runningOnly && node.nodeState !== 'running') continue;
-      if (core.term > bestTerm) {
-        best = node;
-        bestTerm = core.term;
-      }
+  /** A node of any group by its id (ids are unique over the run). */
+  private nodeById(id: string): SimNode | undefined {
+    for (const group of this.groups) {
+      const node = group.nodes.get(id);
+      if (node !== undefined) return node;
     }
-    return best;
-  }
-
-  /** The up nodes a selector chooses from, in a stable order. */
-  crashNode(node: SimNode, keepUnsyncedPermille: number): void {
-    this.faults.crashNode(node, keepUnsyncedPermille);
+    return undefined;
   }
 
   // ------------------------------------------------------------ heal and liveness
@@ -322,33 +329,23 @@ export class Simulation implements NodeHost {
   private heal(): void {
     this.healUs = this.currentUs;
     this.log('heal: network clean, paused nodes resume, crashed nodes restart');
-    this.faults.healAll();
+    for (const group of this.groups) group.faults.healAll();
     this.workload.stop();
     this.workload.startProbe();
     this.after(0, () => this.checkLiveness());
   }
 
-  /** Why the group is not settled yet, or null when it is. */
+  /** Why some group is not settled yet, or null when every one is. */
   private unsettledReason(): string | null {
-    const leader = this.leader(true);
-    const core = leader?.core;
-    if (leader === null || core === null || core === undefined) return 'no leader';
-    if (this.workload.probeIndex === 0) return `the probe write is not acknowledged (leader ${leader.id})`;
-    if (!this.operator.idle) return `membership changes pending: ${this.operator.describePending()}`;
-    const commitIndex = core.commitIndex;
-    if (commitIndex < this.workload.probeIndex) return `leader ${leader.id} commit ${commitIndex} is below the probe's index`;
-    const membership = core.membershipAt(commitIndex);
-    if (!membership.voters.includes(leader.id)) return `leader ${leader.id} is not a voter`;
-    for (const id of [...membership.voters, ...membership.learners]) {
-      const member = this.nodes.get(id);
-      if (member === undefined || member.nodeState !== 'running') return `member ${id} is not running`;
-      if (member.machine.appliedIndex !== commitIndex) return `member ${id} applied ${member.machine.appliedIndex} of ${commitIndex}`;
+    for (const group of this.groups) {
+      const reason = group.unsettledReason();
+      if (reason !== null) return this.groups.length === 1 ? reason : `group ${groupLetter(group.index)}: ${reason}`;
     }
-    return this.workload.unsettledReason?.(leader) ?? null;
+    return null;
   }
 
   private checkLiveness(): void {
-    if (this.finished || this.checker.failed) return;
+    if (this.finished || this.failed) return;
     const reason = this.unsettledReason();
     if (reason === null) {
       this.finish();
@@ -364,68 +361,10 @@ export class Simulation implements NodeHost {
   private finish(): void {
     this.finished = true;
     this.stats.livenessMs = Math.round((this.currentUs - this.healUs) / 1000);
-    const leader = this.leader(true);
-    const core = leader?.core;
-    if (core === null || core === undefined) return;
-    const membership = core.membershipAt(core.commitIndex);
-    const members = [...membership.voters, ...membership.learners].map((id) => this.nodes.get(id) as SimNode);
-    const problem = this.workload.checkEnd(members);
-    if (problem !== null) this.checker.violate(problem.invariant, problem.message);
-    this.log(`settled: leader ${leader?.id ?? '?'} term ${core.term}, ${this.workload.stats.acknowledged} writes acknowledged, all ${members.length} members level at ${core.commitIndex}`);
-  }
-
-  // ------------------------------------------------------------ NodeHost
-
-  send(from: SimNode, messages: readonly Message[]): void {
-    this.transport.send(from, messages);
-  }
-
-  diskLatencyUs(): number {
-    const scenario = this.scenario;
-    if (this.diskRandom.chance(scenario.diskStallPermille)) return this.diskRandom.nextInt(scenario.diskLatencyMaxUs, scenario.diskStallMaxUs);
-    return this.diskRandom.nextInt(scenario.diskLatencyMinUs, scenario.diskLatencyMaxUs);
-  }
-
-  onApplied(node: SimNode, entry: Entry, value: string | undefined): void {
-    this.trace.event(appliedTraceKind, this.currentUs);
-    this.trace.mix(node.number);
-    this.trace.mix(entry.index);
-    this.workload.onApplied(node, entry, value);
-  }
-
-  onReadServed(node: SimNode, requestId: number, readIndex: number): void {
-    this.workload.onReadServed(node, requestId, readIndex);
-  }
-
-  onReadAborted(node: SimNode, requestId: number): void {
-    this.workload.onReadAborted(node, requestId);
-  }
-
-  onSnapshotInstalled(node: SimNode, index: number): void {
-    this.stats.snapshotsInstalled++;
-    this.log(`${node.id} installed a snapshot through ${index}`);
-    this.workload.onSnapshotInstalled(node, index);
-  }
-
-  onSnapshotTaken(): void {
-    this.stats.snapshotsTaken++;
-  }
-
-  onRoleChange(node: SimNode, role: Role, term: number, leaderId: string | null): void {
-    this.trace.event(roleTraceKind, this.currentUs);
-    this.trace.mix(node.number);
-    this.trace.mix(term);
-    this.roleListener?.(node, role, term);
-    this.workload.onRoleChange?.(node, role, term);
-    if (role === Role.Leader) {
-      this.log(`${node.id} became leader of term ${term}`);
-      this.faults.onBecameLeader(node, term);
-    } else if (this.logLine !== undefined && role !== Role.Follower) this.log(`${node.id} is ${role} in term ${term}`);
-    else if (this.logLine !== undefined && leaderId === null) this.log(`${node.id} is a follower in term ${term}, no leader known`);
-  }
-
-  onLeaderCommitAdvanced(node: SimNode): void {
-    this.faults.onLeaderCommitAdvanced(node);
+    for (const group of this.groups) {
+      group.finish();
+      if (this.failed) return;
+    }
   }
 
   /** Election timing listens here for the moment a node becomes leader. */

@@ -129,8 +129,8 @@ export class Workload implements SimulatedClients {
     this.nextOperation(client);
   }
 
-  /** The index of the probe's acknowledged value, or 0 while it is not acknowledged. */
-  get probeIndex(): number {
+  /** The index of the probe's acknowledged value, or 0 while it is not acknowledged (the one group's). */
+  probeIndex(): number {
     return this.probeAcknowledgedIndex;
   }
 

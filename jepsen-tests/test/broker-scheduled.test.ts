@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   BrokerChecker,
   InvariantChecker,
+  brokerName,
   describeFailure,
   identityText,
   quietScenario,
@@ -24,6 +25,8 @@ import {
  */
 
 const topic = 'orders';
+/** Queue 0 of the topic in the one broker group of these histories. */
+const queue = { brokerName, topic, queueId: 0 };
 /**
  * Without faults a due send waits for the timer's proposal to commit: the
  * leader's fsync in progress, its own, a round trip to a follower and the
@@ -70,14 +73,14 @@ describe('scheduled checks, fed hand-made histories', () => {
     const { raft, broker } = checkers();
     const message = scheduled(0, 1_000, 5);
     broker.scheduled.observeScheduledStored(message);
-    broker.observeAcknowledged({ producerId: 'p', sequence: 0, topic, queueId: 0, queueOffset: -1, logIndex: 5, firstPosition: 0, identities: [message.identity], deliverAtMs: 1_000 });
+    broker.observeAcknowledged({ producerId: 'p', sequence: 0, brokerName: queue.brokerName, topic, queueId: 0, queueOffset: -1, logIndex: 5, firstPosition: 0, identities: [message.identity], deliverAtMs: 1_000 });
     broker.scheduled.observeDelivered(node, deliverEntry(9), { kind: 'deliver', throughMs: 1_000 }, { topic, queueId: 0, offset: 3, logIndex: 5, positionInEntry: 0 }, 1_004_000, held);
     raft.timeUs = 1_010_000;
-    broker.sessionStarted('g', topic, 0, 1, 3);
-    broker.observeConsumed('g', topic, 0, 1, 3, message.identity, 'pull');
+    broker.sessionStarted('g', queue, 1, 3);
+    broker.observeConsumed('g', queue, 1, 3, message.identity, 'pull');
     expect(raft.violation).toBeNull();
     expect(broker.scheduled.lateness().maxMs).toBe(4);
-    expect(broker.checkEnd([])).toBeNull();
+    expect(broker.checkEnd([], queue.brokerName)).toBeNull();
   });
 
   it('report a deliver whose throughMs is before the due time', () => {
@@ -99,8 +102,8 @@ describe('scheduled checks, fed hand-made histories', () => {
     const message = scheduled(0, 1_000, 5);
     broker.scheduled.observeScheduledStored(message);
     raft.timeUs = 2_000_000;
-    broker.sessionStarted('g', topic, 0, 1, 0);
-    broker.observeConsumed('g', topic, 0, 1, 0, message.identity, 'pull');
+    broker.sessionStarted('g', queue, 1, 0);
+    broker.observeConsumed('g', queue, 1, 0, message.identity, 'pull');
     expect(raft.violation?.invariant).toBe('broker-scheduled-early');
   });
 
@@ -150,17 +153,17 @@ describe('scheduled checks, fed hand-made histories', () => {
     const { broker } = checkers();
     const message = scheduled(0, 1_000, 5);
     broker.scheduled.observeScheduledStored(message);
-    broker.observeAcknowledged({ producerId: 'p', sequence: 0, topic, queueId: 0, queueOffset: -1, logIndex: 5, firstPosition: 0, identities: [message.identity], deliverAtMs: 1_000 });
-    expect(broker.checkEnd([])?.invariant).toBe('broker-scheduled-lost');
+    broker.observeAcknowledged({ producerId: 'p', sequence: 0, brokerName: queue.brokerName, topic, queueId: 0, queueOffset: -1, logIndex: 5, firstPosition: 0, identities: [message.identity], deliverAtMs: 1_000 });
+    expect(broker.checkEnd([], queue.brokerName)?.invariant).toBe('broker-scheduled-lost');
   });
 
   it("leave scheduled messages out of a producer's order", () => {
     const { raft, broker } = checkers();
     broker.scheduled.observeScheduledStored(scheduled(0, 1_000, 5));
-    broker.observeStored(topic, 0, 0, identityText({ producerId: 'p', sequence: 1, position: 0 }), 'n1 applied');
+    broker.observeStored(queue, 0, identityText({ producerId: 'p', sequence: 1, position: 0 }), 'n1 applied');
     broker.scheduled.observeDelivered(node, deliverEntry(9), { kind: 'deliver', throughMs: 1_000 }, { topic, queueId: 0, offset: 1, logIndex: 5, positionInEntry: 0 }, 1_004_000, held);
     expect(raft.violation).toBeNull();
-    expect(broker.checkEnd([])).toBeNull();
+    expect(broker.checkEnd([], queue.brokerName)).toBeNull();
   });
 });
 

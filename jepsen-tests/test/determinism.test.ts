@@ -17,6 +17,17 @@ describe('determinism', () => {
     }
   });
 
+  it('replays the same trace and client history for the same seed with two broker groups, unlike one group', () => {
+    for (const seed of [4, 10]) {
+      const first = runSimulation({ seed, nodes: 3, workload: 'broker', groups: 2 });
+      const second = runSimulation({ seed, nodes: 3, workload: 'broker', groups: 2 });
+      expect(second.traceHash).toBe(first.traceHash);
+      expect(second.stats).toEqual(first.stats);
+      expect(second.broker).toEqual(first.broker);
+      expect(runSimulation({ seed, nodes: 3, workload: 'broker' }).traceHash).not.toBe(first.traceHash);
+    }
+  });
+
   it('gives different traces for different seeds', () => {
     const hashes = new Set<string>();
     for (let seed = 1; seed <= 20; seed++) hashes.add(runSimulation({ seed, nodes: 3 }).traceHash);

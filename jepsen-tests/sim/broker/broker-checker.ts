@@ -2,17 +2,27 @@ import type { EndProblem } from '../clients.js';
 import type { InvariantChecker } from '../invariants.js';
 import type { SimNode } from '../sim-node.js';
 import { brokerMachineOf } from './broker-machine.js';
+import { brokerNameOf } from './broker-names.js';
 import { parseIdentity } from './message-identity.js';
 import { readMessage } from './replica-requests.js';
 import { brokerRetentionUs } from './retention.js';
 import { ScheduledChecker } from './scheduled-checker.js';
 
-/** An acknowledged send: where the broker said its messages are. */
-export interface AcknowledgedSend {
-  readonly producerId: string;
-  readonly sequence: number;
+/**
+ * A queue of the topic in one broker group: queues of different groups
+ * share ids (each group numbers its own from 0), so a queue is named by
+ * both, everywhere the checks keep something per queue.
+ */
+export interface QueueAddress {
+  readonly brokerName: string;
   readonly topic: string;
   readonly queueId: number;
+}
+
+/** An acknowledged send: where the broker said its messages are (the group, queue and offsets, and the entry of that group's log). */
+export interface AcknowledgedSend extends QueueAddress {
+  readonly producerId: string;
+  readonly sequence: number;
   readonly queueOffset: number;
   readonly logIndex: number;
   /** The place of the send's first message in its entry (an entry may hold the sends of a whole turn). */
@@ -41,12 +51,12 @@ interface GroupQueue {
   processedThrough: number;
 }
 
-function queueKey(topic: string, queueId: number): string {
-  return `${topic}:${queueId}`;
+function queueKey(queue: QueueAddress): string {
+  return `${queue.brokerName}/${queue.topic}:${queue.queueId}`;
 }
 
-function offsetKey(topic: string, queueId: number, offset: number): string {
-  return `${topic}:${queueId}:${offset}`;
+function offsetKey(queue: QueueAddress, offset: number): string {
+  return `${queueKey(queue)}:${offset}`;
 }
 
 /**
@@ -55,27 +65,36 @@ function offsetKey(topic: string, queueId: number, offset: number): string {
  * The per-step checks run as the observations come, the rest at the end.
  */
 export class BrokerChecker {
-  /** (topic, queue, offset) → the message first seen there, over every replica and the whole run. */
+  /** (group, topic, queue, offset) → the message first seen there, over every replica and the whole run. */
   private readonly stored = new Map<string, StoredFact>();
-  /** Message identity → the (topic, queue, offset) it was first seen at. */
+  /** Message identity → the (group, topic, queue, offset) it was first seen at. */
   private readonly placeOfIdentity = new Map<string, string>();
   private readonly acknowledged: AcknowledgedSend[] = [];
   /** Producer and queue → the offset of its last acknowledged send there. */
   private readonly lastAcknowledgedOffset = new Map<string, number>();
   private readonly groupQueues = new Map<string, GroupQueue>();
   /** Queue → the highest offset any consumer processed. */
-  private readonly consumedOffsetMax = new Map<string, { topic: string; queueId: number; offset: number }>();
+  private readonly consumedOffsetMax = new Map<string, { queue: QueueAddress; offset: number }>();
   /** Delayed and timer messages: their delivery, lateness and loss (scheduled-checker.ts). */
   readonly scheduled: ScheduledChecker;
   redeliveries = 0;
   /** Acknowledged messages the end check read back from a live member's queue and log (the rest were compacted away). */
   messagesReadBack = 0;
 
+  /**
+   * @param checker where violations go (every group's checker shares the run's verdict)
+   * @param logCheckerOf the Raft checker of a group's log, which knows when its entries were first written
+   */
   constructor(
     private readonly checker: InvariantChecker,
     private readonly retentionUs = brokerRetentionUs,
+    private readonly logCheckerOf: (brokerName: string) => InvariantChecker = () => checker,
   ) {
-    this.scheduled = new ScheduledChecker(checker, retentionUs, (topic, queueId, offset, identity, source, retentionEntry) => this.observeStored(topic, queueId, offset, identity, source, retentionEntry));
+    // Scheduled sends run in one-group runs only: their checks know entries by index in the one log.
+    const scheduledBrokerName = brokerNameOf(0);
+    this.scheduled = new ScheduledChecker(checker, retentionUs, (topic, queueId, offset, identity, source, retentionEntry) =>
+      this.observeStored({ brokerName: scheduledBrokerName, topic, queueId }, offset, identity, source, retentionEntry),
+    );
   }
 
   get acknowledgedSends(): readonly AcknowledgedSend[] {
@@ -83,8 +102,8 @@ export class BrokerChecker {
   }
 
   /** A message seen at a queue offset: applied by a replica, acknowledged to a producer, or pulled by a consumer. */
-  observeStored(topic: string, queueId: number, offset: number, identity: string, source: string, retentionEntry?: number): void {
-    const key = offsetKey(topic, queueId, offset);
+  observeStored(queue: QueueAddress, offset: number, identity: string, source: string, retentionEntry?: number): void {
+    const key = offsetKey(queue, offset);
     const known = this.stored.get(key);
     if (known === undefined) {
       this.stored.set(key, { identity, source, retentionEntry });
@@ -110,17 +129,17 @@ export class BrokerChecker {
       return;
     }
     this.acknowledged.push(send);
-    send.identities.forEach((identity, position) => this.observeStored(send.topic, send.queueId, send.queueOffset + position, identity, `acknowledged to ${send.producerId}`, send.logIndex));
-    const key = `${send.producerId}@${queueKey(send.topic, send.queueId)}`;
+    send.identities.forEach((identity, position) => this.observeStored(send, send.queueOffset + position, identity, `acknowledged to ${send.producerId}`, send.logIndex));
+    const key = `${send.producerId}@${queueKey(send)}`;
     const last = this.lastAcknowledgedOffset.get(key);
     if (last !== undefined && send.queueOffset <= last) {
-      this.checker.violate('broker-queue-order', `${send.producerId}'s send ${send.sequence} was acknowledged at offset ${send.queueOffset} of ${queueKey(send.topic, send.queueId)}, not after its previous send's ${last}`);
+      this.checker.violate('broker-queue-order', `${send.producerId}'s send ${send.sequence} was acknowledged at offset ${send.queueOffset} of ${queueKey(send)}, not after its previous send's ${last}`);
     }
     this.lastAcknowledgedOffset.set(key, send.queueOffset);
   }
 
-  private groupQueue(group: string, topic: string, queueId: number): GroupQueue {
-    const key = `${group}@${queueKey(topic, queueId)}`;
+  private groupQueue(group: string, queue: QueueAddress): GroupQueue {
+    const key = `${group}@${queueKey(queue)}`;
     let state = this.groupQueues.get(key);
     if (state === undefined) {
       state = { acknowledgedCommit: 0, session: 0, nextOffset: 0, processedThrough: 0 };
@@ -134,17 +153,17 @@ export class BrokerChecker {
    * linearizably: it must not be below a commit already acknowledged, or the
    * group consumes those messages twice.
    */
-  sessionStarted(group: string, topic: string, queueId: number, session: number, offset: number): void {
-    const state = this.groupQueue(group, topic, queueId);
+  sessionStarted(group: string, queue: QueueAddress, session: number, offset: number): void {
+    const state = this.groupQueue(group, queue);
     if (offset < state.acknowledgedCommit) {
-      this.checker.violate('broker-consumed-twice', `${group} resumed ${queueKey(topic, queueId)} at offset ${offset}, below its acknowledged commit ${state.acknowledgedCommit}`);
+      this.checker.violate('broker-consumed-twice', `${group} resumed ${queueKey(queue)} at offset ${offset}, below its acknowledged commit ${state.acknowledgedCommit}`);
     }
     state.session = session;
     state.nextOffset = offset;
   }
 
-  commitAcknowledged(group: string, topic: string, queueId: number, offset: number): void {
-    const state = this.groupQueue(group, topic, queueId);
+  commitAcknowledged(group: string, queue: QueueAddress, offset: number): void {
+    const state = this.groupQueue(group, queue);
     state.acknowledgedCommit = Math.max(state.acknowledgedCommit, offset);
   }
 
@@ -154,62 +173,65 @@ export class BrokerChecker {
    * been written at least retentionUs ago (a replica rebuilt from a snapshot
    * that left out entries its peers still hold would skip younger ones).
    */
-  offsetsSkipped(group: string, topic: string, queueId: number, session: number, from: number, to: number, source: string): void {
+  offsetsSkipped(group: string, queue: QueueAddress, session: number, from: number, to: number, source: string): void {
+    const logChecker = this.logCheckerOf(queue.brokerName);
     for (let offset = from; offset < to; offset++) {
-      const fact = this.stored.get(offsetKey(topic, queueId, offset));
+      const fact = this.stored.get(offsetKey(queue, offset));
       if (fact?.retentionEntry === undefined) continue;
-      const writtenUs = this.checker.firstWrittenUs(fact.retentionEntry);
+      const writtenUs = logChecker.firstWrittenUs(fact.retentionEntry);
       if (writtenUs !== undefined && this.checker.timeUs - writtenUs < this.retentionUs) {
-        this.checker.violate('broker-message-skipped', `${source} passed over ${queueKey(topic, queueId)} offset ${offset} (${fact.identity}, entry ${fact.retentionEntry} written ${((this.checker.timeUs - writtenUs) / 1000).toFixed(3)} ms ago, within the retention of ${this.retentionUs / 1000} ms)`);
+        this.checker.violate('broker-message-skipped', `${source} passed over ${queueKey(queue)} offset ${offset} (${fact.identity}, entry ${fact.retentionEntry} written ${((this.checker.timeUs - writtenUs) / 1000).toFixed(3)} ms ago, within the retention of ${this.retentionUs / 1000} ms)`);
         return;
       }
     }
-    const state = this.groupQueue(group, topic, queueId);
+    const state = this.groupQueue(group, queue);
     if (session === state.session && to > state.nextOffset) state.nextOffset = to;
   }
 
   /** A consumer processed the message at `offset`: within a session, offsets come one after another, each once. */
-  observeConsumed(group: string, topic: string, queueId: number, session: number, offset: number, identity: string, source: string): void {
-    this.observeStored(topic, queueId, offset, identity, source);
+  observeConsumed(group: string, queue: QueueAddress, session: number, offset: number, identity: string, source: string): void {
+    this.observeStored(queue, offset, identity, source);
     this.scheduled.observeConsumed(identity, this.checker.timeUs, source);
-    const state = this.groupQueue(group, topic, queueId);
+    const state = this.groupQueue(group, queue);
     if (session !== state.session) return;
     if (offset !== state.nextOffset) {
-      this.checker.violate('broker-consumed-twice', `${group}'s consumer of ${queueKey(topic, queueId)} processed offset ${offset} where it expected ${state.nextOffset} (${source})`);
+      this.checker.violate('broker-consumed-twice', `${group}'s consumer of ${queueKey(queue)} processed offset ${offset} where it expected ${state.nextOffset} (${source})`);
       return;
     }
     if (offset < state.processedThrough) this.redeliveries++;
     state.nextOffset = offset + 1;
     state.processedThrough = Math.max(state.processedThrough, offset + 1);
-    const queue = queueKey(topic, queueId);
-    const highest = this.consumedOffsetMax.get(queue);
-    if (highest === undefined || offset > highest.offset) this.consumedOffsetMax.set(queue, { topic, queueId, offset });
+    const key = queueKey(queue);
+    const highest = this.consumedOffsetMax.get(key);
+    if (highest === undefined || offset > highest.offset) this.consumedOffsetMax.set(key, { queue, offset });
   }
 
   /**
-   * At the end, on every live member (all level with the commit index):
-   * each acknowledged send sits at its acknowledged offsets, pointing at its
-   * log entry, which holds its messages; no consumer saw an offset the queue
-   * never reached; each producer's messages in a queue keep its order.
+   * At the end, on every live member of group `brokerName` (all level with
+   * its commit index): each send acknowledged in that group sits at its
+   * acknowledged offsets, pointing at its log entry, which holds its
+   * messages; no consumer saw an offset the group's queue never reached;
+   * each producer's messages in a queue keep its order.
    */
-  checkEnd(members: readonly SimNode[]): EndProblem | null {
+  checkEnd(members: readonly SimNode[], brokerName: string): EndProblem | null {
     for (const node of members) {
-      const problem = this.checkMember(node);
+      const problem = this.checkMember(node, brokerName);
       if (problem !== null) return problem;
     }
     return this.scheduled.checkEnd(members) ?? this.checkProducerOrder();
   }
 
-  private checkMember(node: SimNode): EndProblem | null {
+  private checkMember(node: SimNode, brokerName: string): EndProblem | null {
     const machine = brokerMachineOf(node.machine);
     machine.syncCompaction(node.store.firstIndex());
     const state = machine.state;
     for (const send of this.acknowledged) {
+      if (send.brokerName !== brokerName) continue;
       const range = state.queueRange(send.topic, send.queueId);
       const lastOffset = send.queueOffset + send.identities.length - 1;
-      const where = `${queueKey(send.topic, send.queueId)} offset ${send.queueOffset}`;
+      const where = `${queueKey(send)} offset ${send.queueOffset}`;
       if (range.maxOffset <= lastOffset) {
-        return { invariant: 'broker-acknowledged-sends', message: `${node.id} ends ${queueKey(send.topic, send.queueId)} at offset ${range.maxOffset}: ${send.producerId}'s send ${send.sequence}, acknowledged at ${where}, is lost` };
+        return { invariant: 'broker-acknowledged-sends', message: `${node.id} ends ${queueKey(send)} at offset ${range.maxOffset}: ${send.producerId}'s send ${send.sequence}, acknowledged at ${where}, is lost` };
       }
       for (let position = 0; position < send.identities.length; position++) {
         const offset = send.queueOffset + position;
@@ -218,20 +240,21 @@ export class BrokerChecker {
         const held = state.position(send.topic, send.queueId, offset);
         const positionInEntry = send.firstPosition + position;
         if (held === undefined || held.logIndex !== send.logIndex || held.positionInEntry !== positionInEntry) {
-          return { invariant: 'broker-acknowledged-sends', message: `${node.id} points ${queueKey(send.topic, send.queueId)} offset ${offset} at ${held === undefined ? 'nothing' : `entry ${held.logIndex}[${held.positionInEntry}]`}; ${send.producerId}'s send ${send.sequence} was acknowledged there in entry ${send.logIndex}[${positionInEntry}]` };
+          return { invariant: 'broker-acknowledged-sends', message: `${node.id} points ${queueKey(send)} offset ${offset} at ${held === undefined ? 'nothing' : `entry ${held.logIndex}[${held.positionInEntry}]`}; ${send.producerId}'s send ${send.sequence} was acknowledged there in entry ${send.logIndex}[${positionInEntry}]` };
         }
         const read = readMessage(node, send.logIndex, positionInEntry, send);
         const expected = send.identities[position] as string;
         if ('problem' in read || read.identity !== expected) {
-          return { invariant: 'broker-acknowledged-sends', message: `${node.id} at ${queueKey(send.topic, send.queueId)} offset ${offset}: ${'problem' in read ? read.problem : `holds ${read.identity}`}, where ${expected} was acknowledged` };
+          return { invariant: 'broker-acknowledged-sends', message: `${node.id} at ${queueKey(send)} offset ${offset}: ${'problem' in read ? read.problem : `holds ${read.identity}`}, where ${expected} was acknowledged` };
         }
         this.messagesReadBack++;
       }
     }
     for (const consumed of this.consumedOffsetMax.values()) {
-      const range = state.queueRange(consumed.topic, consumed.queueId);
+      if (consumed.queue.brokerName !== brokerName) continue;
+      const range = state.queueRange(consumed.queue.topic, consumed.queue.queueId);
       if (consumed.offset >= range.maxOffset) {
-        return { invariant: 'broker-offset-conflict', message: `a consumer processed ${queueKey(consumed.topic, consumed.queueId)} offset ${consumed.offset}, but ${node.id}'s queue ends at ${range.maxOffset}: it read a message that never committed` };
+        return { invariant: 'broker-offset-conflict', message: `a consumer processed ${queueKey(consumed.queue)} offset ${consumed.offset}, but ${node.id}'s queue ends at ${range.maxOffset}: it read a message that never committed` };
       }
     }
     return null;

@@ -25,4 +25,18 @@ export interface BrokerUnsafeSwitches {
   readonly compactionIgnoresScheduled?: boolean;
   /** Retention of a delivered scheduled send counts from when it was stored, not delivered: it may leave the log as it becomes visible. */
   readonly compactionIgnoresDeliveries?: boolean;
+  /**
+   * Runs with several broker groups: producers keep each acknowledgement
+   * against the first group's queue of the same id, as a client keying
+   * queues by queue id alone would (a send stored in broker-b's queue 1 is
+   * believed to be in broker-a's queue 1).
+   */
+  readonly acknowledgeByQueueIdOnly?: boolean;
+  /**
+   * Runs with several broker groups: producers pick a queue of any group,
+   * with a master or not, and retry every send on the queue first picked,
+   * as a producer without RocketMQ's latency fault tolerance does: a group
+   * without a master holds up each producer that picks it.
+   */
+  readonly pickQueuesBlindly?: boolean;
 }

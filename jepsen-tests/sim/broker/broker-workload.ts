@@ -11,19 +11,21 @@ import type { WorkloadStats } from '../workload.js';
 import { BrokerChecker } from './broker-checker.js';
 import { brokerMachineOf } from './broker-machine.js';
 import type { BrokerUnsafeSwitches } from './broker-unsafe.js';
-import { backoffDelayUsMax, backoffDelayUsMin, leaderTarget, redirectDelayUsMax, type BrokerClientHost } from './client-host.js';
+import { brokerNameOf } from './broker-names.js';
+import { backoffDelayUsMax, backoffDelayUsMin, leaderTarget, redirectDelayUsMax, type BrokerClientHost, type BrokerGroupAccess } from './client-host.js';
 import { SimConsumer, type OffsetQueryWaiter } from './consumer.js';
 import { SimDeliveryTimer } from './delivery-timer.js';
 import { BrokerHistory, HistoryEvent } from './history.js';
 import { identityOfMessage } from './message-identity.js';
-import { SimNameServers } from './name-servers.js';
+import { SimNameServers, type RegisteringGroup } from './name-servers.js';
 import { SimProducer } from './producer.js';
 import { ProposalTracker } from './proposal-tracker.js';
 import { proposeTopic } from './replica-requests.js';
 import { SimSendCoalescer, sendTurnUsDefault } from './send-coalescer.js';
 import { storedSendsOf } from './stored-sends.js';
 
-export const brokerName = 'broker-a';
+/** The broker group of a one-group run (the first group of any run). */
+export const brokerName = brokerNameOf(0);
 export const clusterName = 'sim';
 export const topicName = 'orders';
 export const consumerGroups = ['group-a', 'group-b'] as const;
@@ -41,14 +43,36 @@ const consumerLongOutagePermille = 200;
 const consumerLongOutageUsMin = 2 * brokerRetentionUs;
 const consumerLongOutageUsMax = 4 * brokerRetentionUs;
 
-export interface BrokerWorkloadHost {
+/** A replica group of the run as the broker clients need it. */
+export interface BrokerGroupHost {
+  /** The Raft checker of the group's terms and log. */
   readonly checker: InvariantChecker;
+  /** The network its replicas reach the NameServers over. */
   readonly network: Network;
+  nodeIds(): readonly string[];
+}
+
+export interface BrokerWorkloadHost {
+  /** Where violations go: any group's checker (they share the run's verdict). */
+  readonly checker: InvariantChecker;
+  /** The replica groups, each a broker group serving the topic, the first one first. */
+  readonly groups: readonly BrokerGroupHost[];
   nowUs(): number;
   after(delayUs: number, action: () => void): void;
-  nodeIds(): readonly string[];
+  /** A node of any group (ids are unique over the run). */
   node(id: string): SimNode | undefined;
+  /** The index of the group `node` belongs to. */
+  groupOf(node: SimNode): number;
   log(line: string): void;
+}
+
+/** A broker group as the workload keeps it: what clients reach, what NameServers check, and its topic creation. */
+interface BrokerGroup extends BrokerGroupAccess, RegisteringGroup {
+  topicCreated: boolean;
+  /** The operator's attempt at creating the topic in this group: answers to earlier attempts are ignored. */
+  topicAttempt: number;
+  /** The liveness probe of this group. */
+  probe: SimProducer | null;
 }
 
 export interface BrokerWorkloadOptions {
@@ -80,6 +104,10 @@ export interface BrokerRunSummary {
   readonly sendEntries: number;
   readonly entriesWithSeveralSends: number;
   readonly entriesWithSeveralProducers: number;
+  /** Broker groups serving the topic, and by group the sends acknowledged in it and the messages consumed from it. */
+  readonly groups: number;
+  readonly sendsAcknowledgedByGroup: readonly number[];
+  readonly messagesConsumedByGroup: readonly number[];
   /** Sends acknowledged as scheduled, and the scheduled messages delivered (each counted once, however many replicas applied it). */
   readonly scheduledAcknowledged: number;
   readonly scheduledDelivered: number;
@@ -100,7 +128,10 @@ export interface BrokerRunSummary {
  * BrokerState; idempotent producers send through the master the NameServers
  * route; consumer groups pull from any replica and commit offsets through
  * the log; replicas register with simulated NameServers. Everything seen is
- * recorded in a history and checked (broker-checker.ts).
+ * recorded in a history and checked (broker-checker.ts). With several
+ * replica groups, each is a broker group holding its own queues of the
+ * topic: producers spread sends over the queues of all of them, and each
+ * consumer group has a consumer per queue of each broker group.
  */
 export class BrokerWorkload implements SimulatedClients, BrokerClientHost {
   readonly checker: InvariantChecker;
@@ -111,12 +142,12 @@ export class BrokerWorkload implements SimulatedClients, BrokerClientHost {
   readonly unsafe: BrokerUnsafeSwitches;
   readonly topic = topicName;
   readonly queues: number;
+  readonly groups: readonly BrokerGroup[];
   readonly requestTimeoutUs: number;
   readonly duplicatePermille: number;
   stopped = false;
   private readonly producers: SimProducer[] = [];
   private readonly consumers: SimConsumer[] = [];
-  private probe: SimProducer | null = null;
   private readonly queries = new Map<number, OffsetQueryWaiter>();
   /** Each node's process's coalescer; a crash discards what it gathered (onNodeDown). */
   private readonly coalescers = new Map<SimNode, SimSendCoalescer>();
@@ -125,9 +156,6 @@ export class BrokerWorkload implements SimulatedClients, BrokerClientHost {
   /** By node id: the highest index the node ever received inside an installed snapshot (ids are never reused). */
   private readonly installedThrough = new Map<string, number>();
   private nextRequestId = 1;
-  private topicCreated = false;
-  /** The operator's attempt at creating the topic: answers to earlier attempts are ignored. */
-  private topicAttempt = 0;
 
   constructor(
     private readonly host: BrokerWorkloadHost,
@@ -135,12 +163,23 @@ export class BrokerWorkload implements SimulatedClients, BrokerClientHost {
     private readonly options: BrokerWorkloadOptions,
   ) {
     this.checker = host.checker;
-    this.brokerChecker = new BrokerChecker(host.checker);
+    this.groups = host.groups.map((group, index) => ({
+      index,
+      brokerName: brokerNameOf(index),
+      checker: group.checker,
+      network: group.network,
+      nodeIds: () => group.nodeIds(),
+      topicCreated: false,
+      topicAttempt: 0,
+      probe: null,
+    }));
+    const checkerByBrokerName = new Map(this.groups.map((group) => [group.brokerName, group.checker]));
+    this.brokerChecker = new BrokerChecker(host.checker, brokerRetentionUs, (name) => checkerByBrokerName.get(name) ?? host.checker);
     this.unsafe = options.unsafe;
     this.requestTimeoutUs = options.requestTimeoutUs;
     this.duplicatePermille = options.scenario.network.duplicatePermille;
     this.queues = random.nextInt(queuesMin, queuesMax);
-    this.nameServers = new SimNameServers(host, { cluster: clusterName, brokerName }, nameServerCount, options.unsafe.unfencedNameServer === true);
+    this.nameServers = new SimNameServers(host, clusterName, nameServerCount, options.unsafe.unfencedNameServer === true);
   }
 
   /** The simulation's client statistics: sends acknowledged, and messages consumed as the reads served. */
@@ -165,10 +204,6 @@ export class BrokerWorkload implements SimulatedClients, BrokerClientHost {
 
   after(delayUs: number, action: () => void): void {
     this.host.after(delayUs, action);
-  }
-
-  nodeIds(): readonly string[] {
-    return this.host.nodeIds();
   }
 
   node(id: string): SimNode | undefined {
@@ -196,39 +231,47 @@ export class BrokerWorkload implements SimulatedClients, BrokerClientHost {
   start(): void {
     const scenario = this.options.scenario;
     const thinkTimeUsMax = scenario.thinkTimeMaxMs * 1000;
-    this.createTopic(null);
+    for (const group of this.groups) this.createTopic(group, null);
     for (let index = 0; index < scenario.clients; index++) {
       const producer = new SimProducer(this, { producerId: `producer-${index}`, batchMessagesMax: scenario.batchValuesMax, thinkTimeUsMax, probe: false });
       this.producers.push(producer);
       producer.start(this.random.nextInt(0, thinkTimeUsMax));
     }
     for (const group of consumerGroups) {
-      for (let queueId = 0; queueId < this.queues; queueId++) {
-        const consumer = new SimConsumer(
-          this,
-          { group, queueId, pullMessagesMax, crashPermille: consumerCrashPermille, restartDelayUsMax: consumerRestartDelayUsMax, longOutagePermille: consumerLongOutagePermille, longOutageUsMin: consumerLongOutageUsMin, longOutageUsMax: consumerLongOutageUsMax },
-          (requestId, waiter) => this.queries.set(requestId, waiter),
-          () => this.nextRequestId++,
-        );
-        this.consumers.push(consumer);
-        consumer.start(this.random.nextInt(0, thinkTimeUsMax));
+      for (const brokerGroup of this.groups) {
+        for (let queueId = 0; queueId < this.queues; queueId++) this.startConsumer(group, brokerGroup, queueId, thinkTimeUsMax);
       }
     }
     this.heartbeat();
+  }
+
+  private startConsumer(group: string, brokerGroup: BrokerGroup, queueId: number, thinkTimeUsMax: number): void {
+    const consumer = new SimConsumer(
+      this,
+      { group, brokerGroup, queueId, pullMessagesMax, crashPermille: consumerCrashPermille, restartDelayUsMax: consumerRestartDelayUsMax, longOutagePermille: consumerLongOutagePermille, longOutageUsMin: consumerLongOutageUsMin, longOutageUsMax: consumerLongOutageUsMax },
+      (requestId, waiter) => this.queries.set(requestId, waiter),
+      () => this.nextRequestId++,
+    );
+    this.consumers.push(consumer);
+    consumer.start(this.random.nextInt(0, thinkTimeUsMax));
   }
 
   stop(): void {
     this.stopped = true;
   }
 
+  /** One probe per group, each sending to its group's queue 0 (the first group's keeps the one-group run's producer id). */
   startProbe(): void {
-    if (this.probe !== null) return;
-    this.probe = new SimProducer(this, { producerId: 'producer-probe', batchMessagesMax: 1, thinkTimeUsMax: 0, probe: true });
-    this.probe.start(0);
+    for (const group of this.groups) {
+      if (group.probe !== null) continue;
+      const producerId = group.index === 0 ? 'producer-probe' : `producer-probe-${group.brokerName}`;
+      group.probe = new SimProducer(this, { producerId, batchMessagesMax: 1, thinkTimeUsMax: 0, probe: true, probeGroup: group.index });
+      group.probe.start(0);
+    }
   }
 
-  get probeIndex(): number {
-    return this.probe?.acknowledgedIndex ?? 0;
+  probeIndex(group: number): number {
+    return this.groups[group]?.probe?.acknowledgedIndex ?? 0;
   }
 
   /**
@@ -239,26 +282,26 @@ export class BrokerWorkload implements SimulatedClients, BrokerClientHost {
    * on the master: a creation whose outcome stayed unknown may still have
    * committed.
    */
-  private createTopic(believedLeader: string | null): void {
-    if (this.topicCreated) return;
-    const attempt = ++this.topicAttempt;
+  private createTopic(group: BrokerGroup, believedLeader: string | null): void {
+    if (group.topicCreated) return;
+    const attempt = ++group.topicAttempt;
     const retry = (leaderHint: string | null): void => {
-      if (attempt !== this.topicAttempt || this.topicCreated) return;
-      this.topicAttempt++;
+      if (attempt !== group.topicAttempt || group.topicCreated) return;
+      group.topicAttempt++;
       const delayUs = leaderHint !== null ? this.random.nextInt(100, redirectDelayUsMax) : this.random.nextInt(backoffDelayUsMin, backoffDelayUsMax);
-      this.after(delayUs, () => this.createTopic(leaderHint));
+      this.after(delayUs, () => this.createTopic(group, leaderHint));
     };
     this.after(this.requestTimeoutUs, () => retry(null));
-    const targetId = leaderTarget(this, believedLeader);
+    const targetId = leaderTarget(this, group, believedLeader);
     const node = targetId === null ? undefined : this.node(targetId);
     if (node === undefined) {
       retry(null);
       return;
     }
     const reached = node.request((core) => {
-      if (attempt !== this.topicAttempt || this.topicCreated) return;
+      if (attempt !== group.topicAttempt || group.topicCreated) return;
       if (core.role === Role.Leader && brokerMachineOf(node.machine).state.topic(this.topic) !== undefined) {
-        this.topicCreated = true;
+        group.topicCreated = true;
         return;
       }
       const answer = proposeTopic(node, core, this.topic, this.queues);
@@ -271,23 +314,29 @@ export class BrokerWorkload implements SimulatedClients, BrokerClientHost {
           retry(null);
           return;
         }
-        this.topicCreated = true;
-        this.history.record(HistoryEvent.TopicCreated, this.nowUs(), fate.entry.index);
-        this.host.log(`topic ${this.topic} created with ${this.queues} queues at index ${fate.entry.index}`);
+        group.topicCreated = true;
+        this.history.record(HistoryEvent.TopicCreated, this.nowUs(), group.brokerName, fate.entry.index);
+        this.host.log(`topic ${this.topic} created with ${this.queues} queues in ${group.brokerName} at index ${fate.entry.index}`);
       });
     });
     if (!reached) retry(null);
   }
 
   private heartbeat(): void {
-    for (const id of this.nodeIds()) {
-      const node = this.node(id);
-      if (node !== undefined) this.nameServers.register(node);
+    for (const group of this.groups) {
+      for (const id of group.nodeIds()) {
+        const node = this.node(id);
+        if (node !== undefined) this.nameServers.register(node, group);
+      }
     }
     this.after(heartbeatIntervalUs, () => this.heartbeat());
   }
 
   // ------------------------------------------------------------ SimulatedClients
+
+  private groupOf(node: SimNode): BrokerGroup {
+    return this.groups[this.host.groupOf(node)] as BrokerGroup;
+  }
 
   onApplied(node: SimNode, entry: Entry): void {
     const machine = brokerMachineOf(node.machine);
@@ -307,7 +356,7 @@ export class BrokerWorkload implements SimulatedClients, BrokerClientHost {
           }
           const identity = identityOfMessage(sends.at(positionInEntry).message);
           if (outcome.deliverAtMs === undefined) {
-            this.brokerChecker.observeStored(outcome.topic, outcome.queueId, outcome.queueOffset + position, identity, source, entry.index);
+            this.brokerChecker.observeStored({ brokerName: this.groupOf(node).brokerName, topic: outcome.topic, queueId: outcome.queueId }, outcome.queueOffset + position, identity, source, entry.index);
           } else {
             this.brokerChecker.scheduled.observeScheduledStored({ identity, topic: outcome.topic, queueId: outcome.queueId, deliverAtMs: outcome.deliverAtMs, logIndex: entry.index, positionInEntry, storedTerm: entry.term });
           }
@@ -357,17 +406,18 @@ export class BrokerWorkload implements SimulatedClients, BrokerClientHost {
 
   /** A replica that gains or loses leadership, or moves to a new term, registers at once. */
   onRoleChange(node: SimNode): void {
-    this.nameServers.register(node);
+    this.nameServers.register(node, this.groupOf(node));
     this.deliveryTimerOf(node).arm();
   }
 
-  /** Every NameServer must route the settled leader, in its term, and every scheduled send must be delivered. */
-  unsettledReason(leader: SimNode): string | null {
+  /** Every NameServer must route the settled leader of `group`, in its term, and every scheduled send must be delivered. */
+  unsettledReason(leader: SimNode, group: number): string | null {
+    const { brokerName: name } = this.groups[group] as BrokerGroup;
     const state = brokerMachineOf(leader.machine).state;
     if (state.scheduledCount > 0) return `${state.scheduledCount} scheduled sends wait on ${leader.id}, the next due at ${state.nextDeliveryMs()} ms`;
     const term = leader.core?.term ?? 0;
     for (let position = 0; position < this.nameServers.tables.length; position++) {
-      const route = this.nameServers.leader(position);
+      const route = this.nameServers.leader(position, name);
       if (route === null || route.replicaId !== leader.id || route.term !== term) {
         return `NameServer ${position} routes ${route === null ? 'no master' : `${route.replicaId} of term ${route.term}`}, not ${leader.id} of term ${term}`;
       }
@@ -375,8 +425,8 @@ export class BrokerWorkload implements SimulatedClients, BrokerClientHost {
     return null;
   }
 
-  checkEnd(members: readonly SimNode[]): EndProblem | null {
-    return this.brokerChecker.checkEnd(members);
+  checkEnd(members: readonly SimNode[], group: number): EndProblem | null {
+    return this.brokerChecker.checkEnd(members, (this.groups[group] as BrokerGroup).brokerName);
   }
 
   summary(): BrokerRunSummary {
@@ -386,6 +436,9 @@ export class BrokerWorkload implements SimulatedClients, BrokerClientHost {
     return {
       historyDigest: this.history.digest(),
       queues: this.queues,
+      groups: this.groups.length,
+      sendsAcknowledgedByGroup: this.groups.map((group) => this.history.acknowledgements.filter((acknowledgement) => acknowledgement.group === group.index).length),
+      messagesConsumedByGroup: this.groups.map((group) => this.history.consumedByGroup[group.index] ?? 0),
       sendsAcknowledged: counts.sendsAcknowledged,
       duplicatesAnswered: counts.duplicatesAnswered,
       messagesConsumed: counts.messagesConsumed,

@@ -8,6 +8,14 @@ import type { SimNameServers } from './name-servers.js';
 import type { ProposalTracker } from './proposal-tracker.js';
 import type { SimSendCoalescer } from './send-coalescer.js';
 
+/** One broker group as its clients reach it: its name and its replicas (node ids are unique over the run). */
+export interface BrokerGroupAccess {
+  /** The group's place in the run, 0 first. */
+  readonly index: number;
+  readonly brokerName: string;
+  nodeIds(): readonly string[];
+}
+
 /** What a simulated producer or consumer reaches: the nodes, the NameServers, the clock, and the recorders. */
 export interface BrokerClientHost {
   readonly checker: InvariantChecker;
@@ -18,14 +26,16 @@ export interface BrokerClientHost {
   readonly random: SeededRandom;
   readonly unsafe: BrokerUnsafeSwitches;
   readonly topic: string;
+  /** The topic's queues in each broker group. */
   readonly queues: number;
+  /** The broker groups serving the topic, the first one first. */
+  readonly groups: readonly BrokerGroupAccess[];
   /** A client gives up on a request after this long and retries. */
   readonly requestTimeoutUs: number;
   /** Of the requests, those the network delivers twice, in thousandths. */
   readonly duplicatePermille: number;
   nowUs(): number;
   after(delayUs: number, action: () => void): void;
-  nodeIds(): readonly string[];
   node(id: string): SimNode | undefined;
   /** The coalescer of sends of `node`'s process. */
   coalescerOf(node: SimNode): SimSendCoalescer;
@@ -40,14 +50,14 @@ export const backoffDelayUsMin = 10_000;
 export const backoffDelayUsMax = 50_000;
 
 /**
- * Where a client sends a leader-only request: the leader it was pointed to,
- * else the master a NameServer routes, else any node (a refusal will name
- * the leader).
+ * Where a client sends a leader-only request to `group`: the leader it was
+ * pointed to, else the master a NameServer routes for the group, else any
+ * of the group's nodes (a refusal will name the leader).
  */
-export function leaderTarget(host: BrokerClientHost, believedLeader: string | null): string | null {
+export function leaderTarget(host: BrokerClientHost, group: BrokerGroupAccess, believedLeader: string | null): string | null {
   if (believedLeader !== null) return believedLeader;
-  const route = host.nameServers.leader(host.random.nextInt(0, host.nameServers.tables.length - 1));
+  const route = host.nameServers.leader(host.random.nextInt(0, host.nameServers.tables.length - 1), group.brokerName);
   if (route !== null) return route.replicaId;
-  const ids = host.nodeIds();
+  const ids = group.nodeIds();
   return ids.length === 0 ? null : host.random.pick(ids);
 }

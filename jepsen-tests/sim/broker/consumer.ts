@@ -1,12 +1,16 @@
 import { NotLeaderError } from '@raftmq/raft';
 import type { SimNode } from '../sim-node.js';
 import { brokerMachineOf } from './broker-machine.js';
-import { backoffDelayUsMax, backoffDelayUsMin, leaderTarget, redirectDelayUsMax, type BrokerClientHost } from './client-host.js';
+import type { QueueAddress } from './broker-checker.js';
+import { backoffDelayUsMax, backoffDelayUsMin, leaderTarget, redirectDelayUsMax, type BrokerClientHost, type BrokerGroupAccess } from './client-host.js';
 import { HistoryEvent } from './history.js';
 import { proposeOffsetCommit, pull, type PullAnswer } from './replica-requests.js';
 
 export interface ConsumerOptions {
+  /** The consumer group. */
   readonly group: string;
+  /** The broker group whose queue this consumer owns. */
+  readonly brokerGroup: BrokerGroupAccess;
   readonly queueId: number;
   readonly pullMessagesMax: number;
   /** Of the processed batches, those after which the consumer crashes before committing, in thousandths. */
@@ -27,8 +31,8 @@ export interface OffsetQueryWaiter {
 }
 
 /**
- * One consumer of a group, owning one queue (clustering with a fixed
- * assignment). A session starts by reading the group's committed offset
+ * One consumer of a group, owning one queue of one broker group (clustering
+ * with a fixed assignment). A session starts by reading the group's committed offset
  * linearizably (ReadIndex on the leader, answered once applied), pulls from
  * any replica, processes each batch in offset order, then commits the next
  * offset through the log without waiting. Now and then it crashes between
@@ -44,20 +48,23 @@ export class SimConsumer {
   private sessionStartOffset = 0;
   private believedLeader: string | null = null;
   private pending = 0;
+  private readonly queue: QueueAddress;
 
   constructor(
     private readonly host: BrokerClientHost,
     private readonly options: ConsumerOptions,
     private readonly registerQuery: (requestId: number, waiter: OffsetQueryWaiter) => void,
     private readonly nextRequestId: () => number,
-  ) {}
+  ) {
+    this.queue = { brokerName: options.brokerGroup.brokerName, topic: host.topic, queueId: options.queueId };
+  }
 
   start(delayUs: number): void {
     this.host.after(delayUs, () => this.startSession());
   }
 
   private get label(): string {
-    return `${this.options.group}/${this.options.queueId}`;
+    return `${this.options.group}/${this.options.brokerGroup.brokerName}:${this.options.queueId}`;
   }
 
   private startSession(): void {
@@ -76,7 +83,7 @@ export class SimConsumer {
     host.after(host.requestTimeoutUs, () => {
       if (operation === this.pending && this.nextOffset === undefined) this.retryQuery(session, null);
     });
-    const targetId = leaderTarget(host, this.believedLeader);
+    const targetId = leaderTarget(host, this.options.brokerGroup, this.believedLeader);
     const node = targetId === null ? undefined : host.node(targetId);
     if (node === undefined) {
       this.retryQuery(session, null);
@@ -114,7 +121,7 @@ export class SimConsumer {
     this.sessionStartOffset = offset;
     this.nextOffset = offset;
     host.history.record(HistoryEvent.SessionStarted, host.nowUs(), this.label, session, offset);
-    host.brokerChecker.sessionStarted(this.options.group, host.topic, this.options.queueId, session, offset);
+    host.brokerChecker.sessionStarted(this.options.group, this.queue, session, offset);
     this.pullNext(session);
   }
 
@@ -123,8 +130,9 @@ export class SimConsumer {
     const offset = this.nextOffset;
     if (session !== this.session || offset === undefined || this.host.stopped) return;
     const host = this.host;
-    const ids = host.nodeIds();
-    const targetId = host.random.chance(500) || ids.length === 0 ? leaderTarget(host, this.believedLeader) : host.random.pick(ids);
+    const brokerGroup = this.options.brokerGroup;
+    const ids = brokerGroup.nodeIds();
+    const targetId = host.random.chance(500) || ids.length === 0 ? leaderTarget(host, brokerGroup, this.believedLeader) : host.random.pick(ids);
     const node = targetId === null ? undefined : host.node(targetId);
     // A paused replica would hold the pull until it resumes; the client times out and asks another.
     if (node === undefined || node.nodeState !== 'running') {
@@ -148,7 +156,7 @@ export class SimConsumer {
    */
   private pulled(node: SimNode, session: number, offset: number, answer: PullAnswer): void {
     const host = this.host;
-    const { group, queueId } = this.options;
+    const group = this.options.group;
     switch (answer.kind) {
       case 'found':
         break;
@@ -181,9 +189,9 @@ export class SimConsumer {
       // Passed over by the replica: a delivered message whose entry left the log.
       if (message.offset > expected) this.skip(session, expected, message.offset, node);
       expected = message.offset + 1;
-      host.history.counts.messagesConsumed++;
+      host.history.consumed(this.options.brokerGroup.index);
       host.history.record(HistoryEvent.Consumed, host.nowUs(), this.label, session, message.offset, message.identity);
-      host.brokerChecker.observeConsumed(group, host.topic, queueId, session, message.offset, message.identity, `pulled by ${this.label} from ${node.id}`);
+      host.brokerChecker.observeConsumed(group, this.queue, session, message.offset, message.identity, `pulled by ${this.label} from ${node.id}`);
     }
     const next = Math.max(offset, answer.nextOffset);
     if (next > expected) this.skip(session, expected, next, node);
@@ -201,13 +209,13 @@ export class SimConsumer {
     const host = this.host;
     host.history.counts.offsetsSkipped += to - from;
     host.history.record(HistoryEvent.Skipped, host.nowUs(), this.label, session, from, to);
-    host.brokerChecker.offsetsSkipped(this.options.group, host.topic, this.options.queueId, session, from, to, `${this.label} pulling from ${node.id}`);
+    host.brokerChecker.offsetsSkipped(this.options.group, this.queue, session, from, to, `${this.label} pulling from ${node.id}`);
   }
 
   /** Commits through the log, without waiting: the acknowledgement only tells the checker what must survive. */
   private commit(session: number, offset: number): void {
     const host = this.host;
-    const targetId = leaderTarget(host, this.believedLeader);
+    const targetId = leaderTarget(host, this.options.brokerGroup, this.believedLeader);
     const node = targetId === null ? undefined : host.node(targetId);
     if (node === undefined) return;
     const { group, queueId } = this.options;
@@ -222,7 +230,7 @@ export class SimConsumer {
         if (fate.kind !== 'applied' || session !== this.session) return;
         host.history.counts.commitsAcknowledged++;
         host.history.record(HistoryEvent.CommitAcknowledged, host.nowUs(), this.label, session, offset);
-        host.brokerChecker.commitAcknowledged(group, host.topic, queueId, offset);
+        host.brokerChecker.commitAcknowledged(group, this.queue, offset);
       });
     });
   }

@@ -1,5 +1,6 @@
+import { deadAddressMemoryMs } from '@raftmq/client';
 import type { SimNode } from '../sim-node.js';
-import { backoffDelayUsMax, backoffDelayUsMin, leaderTarget, redirectDelayUsMax, type BrokerClientHost } from './client-host.js';
+import { backoffDelayUsMax, backoffDelayUsMin, leaderTarget, redirectDelayUsMax, type BrokerClientHost, type BrokerGroupAccess } from './client-host.js';
 import { HistoryEvent } from './history.js';
 import { identityText } from './message-identity.js';
 import { offerSend, type SendRequest } from './replica-requests.js';
@@ -18,14 +19,25 @@ export interface ProducerOptions {
   readonly producerId: string;
   readonly batchMessagesMax: number;
   readonly thinkTimeUsMax: number;
-  /** The liveness probe: one send to queue 0, on after the ordinary clients stop. */
+  /** The liveness probe: one send to queue 0 of `probeGroup`, on after the ordinary clients stop. */
   readonly probe: boolean;
+  readonly probeGroup?: number;
 }
 
 interface InFlight {
-  readonly request: SendRequest;
+  /** The send as it goes now: its queue (and group) may change until it is pinned. */
+  request: SendRequest;
+  group: BrokerGroupAccess;
   /** Bumped by every attempt: a timeout of an earlier attempt is ignored. */
   attempt: number;
+  /**
+   * Whether some attempt may have stored it: then only its group's dedup can
+   * tell a retry from a first send, so every retry goes to that group and
+   * queue, as the live client pins a send after no answer or an unknown outcome.
+   */
+  pinned: boolean;
+  /** The group of the last attempt that certainly stored nothing: a retry of an unpinned send goes elsewhere if it can. */
+  avoid: BrokerGroupAccess | null;
 }
 
 /**
@@ -34,13 +46,23 @@ interface InFlight {
  * lost proposal, an unknown outcome or a leader change, until it is
  * acknowledged; only then the next send. It finds the master through the
  * NameServers and follows NOT_LEADER hints.
+ *
+ * With several broker groups it spreads its sends over the queues of all of
+ * them, as the live Producer's queue picker does: a send goes to a queue of
+ * a group that can take it now (a master routed and not just found
+ * unreachable), and until some attempt may have stored it, each retry picks
+ * again, away from a group that certainly refused it. So a group without a
+ * master holds up only the sends that may already sit in its log.
  */
 export class SimProducer {
   /** The log index at which the first acknowledged send of this producer was applied (the probe's). */
   acknowledgedIndex = 0;
   private nextSequence = 0;
   private inFlight: InFlight | null = null;
-  private believedLeader: string | null = null;
+  /** By group: the leader a refusal named. */
+  private readonly believedLeaders = new Map<BrokerGroupAccess, string | null>();
+  /** By node id: until when this producer gives a node it could not reach a rest (the live RouteTable.markDead). */
+  private readonly unreachableUntilUs = new Map<string, number>();
 
   constructor(
     private readonly host: BrokerClientHost,
@@ -59,10 +81,12 @@ export class SimProducer {
     if (this.halted || this.inFlight !== null) return;
     const random = this.host.random;
     const nowMs = Math.floor(this.host.nowUs() / 1000);
-    const schedule = this.options.probe ? undefined : drawSchedule(random, nowMs);
+    // Scheduled sends run in one-group runs only (their checks know entries by index in the one log).
+    const schedule = this.options.probe || this.host.groups.length > 1 ? undefined : drawSchedule(random, nowMs);
+    const target = this.options.probe ? { group: this.host.groups[this.options.probeGroup ?? 0] as BrokerGroupAccess, queueId: 0 } : this.pickQueue(null);
     const request: SendRequest = {
       topic: this.host.topic,
-      queueId: this.options.probe ? 0 : random.nextInt(0, this.host.queues - 1),
+      queueId: target.queueId,
       producerId: this.options.producerId,
       sequence: this.nextSequence++,
       // As the client: a batch cannot be scheduled.
@@ -70,35 +94,77 @@ export class SimProducer {
       bornTimestampMs: nowMs,
       ...(schedule === undefined ? {} : { schedule }),
     };
-    this.inFlight = { request, attempt: 0 };
+    this.inFlight = { request, group: target.group, attempt: 0, pinned: this.options.probe, avoid: null };
     this.attempt();
+  }
+
+  /**
+   * A queue for a send: with one group, any of its queues (one draw, as
+   * always); with several, a queue of a group that can take writes now and
+   * is not `avoid`, else of any group but `avoid`, else of any group.
+   */
+  private pickQueue(avoid: BrokerGroupAccess | null): { readonly group: BrokerGroupAccess; readonly queueId: number } {
+    const { groups, queues, random } = this.host;
+    if (groups.length === 1) return { group: groups[0] as BrokerGroupAccess, queueId: random.nextInt(0, queues - 1) };
+    const blind = this.host.unsafe.pickQueuesBlindly === true;
+    const ready = blind ? groups : groups.filter((group) => group !== avoid && this.canTakeWrites(group));
+    const others = groups.filter((group) => group !== avoid);
+    const pool = ready.length > 0 ? ready : others.length > 0 ? others : groups;
+    const slot = random.nextInt(0, pool.length * queues - 1);
+    return { group: pool[Math.floor(slot / queues)] as BrokerGroupAccess, queueId: slot % queues };
+  }
+
+  /** Whether this producer knows a master of `group` it has not just failed to reach: the live RouteTable.canTakeWrites. */
+  private canTakeWrites(group: BrokerGroupAccess): boolean {
+    const nameServers = this.host.nameServers;
+    const candidates = [this.believedLeaders.get(group) ?? null];
+    for (let position = 0; position < nameServers.tables.length; position++) candidates.push(nameServers.leader(position, group.brokerName)?.replicaId ?? null);
+    const nowUs = this.host.nowUs();
+    return candidates.some((id) => id !== null && (this.unreachableUntilUs.get(id) ?? 0) <= nowUs);
+  }
+
+  /** An unpinned send of a run with several groups takes a fresh pick before each retry. */
+  private repick(inFlight: InFlight): void {
+    if (inFlight.pinned || this.host.groups.length === 1 || this.host.unsafe.pickQueuesBlindly === true) return;
+    const target = this.pickQueue(inFlight.avoid);
+    inFlight.group = target.group;
+    inFlight.request = { ...inFlight.request, queueId: target.queueId };
   }
 
   private attempt(): void {
     const inFlight = this.inFlight;
     if (inFlight === null || this.halted) return;
+    if (inFlight.attempt > 0) this.repick(inFlight);
     const attempt = ++inFlight.attempt;
     const host = this.host;
+    const { group, request } = inFlight;
     host.after(host.requestTimeoutUs, () => {
       if (this.inFlight !== inFlight || inFlight.attempt !== attempt) return;
-      this.believedLeader = null;
+      this.believedLeaders.set(group, null);
+      // No answer: the request reached a node, which may have stored it.
+      inFlight.pinned = true;
       this.attempt();
     });
-    const targetId = leaderTarget(host, this.believedLeader);
+    const targetId = leaderTarget(host, group, this.believedLeaders.get(group) ?? null);
     const node = targetId === null ? undefined : host.node(targetId);
     if (node === undefined) {
-      this.retryLater(inFlight, attempt, null);
+      this.retryLater(inFlight, attempt, null, group);
       return;
     }
     const reached = node.request((core) => {
-      const refusal = offerSend(node, core, host.coalescerOf(node), inFlight.request, leaderClockMs(host), host.unsafe, (answer) => this.answered(inFlight, attempt, answer));
+      const refusal = offerSend(node, core, host.coalescerOf(node), request, leaderClockMs(host), host.unsafe, (answer) => this.answered(inFlight, attempt, answer));
       if (refusal !== undefined) {
         this.answered(inFlight, attempt, refusal);
         return;
       }
-      if (host.random.chance(host.duplicatePermille)) this.deliverCopy(node, inFlight.request);
+      // Taken into the leader's turn: from here on it may be stored in this group.
+      inFlight.pinned = true;
+      if (host.random.chance(host.duplicatePermille)) this.deliverCopy(node, request);
     });
-    if (!reached) this.retryLater(inFlight, attempt, null);
+    if (!reached) {
+      this.unreachableUntilUs.set(node.id, host.nowUs() + deadAddressMemoryMs * 1000);
+      this.retryLater(inFlight, attempt, null, group);
+    }
   }
 
   /** The network delivered the request twice: the copy is offered too, answered to nobody, and only dedup keeps it out of the queue. */
@@ -119,13 +185,14 @@ export class SimProducer {
         this.settled(inFlight, attempt, answer);
         return;
       case 'notLeader':
-        this.retryLater(inFlight, attempt, answer.leaderHint);
+        // Nothing was done, but the group has a leader to follow (or is electing one): not a reason to leave it.
+        this.retryLater(inFlight, attempt, answer.leaderHint, null);
         return;
       case 'topicNotExist':
       case 'notWritable':
       case 'busy':
       case 'failed':
-        this.retryLater(inFlight, attempt, null);
+        this.retryLater(inFlight, attempt, null, inFlight.group);
         return;
     }
   }
@@ -139,16 +206,18 @@ export class SimProducer {
         this.host.checker.violate('broker-acknowledged-sends', `${this.options.producerId}'s only send in flight, ${inFlight.request.sequence}, was refused as older than the sessions' window`);
         return;
       }
-      // Lost, unknown, or refused before the topic existed: the same sequence goes again.
-      if (inFlight.attempt === attempt) this.retryLater(inFlight, attempt, null);
+      // Lost, unknown, or refused before the topic existed: the same sequence goes again, to the same group.
+      if (inFlight.attempt === attempt) this.retryLater(inFlight, attempt, null, null);
       return;
     }
-    const request = inFlight.request;
+    const { request, group } = inFlight;
     const host = this.host;
     if (outcome.queueId !== request.queueId || outcome.messageCount !== request.messageCount) {
-      host.checker.violate('broker-acknowledged-sends', `${request.producerId}'s send ${request.sequence} to queue ${request.queueId} (${request.messageCount} messages) was answered for queue ${outcome.queueId} (${outcome.messageCount})`);
+      host.checker.violate('broker-acknowledged-sends', `${request.producerId}'s send ${request.sequence} to ${group.brokerName} queue ${request.queueId} (${request.messageCount} messages) was answered for queue ${outcome.queueId} (${outcome.messageCount})`);
       return;
     }
+    // The negative control: the acknowledgement is kept against the first group's queue of the same id.
+    const acknowledgedGroup = host.unsafe.acknowledgeByQueueIdOnly === true ? (host.groups[0] as BrokerGroupAccess) : group;
     this.inFlight = null;
     const duplicate = 'duplicate' in outcome && outcome.duplicate;
     const identities: string[] = [];
@@ -156,9 +225,11 @@ export class SimProducer {
     host.history.counts.sendsAcknowledged++;
     if (duplicate) host.history.counts.duplicatesAnswered++;
     if (outcome.deliverAtMs !== undefined) host.history.counts.scheduledAcknowledged++;
+    host.history.acknowledged(host.nowUs(), acknowledgedGroup.index, request.queueId);
     host.history.record(
       HistoryEvent.Acknowledged,
       host.nowUs(),
+      acknowledgedGroup.brokerName,
       request.producerId,
       request.sequence,
       request.queueId,
@@ -171,6 +242,7 @@ export class SimProducer {
     host.brokerChecker.observeAcknowledged({
       producerId: request.producerId,
       sequence: request.sequence,
+      brokerName: acknowledgedGroup.brokerName,
       topic: request.topic,
       queueId: request.queueId,
       queueOffset: outcome.queueOffset,
@@ -183,9 +255,11 @@ export class SimProducer {
     host.after(host.random.nextInt(0, this.options.thinkTimeUsMax), () => this.nextSend());
   }
 
-  private retryLater(inFlight: InFlight, attempt: number, leaderHint: string | null): void {
+  /** `refusedBy`: the group of an attempt that certainly stored nothing, so an unpinned retry may go elsewhere. */
+  private retryLater(inFlight: InFlight, attempt: number, leaderHint: string | null, refusedBy: BrokerGroupAccess | null): void {
     if (this.inFlight !== inFlight || inFlight.attempt !== attempt) return;
-    this.believedLeader = leaderHint;
+    this.believedLeaders.set(inFlight.group, leaderHint);
+    inFlight.avoid = refusedBy;
     const random = this.host.random;
     const delayUs = leaderHint !== null ? random.nextInt(100, redirectDelayUsMax) : random.nextInt(backoffDelayUsMin, backoffDelayUsMax);
     // A new attempt number, so the pending timeout of this one does not fire a second retry.

@@ -20,6 +20,7 @@ interface CliOptions {
   readonly electionStats?: boolean;
   readonly trials: number;
   readonly workload: SimulationWorkload;
+  readonly groups: number;
 }
 
 function parseInteger(text: string): number {
@@ -55,9 +56,9 @@ function parseScenario(text: string): Scenario {
 }
 
 /** Replays one seed with every notable event printed. */
-function replayOne(seed: number, nodes: number, scenario: Scenario | undefined, workload: SimulationWorkload): number {
+function replayOne(seed: number, nodes: number, scenario: Scenario | undefined, workload: SimulationWorkload, groups: number): number {
   const startedMs = performance.now();
-  const result = runSimulation({ seed, nodes, workload, ...(scenario === undefined ? {} : { scenario }), log: (line) => console.log(line) });
+  const result = runSimulation({ seed, nodes, workload, groups, ...(scenario === undefined ? {} : { scenario }), log: (line) => console.log(line) });
   const elapsedMs = performance.now() - startedMs;
   console.log('');
   console.log(`scenario: ${JSON.stringify(result.scenario)}`);
@@ -99,7 +100,7 @@ function printSummary(summary: SeedRunSummary): void {
   if (summary.failures.length > failuresListedMax) console.log(`... and ${summary.failures.length - failuresListedMax} more`);
 }
 
-function runMany(start: number, count: number, nodes: NodesChoice, workload: SimulationWorkload): number {
+function runMany(start: number, count: number, nodes: NodesChoice, workload: SimulationWorkload, groups: number): number {
   const bar = new SingleBar(
     { format: 'sim |{bar}| {value}/{total} seeds | {rate} seeds/s | {failed} failed | eta {eta_formatted}', hideCursor: true },
     Presets.shades_classic,
@@ -114,6 +115,7 @@ function runMany(start: number, count: number, nodes: NodesChoice, workload: Sim
     count,
     nodes,
     workload,
+    groups,
     onResult: (result, completed) => {
       if (!result.ok) failed++;
       if (result.broker !== undefined) {
@@ -182,6 +184,7 @@ const program = new Command()
   .addOption(new Option('--nodes <count>', 'founding members: 3, 5, or mix (alternate by seed)').argParser(parseNodes))
   .option('--scenario <json>', 'with --seed: run this scenario (as printed by a failing property test) instead of the seed\'s own', parseScenario)
   .addOption(new Option('--workload <kind>', 'values: the Raft-level value list; broker: the broker state machine with producers, consumers and NameServers').argParser(parseWorkload).default('values'))
+  .option('--groups <count>', 'with --workload broker: broker groups, each its own Raft group, serving the topic', parsePositive, 1)
   .option('--election-stats', 'measure the time from a leader crash to a new leader')
   .option('--trials <count>', 'trials for --election-stats', parsePositive, electionTrialsDefault)
   .action((options: CliOptions) => {
@@ -190,9 +193,9 @@ const program = new Command()
       const nodes = options.nodes === 5 ? 5 : 3;
       exitCode = electionStats(options.trials, nodes);
     } else if (options.seed !== undefined) {
-      exitCode = replayOne(options.seed, nodesForSeed(options.seed, options.nodes ?? 3), options.scenario, options.workload);
+      exitCode = replayOne(options.seed, nodesForSeed(options.seed, options.nodes ?? 3), options.scenario, options.workload, options.groups);
     } else {
-      exitCode = runMany(options.start, options.seeds ?? 100, options.nodes ?? 'mix', options.workload);
+      exitCode = runMany(options.start, options.seeds ?? 100, options.nodes ?? 'mix', options.workload, options.groups);
     }
     process.exitCode = exitCode;
   });
