@@ -12,6 +12,8 @@ export interface DevOptions {
   /** The NameServer's port; RocketMQ's 9876 by default, so `raftmq produce` and `consume` find it without -n. */
   readonly nameServerPort: number;
   readonly flush: 'sync' | 'async';
+  /** When every group answers a send: after a quorum's write (the default) or its master's alone (asynchronous replication). */
+  readonly acknowledgement?: 'quorum' | 'leader';
   /** Broker groups to start, devGroupsMin..devGroupsMax; one when absent. */
   readonly groups?: number;
   /** Replicas of every group, the ones added with `g` included: one of devReplicaCounts; devReplicasDefault when absent. */
@@ -69,6 +71,7 @@ export interface DevClusterPlan {
   readonly flush: NonNullable<LocalGroupOptions['flush']>;
   readonly nameServers: readonly string[];
   readonly replicas: DevReplicaCount;
+  readonly acknowledgement?: 'quorum' | 'leader';
 }
 
 /**
@@ -83,7 +86,7 @@ export function devGroupOptions(position: number, plan: DevClusterPlan): LocalGr
     basePort: plan.basePort + position * devGroupPortStride,
     replicas: plan.replicas,
     flush: plan.flush,
-    broker: { brokerName, nameServers: plan.nameServers, autoCreateTopic: true, settings: { cluster: devCluster } },
+    broker: { brokerName, nameServers: plan.nameServers, autoCreateTopic: true, settings: { cluster: devCluster, acknowledgement: plan.acknowledgement ?? 'quorum' } },
   };
 }
 
@@ -122,7 +125,7 @@ export async function runDev(options: DevOptions): Promise<void> {
   const nameServer = await runNameServer({ listen: { host: '127.0.0.1', port: options.nameServerPort }, logger: silentLogger });
   const flush = options.flush === 'sync' ? ({ mode: 'sync' } as const) : ({ mode: 'async', intervalMs: 10 } as const);
   const groups: DevGroup[] = [];
-  const plan: DevClusterPlan = { directory, basePort: options.basePort, flush, nameServers: [nameServer.address], replicas };
+  const plan: DevClusterPlan = { directory, basePort: options.basePort, flush, nameServers: [nameServer.address], replicas, acknowledgement: options.acknowledgement ?? 'quorum' };
   const addGroup = (): DevGroup => {
     const position = groups.length;
     const added = { brokerName: devBrokerName(position), group: new LocalGroup(devGroupOptions(position, plan)), killed: [] };

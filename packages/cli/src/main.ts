@@ -56,15 +56,18 @@ program
   .option('--base-port <port>', `peer ports are base+1.., client ports base+101..; each further group ${devGroupPortStride} higher`, port, 7100)
   .option('--namesrv-port <port>', "the NameServer's port", port, 9876)
   .option('--flush <mode>', 'sync (fsync before ack) or async', 'sync')
+  .option('--acknowledgement <mode>', "quorum (a send is answered once a majority has it) or leader (once the master has it: asynchronous replication, a failover may lose the followers' missing tail)", 'quorum')
   .option('--exit-after-ms <ms>', 'stop by itself after this long', milliseconds)
-  .action(async (options: { groups: number; replicas: number; dir?: string; basePort: number; namesrvPort: number; flush: string; exitAfterMs?: number }) => {
+  .action(async (options: { groups: number; replicas: number; dir?: string; basePort: number; namesrvPort: number; flush: string; acknowledgement: string; exitAfterMs?: number }) => {
     if (options.flush !== 'sync' && options.flush !== 'async') throw new InvalidArgumentError('--flush must be sync or async');
+    if (options.acknowledgement !== 'quorum' && options.acknowledgement !== 'leader') throw new InvalidArgumentError('--acknowledgement must be quorum or leader');
     await runDev({
       groups: options.groups,
       replicas: options.replicas,
       basePort: options.basePort,
       nameServerPort: options.namesrvPort,
       flush: options.flush,
+      acknowledgement: options.acknowledgement,
       ...(options.dir === undefined ? {} : { dir: options.dir }),
       ...(options.exitAfterMs === undefined ? {} : { exitAfterMs: options.exitAfterMs }),
     });

@@ -99,7 +99,9 @@ describe('raftmq dev --replicas', () => {
     const basePort = 30_000;
     for (const replicas of [1, 5] as const) {
       for (const position of [0, 1]) {
-        const options = devGroupOptions(position, { directory: join(directory, `replicas-${replicas}`), basePort, flush: { mode: 'sync' }, nameServers: ['ws://127.0.0.1:9876'], replicas });
+        // The 5-replica groups also take the leader acknowledgement mode: every replica's config must carry it.
+        const acknowledgement = replicas === 5 ? 'leader' : 'quorum';
+        const options = devGroupOptions(position, { directory: join(directory, `replicas-${replicas}`), basePort, flush: { mode: 'sync' }, nameServers: ['ws://127.0.0.1:9876'], replicas, acknowledgement });
         const group = new LocalGroup(options);
         try {
           expect(group.ids, `${replicas} replicas, group ${position}`).toHaveLength(replicas);
@@ -109,6 +111,7 @@ describe('raftmq dev --replicas', () => {
             expect(Object.keys(config.peers).sort()).toEqual([...group.ids].sort());
             expect(config.broker.brokerName).toBe(position === 0 ? 'broker-a' : 'broker-b');
             expect(config.broker.cluster).toBe(devCluster);
+            expect(config.broker.acknowledgement).toBe(acknowledgement);
             ports.add(config.peerListen.port).add(config.clientListen.port);
           }
           // The largest group must still fit its block of ports, or the next group's replicas would collide with it.
