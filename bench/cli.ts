@@ -82,6 +82,8 @@ program
   .option('--sizes <list>', 'message sizes, e.g. 128,1KiB,16KiB (default: 128,1KiB,16KiB; --quick: 1KiB,16KiB)')
   .option('--inflight <list>', 'sends in flight, e.g. 1,16,64,256 (default: 1,16,64,256; --quick: 1,64)')
   .option('--flush <list>', 'RaftMQ flush modes: sync,async (default: both; etcd runs under sync only, NATS JetStream once, as async)')
+  .option('--groups <list>', 'RaftMQ broker groups of 3 replicas under one NameServer, the topic on each, e.g. 1,2 (default: 1)')
+  .option('--acks <list>', "RaftMQ acknowledgement: quorum (a majority holds a send under the flush mode), leader (the master's own write), e.g. quorum,leader (default: quorum)")
   .option('--seconds <n>', 'measured seconds per case (default: 8, about 10 minutes for the default matrix; --quick: 2)')
   .option('--warmup-seconds <n>', 'warm-up before each case (default: 1, --quick: 0.5)')
   .option('--no-etcd', 'without etcd')

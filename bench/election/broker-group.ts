@@ -27,14 +27,16 @@ export class ShapedBrokerSetup extends BrokerSetup {
 
   override async start(directory: string, basePort: number, timeoutMs: number): Promise<void> {
     this.nameServer = await runNameServer({ listen: { host: '127.0.0.1', port: 0 }, logLevel: 'error' });
-    this.group = new LocalGroup({ directory, basePort, flush: { mode: 'sync' }, broker: { brokerName: RAFTMQ_BROKER_NAME, nameServers: [this.nameServer.address] }, ...this.shape });
+    const group = new LocalGroup({ directory, basePort, flush: { mode: 'sync' }, broker: { brokerName: RAFTMQ_BROKER_NAME, nameServers: [this.nameServer.address] }, ...this.shape });
+    this.groups.length = 0;
+    this.groups.push(group);
     try {
-      await this.group.start();
+      await group.start();
     } finally {
       this.knownPids = await this.pids();
       this.startKillers.track(this.knownPids);
     }
-    await this.group.waitForLeader(timeoutMs);
+    await group.waitForLeader(timeoutMs);
   }
 
   pidOf(id: string): number | undefined {

@@ -23,6 +23,11 @@ export interface FailoverSeries {
 /** One point of a throughput curve: one system, one message size, one flush mode, one count in flight. */
 export interface ThroughputPoint {
   readonly system: string;
+  /** RaftMQ points: the cluster's broker groups and acknowledgement ('quorum': once a majority holds it; 'leader': after the master's own write). */
+  readonly groups?: number;
+  readonly acknowledgement?: 'quorum' | 'leader';
+  /** RaftMQ points: of the measured acknowledgements, the share the master answered on its own write (leader-*). */
+  readonly leaderAcknowledgedShare?: number;
   readonly sizeBytes: number;
   /** 'sync': acknowledged after fsync on a quorum (etcd: its WAL fsync); 'async': before. */
   readonly flush: 'sync' | 'async';

@@ -33,6 +33,9 @@ const failoverSeriesSchema = z.object({
 
 const throughputPointSchema = z.object({
   system: z.string(),
+  groups: z.number().int().positive().optional().catch(undefined),
+  acknowledgement: z.enum(['quorum', 'leader']).optional().catch(undefined),
+  leaderAcknowledgedShare: z.number().min(0).max(1).optional().catch(undefined),
   sizeBytes: z.number(),
   flush: z.enum(['sync', 'async']),
   inflight: z.number(),

@@ -10,7 +10,7 @@ function portIsFree(host: string, port: number): Promise<boolean> {
 
 /** Blocks of ports are tried from here on: above the real-process tests' usual range and below the ephemeral ports. */
 const FIRST_BASE_PORT = 21_000;
-const BLOCK_STEP = 500;
+export const BLOCK_STEP = 500;
 const BLOCKS = 20;
 
 /**

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { buildMatrix, endToEndPasses, progressSteps } from '../throughput/matrix.js';
-import { HEADLINE_CASE, THROUGHPUT_TARGETS, parseFlushes, parseInflight, parseSizes, parseThroughputFlags, producersFor } from '../throughput/options.js';
-import { compareRows, headlines, judgeMemory, reportData } from '../throughput/ratios.js';
-import { renderComparisonTable, renderHeadlines, renderResultTable } from '../throughput/report.js';
-import type { AnchorFigures, CaseResult, EndToEndResult, FlushMode, ThroughputSystem } from '../throughput/types.js';
+import { checkReportData } from '../report/validate.js';
+import { runSends } from '../throughput/load.js';
+import { HEADLINE_CASE, THROUGHPUT_TARGETS, parseAcknowledgements, parseFlushes, parseGroups, parseInflight, parseSizes, parseThroughputFlags, producersFor } from '../throughput/options.js';
+import { compareRows, headlines, judgeMemory, leaderAcknowledgedShare, reportData } from '../throughput/ratios.js';
+import { renderComparisonTable, renderHeadlines, renderModeMatrix, renderResultTable } from '../throughput/report.js';
+import type { Acknowledgement, AnchorFigures, CaseResult, EndToEndResult, FlushMode, ThroughputSystem } from '../throughput/types.js';
 
 const ANCHORS: AnchorFigures = {
   fdatasync: { recordBytes: 1024, syncsPerSecond: 2000, p50Ms: 0.5, p99Ms: 3 },
@@ -71,18 +73,18 @@ describe('throughput flags', () => {
 });
 
 describe('throughput matrix', () => {
-  const config = { sizes: [128, 1024], inflights: [1, 64], flushes: ['sync', 'async'] as FlushMode[], etcd: true, nats: true };
+  const config = { sizes: [128, 1024], inflights: [1, 64], flushes: ['sync', 'async'] as FlushMode[], groups: [1], acknowledgements: ['quorum'] as Acknowledgement[], etcd: true, nats: true };
 
   it('runs etcd under sync only and NATS once, labelled async, in the first phase', () => {
     const [sync, async] = buildMatrix(config);
     expect(sync?.flush).toBe('sync');
     expect(sync?.cases.slice(0, 3)).toEqual([
-      { system: 'RaftMQ', sizeBytes: 128, flush: 'sync', inflight: 1 },
+      { system: 'RaftMQ', sizeBytes: 128, flush: 'sync', inflight: 1, groups: 1, acknowledgement: 'quorum' },
       { system: 'etcd', sizeBytes: 128, flush: 'sync', inflight: 1 },
       { system: 'NATS JetStream', sizeBytes: 128, flush: 'async', inflight: 1 },
     ]);
     expect(sync?.cases).toHaveLength(12);
-    expect(async?.cases).toEqual(config.sizes.flatMap((sizeBytes) => config.inflights.map((inflight) => ({ system: 'RaftMQ', sizeBytes, flush: 'async', inflight }))));
+    expect(async?.cases).toEqual(config.sizes.flatMap((sizeBytes) => config.inflights.map((inflight) => ({ system: 'RaftMQ', sizeBytes, flush: 'async', inflight, groups: 1, acknowledgement: 'quorum' }))));
   });
 
   it('has no etcd without sync, and NATS still once', () => {
@@ -164,7 +166,113 @@ describe('throughput ratios', () => {
   });
 
   it('renders the tables', () => {
-    expect(renderResultTable([result('RaftMQ', 'sync', 64, 20_000, 10)])).toContain('| 1 KiB | sync | 64 | RaftMQ | 20,000 | 20.5 | 2.5 | 10 | 20 | none |');
-    expect(renderComparisonTable(compareRows(results, ANCHORS))).toContain('| 1 KiB | async | 64 | – |');
+    expect(renderResultTable([result('RaftMQ', 'sync', 64, 20_000, 10)])).toContain('| 1 KiB | sync | 64 | RaftMQ | 1 | quorum | 20,000 | 20.5 | 2.5 | 10 | 20 | none |');
+    expect(renderResultTable([result('etcd', 'sync', 64, 2_000, 40)])).toContain('| 1 KiB | sync | 64 | etcd |  |  | 2,000 |');
+    expect(renderComparisonTable(compareRows(results, ANCHORS))).toContain('| 1 KiB | async | 64 | 1 | quorum | – |');
+  });
+});
+
+describe('throughput RaftMQ modes: --groups and --acks', () => {
+  it('parses groups ascending and acknowledgements quorum first; the headlines read the fewest groups, quorum when given', () => {
+    expect(parseGroups('2, 1,2')).toEqual([1, 2]);
+    expect(parseAcknowledgements('LEADER,quorum')).toEqual(['quorum', 'leader']);
+    const config = parseThroughputFlags({ groups: '2,1', acks: 'leader' });
+    expect(config).toMatchObject({ groups: [1, 2], acknowledgements: ['leader'], headlineMode: { groups: 1, acknowledgement: 'leader' } });
+    expect(parseThroughputFlags({})).toMatchObject({ groups: [1], acknowledgements: ['quorum'], headlineMode: { groups: 1, acknowledgement: 'quorum' } });
+  });
+
+  it('names the flag of a bad value', () => {
+    for (const groups of ['0', '1.5', 'two', '', '99']) expect(() => parseThroughputFlags({ groups })).toThrow(/--groups/);
+    for (const acks of ['all', '', 'quorum,none']) expect(() => parseThroughputFlags({ acks })).toThrow(/--acks/);
+  });
+
+  it('runs a phase per flush × groups × acks, sync first, each RaftMQ case carrying its cluster, etcd and NATS once', () => {
+    const config = { sizes: [1024], inflights: [1, 64], flushes: ['sync', 'async'] as FlushMode[], groups: [1, 2], acknowledgements: ['quorum', 'leader'] as Acknowledgement[], etcd: true, nats: true };
+    const phases = buildMatrix(config);
+    expect(phases.map((each) => `${each.flush}/${each.groups}/${each.acknowledgement}`)).toEqual([
+      'sync/1/quorum',
+      'sync/1/leader',
+      'sync/2/quorum',
+      'sync/2/leader',
+      'async/1/quorum',
+      'async/1/leader',
+      'async/2/quorum',
+      'async/2/leader',
+    ]);
+    for (const phase of phases) {
+      const raftmq = phase.cases.filter((each) => each.system === 'RaftMQ');
+      expect(raftmq).toHaveLength(config.sizes.length * config.inflights.length);
+      expect(raftmq.every((each) => each.flush === phase.flush && each.groups === phase.groups && each.acknowledgement === phase.acknowledgement)).toBe(true);
+    }
+    const others = phases.map((phase) => phase.cases.filter((each) => each.system !== 'RaftMQ').length);
+    expect(others).toEqual([4, 0, 0, 0, 0, 0, 0, 0]);
+    const asyncOnly = buildMatrix({ ...config, flushes: ['async'] });
+    expect(asyncOnly.flatMap((phase) => phase.cases).filter((each) => each.system === 'etcd')).toEqual([]);
+    expect(asyncOnly[0]?.cases.filter((each) => each.system === 'NATS JetStream')).toHaveLength(2);
+    expect(progressSteps(phases, 2, config)).toBe(1 + 8 + 2 + phases.reduce((total, phase) => total + phase.cases.length, 0) + 2 + 1);
+  });
+
+  it('counts the acknowledgements each send names', async () => {
+    const kinds = ['leader-written', 'quorum-written', 'leader-written'];
+    let sent = 0;
+    const cell = { system: 'RaftMQ' as const, sizeBytes: 16, flush: 'async' as const, inflight: 2, groups: 1, acknowledgement: 'leader' as const };
+    const measured = await runSends(cell, async () => kinds[sent++ % kinds.length] as string, { inflight: 2, warmupSeconds: 0, seconds: 0.05, sizeBytes: 16, maxErrors: 0 });
+    const counted = Object.values(measured.acknowledgements ?? {}).reduce((total, count) => total + count, 0);
+    expect(counted).toBe(measured.messages);
+    expect(Object.keys(measured.acknowledgements ?? {}).sort()).toEqual(['leader-written', 'quorum-written']);
+    expect((await runSends({ ...cell, system: 'etcd' }, async () => undefined, { inflight: 2, warmupSeconds: 0, seconds: 0.01, sizeBytes: 16, maxErrors: 0 })).acknowledgements).toBeUndefined();
+  });
+
+  const modes = [
+    { ...result('RaftMQ', 'sync', 64, 20_000, 10), acknowledgements: { 'quorum-fsynced': 10 } },
+    { ...result('RaftMQ', 'sync', 64, 30_000, 6), groups: 1, acknowledgement: 'leader' as const, acknowledgements: { 'leader-fsynced': 3, 'quorum-fsynced': 1 } },
+    { ...result('RaftMQ', 'sync', 64, 36_000, 8), groups: 2, acknowledgement: 'quorum' as const },
+    { ...result('RaftMQ', 'async', 64, 50_000, 4), groups: 2, acknowledgement: 'leader' as const, acknowledgements: { 'leader-written': 1 } },
+    result('etcd', 'sync', 64, 2_000, 40),
+    result('NATS JetStream', 'async', 64, 10_000, 20),
+  ];
+
+  it('compares every RaftMQ cluster with the same etcd and NATS rows, with its share of leader acknowledgements', () => {
+    const rows = compareRows(modes, ANCHORS);
+    expect(rows.map((each) => [each.groups, each.acknowledgement, each.flush, each.natsThroughputRatio, each.etcdThroughputRatio])).toEqual([
+      [1, 'quorum', 'sync', 2, 10],
+      [1, 'leader', 'sync', 3, 15],
+      [2, 'quorum', 'sync', 3.6, 18],
+      [2, 'leader', 'async', 5, Number.NaN],
+    ]);
+    expect(rows.map((each) => each.leaderAcknowledgedShare)).toEqual([0, 0.75, Number.NaN, 1]);
+    expect(leaderAcknowledgedShare({})).toBeNaN();
+    const leaderHeadlines = headlines(rows, HEADLINE_CASE, THROUGHPUT_TARGETS, { groups: 1, acknowledgement: 'leader' });
+    expect(leaderHeadlines[0]).toMatchObject({ value: 3 });
+    expect(leaderHeadlines[0]?.name).toContain('1 group, leader acks');
+    expect(headlines(rows, HEADLINE_CASE, THROUGHPUT_TARGETS)[0]).toMatchObject({ value: 2 });
+  });
+
+  it('renders the mode matrix at the headline case, by groups, acks, flush', () => {
+    const section = renderModeMatrix(compareRows([...modes, { ...result('RaftMQ', 'sync', 1, 400, 3), groups: 2, acknowledgement: 'quorum' as const }], ANCHORS), HEADLINE_CASE);
+    const lines = section.split('\n').filter((line) => line.startsWith('| '));
+    expect(lines[0]).toBe('| groups | acks | flush | msgs/s | p50 ms | p99 ms | msgs/s ÷ NATS | msgs/s ÷ etcd | msgs/s ÷ fdatasync/s | leader-acknowledged |');
+    expect(lines.slice(2)).toEqual([
+      '| 1 | quorum | sync | 20,000 | 2.5 | 10 | 2.00× | 10.00× | 10.00× | 0% |',
+      '| 1 | leader | sync | 30,000 | 1.5 | 6 | 3.00× | 15.00× | 15.00× | 75% |',
+      '| 2 | quorum | sync | 36,000 | 2 | 8 | 3.60× | 18.00× | 18.00× | – |',
+      '| 2 | leader | async | 50,000 | 1 | 4 | 5.00× | – | – | 100% |',
+    ]);
+    expect(section).toContain('1 KiB, 64 in flight');
+    expect(renderModeMatrix(compareRows([result('RaftMQ', 'sync', 16, 900, 2)], ANCHORS), HEADLINE_CASE)).toContain('1 KiB, 16 in flight');
+    expect(renderModeMatrix([], HEADLINE_CASE)).toContain('No RaftMQ rows');
+  });
+
+  it('gives the combined report a series per RaftMQ cluster that survives validation', () => {
+    const data = reportData(modes, [], ANCHORS, [], []);
+    const checked = checkReportData(JSON.parse(JSON.stringify(data)));
+    expect(checked.problems).toEqual([]);
+    const raftmq = checked.data.throughput?.filter((each) => each.groups !== undefined) ?? [];
+    expect(raftmq.map((each) => [each.system, each.groups, each.acknowledgement, each.leaderAcknowledgedShare])).toEqual([
+      ['RaftMQ', 1, 'quorum', 0],
+      ['RaftMQ 1 group, leader acks', 1, 'leader', 0.75],
+      ['RaftMQ 2 groups, quorum acks', 2, 'quorum', undefined],
+      ['RaftMQ 2 groups, leader acks', 2, 'leader', 1],
+    ]);
   });
 });

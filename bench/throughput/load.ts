@@ -13,10 +13,12 @@ const ERROR_PAUSE_MS = 10;
  * until the last of them has answered. Latencies go to an HDR histogram
  * (perf_hooks.createHistogram). A case with more than `maxErrors` failed
  * sends stops and says so. `onMeasureStart` gets Date.now() when the warm-up ends.
+ * A send may name the kind of its acknowledgement (RaftMQ: its durability);
+ * the measured ones are counted per kind.
  */
 export async function runSends(
   cell: ThroughputCase,
-  send: (sender: number) => Promise<void>,
+  send: (sender: number) => Promise<string | void>,
   limits: SendLimits,
   onMeasureStart?: (wallClockMs: number) => void,
 ): Promise<CaseResult> {
@@ -27,16 +29,18 @@ export async function runSends(
   const deadline = measureFrom + limits.seconds * 1000;
   const startTimer = setTimeout(() => onMeasureStart?.(Date.now()), limits.warmupSeconds * 1000);
   let measured = 0;
+  const kinds = new Map<string, number>();
   let problem: string | null = null;
   const sender = async (index: number) => {
     while (problem === null && performance.now() < deadline) {
       const issuedAt = performance.now();
       const issuedAtNs = process.hrtime.bigint();
       try {
-        await send(index);
+        const kind = await send(index);
         if (issuedAt >= measureFrom) {
           latency.recordSince(issuedAtNs);
           measured++;
+          if (typeof kind === 'string') kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
         }
       } catch (error) {
         errors.add(error);
@@ -64,6 +68,7 @@ export async function runSends(
     maxMs,
     errors: errors.toJSON(),
     problem,
+    ...(kinds.size === 0 ? {} : { acknowledgements: Object.fromEntries(kinds) }),
   };
 }
 

@@ -1,12 +1,14 @@
 import { parseSize } from '../commitlog/units.js';
 import { secondsFlag } from '../shared/flags.js';
-import type { FlushMode } from './types.js';
+import type { Acknowledgement, FlushMode, RaftmqMode } from './types.js';
 
 /** The flags of `bench throughput`, as commander hands them over: strings, unparsed. */
 export interface ThroughputFlags {
   readonly sizes?: string;
   readonly inflight?: string;
   readonly flush?: string;
+  readonly groups?: string;
+  readonly acks?: string;
   readonly seconds?: string;
   readonly warmupSeconds?: string;
   /** commander's --no-etcd / --no-nats: false when given. */
@@ -43,6 +45,10 @@ export interface ThroughputBenchConfig {
   readonly inflights: readonly number[];
   /** In the order the phases run: sync first when both. */
   readonly flushes: readonly FlushMode[];
+  /** RaftMQ's broker groups (three replicas each, one NameServer), ascending: a phase per count. */
+  readonly groups: readonly number[];
+  /** RaftMQ's acknowledgement modes, quorum first when both: a phase per mode. */
+  readonly acknowledgements: readonly Acknowledgement[];
   readonly seconds: number;
   readonly warmupSeconds: number;
   /** RaftMQ replicas under async flush fsync this often. */
@@ -59,6 +65,8 @@ export interface ThroughputBenchConfig {
   readonly etcd: boolean;
   readonly nats: boolean;
   readonly headline: HeadlineCase;
+  /** The RaftMQ rows the headlines are read from: the fewest groups, quorum when given. */
+  readonly headlineMode: RaftmqMode;
   readonly targets: ThroughputTargets;
   readonly parentDirectory: string | undefined;
   readonly resultsDirectory: string | undefined;
@@ -74,6 +82,11 @@ const MAX_SIZE_BYTES = 512 * KIB_BYTES;
 export const BORN_STAMP_BYTES = 8;
 const MIN_SIZE_BYTES = BORN_STAMP_BYTES;
 const MAX_INFLIGHT = 1024;
+/** Three replica processes per group on a machine that also runs the senders: more would measure the scheduler. */
+const MAX_GROUPS = 4;
+export const DEFAULT_GROUPS = [1];
+export const DEFAULT_ACKNOWLEDGEMENTS: readonly Acknowledgement[] = ['quorum'];
+const ACKNOWLEDGEMENT_ORDER: readonly Acknowledgement[] = ['quorum', 'leader'];
 export const DEFAULT_SIZES_BYTES = [128, KIB_BYTES, 16 * KIB_BYTES];
 export const DEFAULT_INFLIGHTS = [1, 16, 64, 256];
 export const DEFAULT_FLUSHES: readonly FlushMode[] = ['sync', 'async'];
@@ -149,14 +162,41 @@ export function parseFlushes(text: string): FlushMode[] {
   return DEFAULT_FLUSHES.filter((mode) => modes.has(mode));
 }
 
+/** '2,1' → [1, 2]: RaftMQ broker groups under one NameServer. */
+export function parseGroups(text: string): number[] {
+  return ascendingUnique(
+    listOf('groups', text).map((each) => {
+      const value = Number(each);
+      if (!Number.isInteger(value) || value < 1 || value > MAX_GROUPS) throw new Error(`--groups takes whole numbers in [1, ${MAX_GROUPS}], got '${each}'`);
+      return value;
+    }),
+  );
+}
+
+/** 'leader,quorum' → ['quorum', 'leader']. */
+export function parseAcknowledgements(text: string): Acknowledgement[] {
+  const modes = new Set(
+    listOf('acks', text).map((each) => {
+      const mode = each.toLowerCase();
+      if (mode !== 'quorum' && mode !== 'leader') throw new Error(`--acks takes quorum and/or leader, got '${each}'`);
+      return mode;
+    }),
+  );
+  return ACKNOWLEDGEMENT_ORDER.filter((mode) => modes.has(mode));
+}
+
 /** The run's configuration; `--quick` reduces the matrix and shortens what no flag sets. Throws an Error naming the flag on a bad value. */
 export function parseThroughputFlags(flags: ThroughputFlags, name: ThroughputBenchConfig['name'] = 'throughput'): ThroughputBenchConfig {
   const quick = flags.quick === true;
+  const groups = flags.groups === undefined ? DEFAULT_GROUPS : parseGroups(flags.groups);
+  const acknowledgements = flags.acks === undefined ? DEFAULT_ACKNOWLEDGEMENTS : parseAcknowledgements(flags.acks);
   return {
     name,
     sizes: flags.sizes === undefined ? (quick ? QUICK_SIZES_BYTES : DEFAULT_SIZES_BYTES) : parseSizes(flags.sizes),
     inflights: flags.inflight === undefined ? (quick ? QUICK_INFLIGHTS : DEFAULT_INFLIGHTS) : parseInflight(flags.inflight),
     flushes: flags.flush === undefined ? DEFAULT_FLUSHES : parseFlushes(flags.flush),
+    groups,
+    acknowledgements,
     seconds: flags.seconds === undefined ? (quick ? QUICK_SECONDS : DEFAULT_SECONDS) : secondsFlag('seconds', flags.seconds, 0.1),
     warmupSeconds: flags.warmupSeconds === undefined ? (quick ? QUICK_WARMUP_SECONDS : DEFAULT_WARMUP_SECONDS) : secondsFlag('warmup-seconds', flags.warmupSeconds, 0),
     asyncFlushIntervalMs: ASYNC_FLUSH_INTERVAL_MS,
@@ -169,6 +209,7 @@ export function parseThroughputFlags(flags: ThroughputFlags, name: ThroughputBen
     etcd: flags.etcd !== false,
     nats: flags.nats !== false,
     headline: HEADLINE_CASE,
+    headlineMode: { groups: groups[0] as number, acknowledgement: acknowledgements[0] as Acknowledgement },
     targets: THROUGHPUT_TARGETS,
     parentDirectory: flags.dir,
     resultsDirectory: flags.results,

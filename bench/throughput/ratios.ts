@@ -1,7 +1,32 @@
 import type { HeadlineRatio, MachineAnchors, ReportData, ThroughputPoint } from '../report/model.js';
 import { ratio } from '../shared/stats.js';
 import type { HeadlineCase, ThroughputTargets } from './options.js';
-import type { AnchorFigures, CaseResult, EndToEndResult, FlushMode, MemberMemory, MemoryJudgement, RowComparison, ThroughputSystem } from './types.js';
+import { clusterLabel } from './matrix.js';
+import type { AnchorFigures, CaseResult, EndToEndResult, FlushMode, MemberMemory, MemoryJudgement, RaftmqMode, RowComparison, ThroughputSystem } from './types.js';
+
+/** SendResult durabilities that say the master answered on its own write ('leader-fsynced', 'leader-written'). */
+const LEADER_DURABILITY_PREFIX = 'leader-';
+const DEFAULT_MODE: RaftmqMode = { groups: 1, acknowledgement: 'quorum' };
+
+/** A RaftMQ row's cluster (rows written before groups and acks were recorded ran one quorum group). */
+export function modeOf(row: { readonly groups?: number | undefined; readonly acknowledgement?: RaftmqMode['acknowledgement'] | undefined }): RaftmqMode {
+  return { groups: row.groups ?? DEFAULT_MODE.groups, acknowledgement: row.acknowledgement ?? DEFAULT_MODE.acknowledgement };
+}
+
+function sameMode(left: RaftmqMode, right: RaftmqMode): boolean {
+  return left.groups === right.groups && left.acknowledgement === right.acknowledgement;
+}
+
+/** Of the acknowledgements counted, the share answered leader-*; NaN when none was counted. */
+export function leaderAcknowledgedShare(acknowledgements: Readonly<Record<string, number>> | undefined): number {
+  let leader = 0;
+  let total = 0;
+  for (const [kind, count] of Object.entries(acknowledgements ?? {})) {
+    total += count;
+    if (kind.startsWith(LEADER_DURABILITY_PREFIX)) leader += count;
+  }
+  return total === 0 ? Number.NaN : leader / total;
+}
 
 /** A result that has figures (ran, and was not stopped early). */
 export function usable(result: CaseResult | undefined): result is CaseResult {
@@ -28,9 +53,14 @@ export function compareRows(results: readonly CaseResult[], anchors: AnchorFigur
       const withEtcd = ok && usable(etcd);
       const withNats = ok && usable(nats);
       return {
+        ...modeOf(raftmq),
         sizeBytes: raftmq.sizeBytes,
         flush: raftmq.flush,
         inflight: raftmq.inflight,
+        messagesPerSecond: ok ? raftmq.messagesPerSecond : Number.NaN,
+        p50Ms: ok ? raftmq.p50Ms : Number.NaN,
+        p99Ms: ok ? raftmq.p99Ms : Number.NaN,
+        leaderAcknowledgedShare: ok ? leaderAcknowledgedShare(raftmq.acknowledgements) : Number.NaN,
         ofFdatasyncRate: ok && raftmq.flush === 'sync' ? ratio(raftmq.messagesPerSecond, anchors.fdatasync?.syncsPerSecond) : Number.NaN,
         ofGroupCommit: ok ? ratio(raftmq.megabytesPerSecond, anchors.groupCommit?.megabytesPerSecond) : Number.NaN,
         p50InRoundTrips: ok ? ratio(raftmq.p50Ms, anchors.loopback?.p50Ms) : Number.NaN,
@@ -53,14 +83,17 @@ function sizeLabel(sizeBytes: number): string {
 }
 
 /**
- * The run's headline ratios, read at `at` under sync (null where the run has
- * no such case): RaftMQ ÷ NATS JetStream msgs/s, RaftMQ ÷ etcd msgs/s and
- * p99, and RaftMQ's msgs/s at one in flight ÷ the raw fdatasync rate.
+ * The run's headline ratios, read at `at` under sync from the RaftMQ rows of
+ * `mode` (null where the run has no such case): RaftMQ ÷ NATS JetStream
+ * msgs/s, RaftMQ ÷ etcd msgs/s and p99, and RaftMQ's msgs/s at one in flight
+ * ÷ the raw fdatasync rate. A mode other than one quorum group is named.
  */
-export function headlines(comparisons: readonly RowComparison[], at: HeadlineCase, targets: ThroughputTargets): HeadlineRatio[] {
-  const where = `${sizeLabel(at.sizeBytes)}, ${at.inflight} in flight, sync`;
-  const row = comparisons.find((each) => each.flush === 'sync' && each.sizeBytes === at.sizeBytes && each.inflight === at.inflight);
-  const single = comparisons.find((each) => each.flush === 'sync' && each.sizeBytes === at.sizeBytes && each.inflight === 1);
+export function headlines(comparisons: readonly RowComparison[], at: HeadlineCase, targets: ThroughputTargets, mode: RaftmqMode = DEFAULT_MODE): HeadlineRatio[] {
+  const named = sameMode(mode, DEFAULT_MODE) ? '' : `, ${clusterLabel(mode)}`;
+  const where = `${sizeLabel(at.sizeBytes)}, ${at.inflight} in flight, sync${named}`;
+  const ofMode = comparisons.filter((each) => sameMode(each, mode));
+  const row = ofMode.find((each) => each.flush === 'sync' && each.sizeBytes === at.sizeBytes && each.inflight === at.inflight);
+  const single = ofMode.find((each) => each.flush === 'sync' && each.sizeBytes === at.sizeBytes && each.inflight === 1);
   return [
     headline(`msgs/s RaftMQ ÷ NATS JetStream, ${where}`, row?.natsThroughputRatio ?? Number.NaN, {
       text: `≥ ${targets.natsThroughputRatioAtLeast}`,
@@ -71,7 +104,7 @@ export function headlines(comparisons: readonly RowComparison[], at: HeadlineCas
       met: (value) => value >= targets.etcdThroughputRatioAtLeast,
     }),
     headline(`p99 RaftMQ ÷ etcd, ${where}`, row?.etcdP99Ratio ?? Number.NaN, { text: `< ${targets.etcdP99RatioBelow}`, met: (value) => value < targets.etcdP99RatioBelow }),
-    headline(`RaftMQ msgs/s at 1 in flight ÷ raw fdatasync/s, ${sizeLabel(at.sizeBytes)}, sync`, single?.ofFdatasyncRate ?? Number.NaN),
+    headline(`RaftMQ msgs/s at 1 in flight ÷ raw fdatasync/s, ${sizeLabel(at.sizeBytes)}, sync${named}`, single?.ofFdatasyncRate ?? Number.NaN),
   ];
 }
 
@@ -96,11 +129,20 @@ export function reportData(
   notes: readonly string[],
 ): ReportData {
   const throughput: ThroughputPoint[] = results.filter(usable).map((each) => {
-    const passed = endToEnd.find((pass) => pass.system === each.system && pass.sizeBytes === each.sizeBytes && pass.inflight === each.inflight && pass.problem === null && pass.messages > 0);
-    // A pass runs beside the sync group: its figures belong to RaftMQ's sync row and to NATS's only row.
-    const attach = passed !== undefined && (each.system !== 'RaftMQ' || each.flush === 'sync');
+    const raftmq = each.system === 'RaftMQ';
+    const passed = endToEnd.find(
+      (pass) =>
+        pass.system === each.system && pass.sizeBytes === each.sizeBytes && pass.inflight === each.inflight && pass.problem === null && pass.messages > 0 && (!raftmq || sameMode(modeOf(pass), modeOf(each))),
+    );
+    // A pass runs beside the first sync cluster: its figures belong to that cluster's sync row and to NATS's only row.
+    const attach = passed !== undefined && (!raftmq || each.flush === 'sync');
+    const mode = modeOf(each);
+    const share = leaderAcknowledgedShare(each.acknowledgements);
     const point: ThroughputPoint = {
-      system: each.system,
+      // The charts draw a series per system name: a RaftMQ cluster other than one quorum group is a series of its own.
+      system: raftmq && !sameMode(mode, DEFAULT_MODE) ? `RaftMQ ${clusterLabel(mode)}` : each.system,
+      ...(raftmq ? { groups: mode.groups, acknowledgement: mode.acknowledgement } : {}),
+      ...(raftmq && Number.isFinite(share) ? { leaderAcknowledgedShare: share } : {}),
       sizeBytes: each.sizeBytes,
       flush: each.flush,
       inflight: each.inflight,

@@ -13,11 +13,11 @@ import { BrokerLoad, endToEndTopic } from './broker-load.js';
 import { NatsEndToEndProbe, RaftmqEndToEndProbe } from './end-to-end.js';
 import type { EndToEndProbe } from './end-to-end.js';
 import { failedCase, runSends } from './load.js';
-import { buildMatrix, endToEndPasses, progressSteps } from './matrix.js';
+import { buildMatrix, endToEndPasses, modeLabel, progressSteps } from './matrix.js';
 import type { ThroughputBenchConfig } from './options.js';
 import { EtcdPeer, MissingSystemError, NatsPeer } from './peers.js';
-import { compareRows, headlines, judgeMemory, reportData } from './ratios.js';
-import { methodSection, renderThroughputReport } from './report.js';
+import { compareRows, headlines, judgeMemory, modeOf, reportData } from './ratios.js';
+import { methodSection, renderModeMatrix, renderThroughputReport } from './report.js';
 import type { AnchorFigures, CaseResult, EndToEndResult, MemberMemory, SendLimits, ThroughputCase, ThroughputReport, ThroughputSystem } from './types.js';
 
 const START_TIMEOUT_MS = 60_000;
@@ -35,7 +35,8 @@ function recordedConfig(config: ThroughputBenchConfig): Record<string, unknown> 
 }
 
 function label(cell: ThroughputCase): string {
-  return `${cell.system}, ${formatBytes(cell.sizeBytes)}, ${cell.flush}, ${cell.inflight} in flight`;
+  const flush = cell.system === 'RaftMQ' ? modeLabel(cell) : cell.flush;
+  return `${cell.system}, ${formatBytes(cell.sizeBytes)}, ${flush}, ${cell.inflight} in flight`;
 }
 
 function describe(result: CaseResult): string {
@@ -112,21 +113,26 @@ export async function runThroughputBench(config: ThroughputBenchConfig): Promise
       await systems.start('NATS JetStream', scratch.path, () => systems.nats.start(join(scratch.path, 'nats'), START_TIMEOUT_MS, (line) => progress.note(line)), notes);
     }
 
+    const endToEndPhase = phases.find((phase) => phase.flush === 'sync');
     for (const phase of phases) {
-      progress.step(`RaftMQ: NameServer, 3 broker replicas, ${phase.flush} flush`);
+      progress.step(`RaftMQ: NameServer, ${phase.groups} × 3 broker replicas, ${modeLabel(phase)}`);
       const brokers = new BrokerLoad(config);
       systems.brokers = brokers;
-      await systems.start('RaftMQ', scratch.path, () => brokers.start(join(scratch.path, `raftmq-${phase.flush}`), phase.flush, START_TIMEOUT_MS), notes);
+      const directory = join(scratch.path, `raftmq-${phase.flush}-${phase.groups}-groups-${phase.acknowledgement}`);
+      await systems.start('RaftMQ', scratch.path, () => brokers.start(directory, phase.flush, START_TIMEOUT_MS, phase), notes);
       for (const cell of phase.cases) {
         progress.step(label(cell));
         const result = await runCell(cell, systems, config, bodies.get(cell.sizeBytes) as Buffer, scratch.path);
         results.push(result);
         progress.note(`${label(cell)}: ${describe(result)}`);
       }
-      if (phase.flush === 'sync') {
+      if (phase === endToEndPhase) {
         for (const pass of passes) {
           for (const system of ['RaftMQ', 'NATS JetStream'] as const) {
-            const cell: ThroughputCase = { system, sizeBytes: pass.sizeBytes, flush: system === 'RaftMQ' ? 'sync' : 'async', inflight: pass.inflight };
+            const cell: ThroughputCase =
+              system === 'RaftMQ'
+                ? { system, sizeBytes: pass.sizeBytes, flush: 'sync', inflight: pass.inflight, groups: phase.groups, acknowledgement: phase.acknowledgement }
+                : { system, sizeBytes: pass.sizeBytes, flush: 'async', inflight: pass.inflight };
             progress.step(`produce → consume: ${label(cell)}`);
             if (systems.problems[system] !== undefined) continue;
             const result = await endToEndPass(cell, systems, config, bodies.get(cell.sizeBytes) as Buffer, scratch.path);
@@ -135,7 +141,7 @@ export async function runThroughputBench(config: ThroughputBenchConfig): Promise
           }
         }
       }
-      if (systems.problems.RaftMQ === undefined) raftmqMemory.push(...memoryOf(await brokers.pids(), `${phase.flush} `));
+      if (systems.problems.RaftMQ === undefined) raftmqMemory.push(...memoryOf(await brokers.pids(), `${modeLabel(phase)}: `));
       await brokers.stop();
       systems.brokers = undefined;
     }
@@ -159,7 +165,7 @@ export async function runThroughputBench(config: ThroughputBenchConfig): Promise
   const busy = busyMachineNote(machine);
   if (busy !== null) notes.push(busy);
   const comparisons = compareRows(results, anchors);
-  const headlineRatios = headlines(comparisons, config.headline, config.targets);
+  const headlineRatios = headlines(comparisons, config.headline, config.targets, config.headlineMode);
   const partial = { config: recordedConfig(config), versions: systems.versions, problems: systems.problems };
   const report: ThroughputReport = {
     benchmark: config.name,
@@ -172,7 +178,7 @@ export async function runThroughputBench(config: ThroughputBenchConfig): Promise
     comparisons,
     memory: raftmqMemory.length > 0 || otherMemory.length > 0 ? judgeMemory(raftmqMemory, otherMemory, config.targets.brokerPeakRssBytes) : null,
     notes,
-    report: reportData(results, endToEnd, anchors, headlineRatios, [methodSection(partial), ...notes]),
+    report: reportData(results, endToEnd, anchors, headlineRatios, [methodSection(partial), renderModeMatrix(comparisons, config.headline), ...notes]),
   };
   const markdown = renderThroughputReport(report);
   const written = await writeResults(config.resultsDirectory ?? DEFAULT_RESULTS_DIRECTORY, startedAt, config.name, report, markdown);
@@ -204,7 +210,9 @@ async function runCell(cell: ThroughputCase, systems: Systems, config: Throughpu
 /** A produce → consume pass: the consumer starts first and receives throughout the sends, and a little after. */
 async function endToEndPass(cell: ThroughputCase, systems: Systems, config: ThroughputBenchConfig, body: Buffer, scratch: string): Promise<EndToEndResult> {
   let probe: EndToEndProbe;
-  let send: (sender: number) => Promise<void>;
+  let send: (sender: number) => Promise<string | void>;
+  // A RaftMQ pass records the cluster it ran on.
+  const mode = cell.system === 'RaftMQ' ? modeOf(cell) : {};
   if (cell.system === 'RaftMQ') {
     const brokers = systems.brokers as BrokerLoad;
     const topic = endToEndTopic(cell.sizeBytes);
@@ -221,10 +229,10 @@ async function endToEndPass(cell: ThroughputCase, systems: Systems, config: Thro
     await probe.start(START_TIMEOUT_MS);
     sends = await runSends(cell, send, limitsOf(cell, config), (from) => probe.window(from, from + config.seconds * 1000));
     await probe.stop(config.endToEndDrainMs);
-    return probe.result(sends);
+    return { ...probe.result(sends), ...mode };
   } catch (error) {
     await probe.stop(0).catch(() => undefined);
-    return { system: cell.system, sizeBytes: cell.sizeBytes, inflight: cell.inflight, sends, messages: 0, p50Ms: Number.NaN, p99Ms: Number.NaN, maxMs: Number.NaN, problem: errorText(error, scratch) };
+    return { system: cell.system, ...mode, sizeBytes: cell.sizeBytes, inflight: cell.inflight, sends, messages: 0, p50Ms: Number.NaN, p99Ms: Number.NaN, maxMs: Number.NaN, problem: errorText(error, scratch) };
   }
 }
 

@@ -8,6 +8,15 @@ export type ThroughputSystem = SystemName;
 /** 'sync': acknowledged once a quorum has fsynced (etcd: its WAL fsync); 'async': before. */
 export type FlushMode = 'sync' | 'async';
 
+/** When a RaftMQ group answers a send: 'quorum' once a majority holds it under the flush mode, 'leader' after the master's own write (RocketMQ's asynchronous replication). */
+export type Acknowledgement = 'quorum' | 'leader';
+
+/** How the RaftMQ cluster of a phase runs: its count of broker groups (three replicas each) and their acknowledgement. */
+export interface RaftmqMode {
+  readonly groups: number;
+  readonly acknowledgement: Acknowledgement;
+}
+
 /** What a load loop needs of a replicated store: one committed write of the shared value. */
 export interface LoadTarget {
   readonly system: SystemName;
@@ -22,10 +31,13 @@ export interface ThroughputCase {
   /** What the system guarantees at the acknowledgement: NATS JetStream is always 'async' (it does not fsync before acking). */
   readonly flush: FlushMode;
   readonly inflight: number;
+  /** RaftMQ rows only: the cluster's broker groups and acknowledgement. */
+  readonly groups?: number;
+  readonly acknowledgement?: Acknowledgement;
 }
 
-/** The cases that run while one RaftMQ group (of one flush mode) is up. */
-export interface ThroughputPhase {
+/** The cases that run while one RaftMQ cluster (of one flush mode, group count and acknowledgement) is up. */
+export interface ThroughputPhase extends RaftmqMode {
   readonly flush: FlushMode;
   readonly cases: readonly ThroughputCase[];
 }
@@ -52,11 +64,16 @@ export interface CaseResult extends ThroughputCase {
   readonly maxMs: number;
   readonly errors: ErrorCounts;
   readonly problem: string | null;
+  /** Measured acknowledgements per kind the system named (RaftMQ: the SendResult's durability, e.g. 'leader-written'); absent when it names none. */
+  readonly acknowledgements?: Readonly<Record<string, number>>;
 }
 
 /** Produce → consume: receive time − birth time (both Date.now() on this machine, so whole ms). */
 export interface EndToEndResult {
   readonly system: ThroughputSystem;
+  /** RaftMQ passes only: the cluster they ran on. */
+  readonly groups?: number;
+  readonly acknowledgement?: Acknowledgement;
   readonly sizeBytes: number;
   readonly inflight: number;
   /** The sends of the pass, made while the consumer received them. */
@@ -77,10 +94,15 @@ export interface AnchorFigures {
 }
 
 /** A RaftMQ row as fractions of the anchors and as ratios to etcd and NATS in the same case (NaN where there is no figure). */
-export interface RowComparison {
+export interface RowComparison extends RaftmqMode {
   readonly sizeBytes: number;
   readonly flush: FlushMode;
   readonly inflight: number;
+  readonly messagesPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  /** Of the measured acknowledgements, the share answered leader-* (the master's own write); NaN when none was counted. */
+  readonly leaderAcknowledgedShare: number;
   /** msgs/s ÷ raw fdatasync/s (sync rows only). */
   readonly ofFdatasyncRate: number;
   /** MB/s ÷ raw group-commit MB/s. */
