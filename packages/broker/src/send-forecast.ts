@@ -3,10 +3,13 @@ import type { BrokerState } from './state/broker-state.js';
 import type { SendPart } from './state/log-command.js';
 import type { SendOutcome } from './state/producer-sessions.js';
 
+/** What the counts need of a send: not its messages, which an idle leader would otherwise hold in memory until its next send. */
+type PendingPart = Pick<SendPart, 'topic' | 'queueId' | 'producerId' | 'sequence' | 'messageCount' | 'deliverAtMs'>;
+
 interface TrackedEntry {
   readonly index: number;
   readonly term: number;
-  readonly parts: readonly SendPart[];
+  readonly parts: readonly PendingPart[];
 }
 
 /** A producer's parts in tracked entries: how many, and the highest sequence among them (or among parts gone since). */
@@ -73,7 +76,7 @@ export class SendForecast {
       outcomes.push(outcome);
       position += part.messageCount;
     }
-    this.tracked.push({ index, term, parts });
+    this.tracked.push({ index, term, parts: parts.map(pendingPart) });
     return outcomes;
   }
 
@@ -90,7 +93,7 @@ export class SendForecast {
     return { ...base, queueOffset };
   }
 
-  private addPending(part: SendPart): void {
+  private addPending(part: PendingPart): void {
     if (part.deliverAtMs === undefined) {
       let queues = this.pendingMessages.get(part.topic);
       if (queues === undefined) {
@@ -110,7 +113,7 @@ export class SendForecast {
   }
 
   /** Takes a part out of the pending counts; a producer's newest pending sequence stays while it has parts pending (only ever too high, which is safe). */
-  private removePending(part: SendPart): void {
+  private removePending(part: PendingPart): void {
     if (part.deliverAtMs === undefined) {
       const queues = this.pendingMessages.get(part.topic);
       const left = (queues?.get(part.queueId) ?? 0) - part.messageCount;
@@ -144,4 +147,9 @@ export class SendForecast {
     this.pendingMessages.clear();
     this.pendingProducers.clear();
   }
+}
+
+function pendingPart(part: SendPart): PendingPart {
+  const { topic, queueId, producerId, sequence, messageCount, deliverAtMs } = part;
+  return deliverAtMs === undefined ? { topic, queueId, producerId, sequence, messageCount } : { topic, queueId, producerId, sequence, messageCount, deliverAtMs };
 }
