@@ -14,6 +14,7 @@ export default defineConfig({
       { ...sourceCondition, test: { name: 'ledger', root: 'packages/ledger', include: ['test/**/*.test.ts'], testTimeout: 120_000 } },
       { ...sourceCondition, test: { name: 'broker', root: 'packages/broker', include: ['test/**/*.test.ts'] } },
       { ...sourceCondition, test: { name: 'client', root: 'packages/client', include: ['test/**/*.test.ts'], testTimeout: 60_000 } },
+      { ...sourceCondition, test: { name: 'proxy', root: 'packages/proxy', include: ['test/**/*.test.ts'], testTimeout: 60_000 } },
       { ...sourceCondition, test: { name: 'cli', root: 'packages/cli', include: ['test/**/*.test.ts'], testTimeout: 120_000 } },
       { ...sourceCondition, test: { name: 'bench', root: 'bench', include: ['test/**/*.test.ts'] } },
       { ...sourceCondition, test: { name: 'jepsen-tests', root: 'jepsen-tests', include: ['test/**/*.test.ts'], testTimeout: 600_000 } },

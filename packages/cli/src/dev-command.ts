@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Producer } from '@raftmq/client';
 import { runNameServer, silentLogger } from '@raftmq/namesrv';
 import { LocalGroup, type LocalGroupOptions } from './local-group.js';
+import { proxyPortDefault, startProxy } from './proxy-command.js';
 import { renderStatusTable } from './status-table.js';
 
 export interface DevOptions {
@@ -11,6 +12,8 @@ export interface DevOptions {
   readonly basePort: number;
   /** The NameServer's port; RocketMQ's 9876 by default, so `raftmq produce` and `consume` find it without -n. */
   readonly nameServerPort: number;
+  /** The RocketMQ 5 gRPC proxy's port (RocketMQ's 8081 by default), for the official RocketMQ clients; 0 picks a free one. */
+  readonly proxyPort?: number;
   readonly flush: 'sync' | 'async';
   /** When every group answers a send: after a quorum's write (the default) or its master's alone (asynchronous replication). */
   readonly acknowledgement?: 'quorum' | 'leader';
@@ -91,10 +94,11 @@ export function devGroupOptions(position: number, plan: DevClusterPlan): LocalGr
 }
 
 /** The first line of the live view: where the NameServer is, the groups and their size, where the data goes. */
-export function renderDevHeader(view: { readonly nameServer: string; readonly brokerNames: readonly string[]; readonly replicas: DevReplicaCount; readonly directory: string; readonly selected?: string }): string {
+export function renderDevHeader(view: { readonly nameServer: string; readonly brokerNames: readonly string[]; readonly replicas: DevReplicaCount; readonly directory: string; readonly selected?: string; readonly proxy?: string }): string {
   const size = view.replicas === 1 ? '1 replica each, a lone master' : `${view.replicas} replicas each`;
   const acting = view.selected === undefined ? '' : ` · k/r/t act on ${view.selected}`;
-  return `RaftMQ dev: NameServer ${view.nameServer}, cluster ${devCluster}: ${view.brokerNames.join(', ')} (${size}), data in ${view.directory}${acting}`;
+  const proxy = view.proxy === undefined ? '' : `, RocketMQ 5 gRPC proxy ${view.proxy}`;
+  return `RaftMQ dev: NameServer ${view.nameServer}${proxy}, cluster ${devCluster}: ${view.brokerNames.join(', ')} (${size}), data in ${view.directory}${acting}`;
 }
 
 interface DevGroup {
@@ -123,6 +127,14 @@ export async function runDev(options: DevOptions): Promise<void> {
   const temporary = options.dir === undefined;
   const directory = options.dir ?? mkdtempSync(`${tmpdir()}/raftmq-dev-`);
   const nameServer = await runNameServer({ listen: { host: '127.0.0.1', port: options.nameServerPort }, logger: silentLogger });
+  // Beside the NameServer, before any replica starts: a port in use ends the run here, with nothing left behind.
+  const proxy = await startProxy({ nameServers: [nameServer.address], host: '127.0.0.1', port: options.proxyPort ?? proxyPortDefault, autoCreateTopics: true }, 'dev');
+  if (proxy === undefined) {
+    await nameServer.stop();
+    if (temporary) rmSync(directory, { recursive: true, force: true });
+    return;
+  }
+  const proxyAddress = `127.0.0.1:${proxy.port}`;
   const flush = options.flush === 'sync' ? ({ mode: 'sync' } as const) : ({ mode: 'async', intervalMs: 10 } as const);
   const groups: DevGroup[] = [];
   const plan: DevClusterPlan = { directory, basePort: options.basePort, flush, nameServers: [nameServer.address], replicas, acknowledgement: options.acknowledgement ?? 'quorum' };
@@ -148,6 +160,7 @@ export async function runDev(options: DevOptions): Promise<void> {
       brokerNames: groups.map((each) => each.brokerName),
       replicas,
       directory,
+      proxy: proxyAddress,
       ...(groups.length > 1 ? { selected: (groups[selected] as DevGroup).brokerName } : {}),
     });
     const screen = `${header}\n\n${table}\n\n${message}\n${help(groups.length)}\n${tryIt}\n`;
@@ -162,6 +175,7 @@ export async function runDev(options: DevOptions): Promise<void> {
     if (interactive) process.stdin.setRawMode(false);
     process.stdin.pause();
     producer.shutdown();
+    await proxy.stop();
     process.stdout.write('stopping the replicas …\n');
     await Promise.all(groups.map(({ group }) => group.stop()));
     await nameServer.stop();

@@ -7,6 +7,7 @@ import { parseTimestamp, queryMessageByOffset, queryMessagesByKey, resetOffsetBy
 import { consume, consumeIdleTimeoutMsDefault, produce } from './produce-command.js';
 import { devGroupPortStride, devGroupsMax, devGroupsMin, devReplicaCountsText, devReplicasDefault, isDevReplicaCount, runDev } from './dev-command.js';
 import { runNameServerCommand } from './namesrv-command.js';
+import { proxyPortDefault, runProxyCommand } from './proxy-command.js';
 import { runReplica } from './replica-command.js';
 
 function port(value: string): number {
@@ -57,8 +58,9 @@ program
   .option('--namesrv-port <port>', "the NameServer's port", port, 9876)
   .option('--flush <mode>', 'sync (fsync before ack) or async', 'sync')
   .option('--acknowledgement <mode>', "quorum (a send is answered once a majority has it) or leader (once the master has it: asynchronous replication, a failover may lose the followers' missing tail)", 'quorum')
+  .option('--proxy-port <port>', "the RocketMQ 5 gRPC proxy's port, for the official RocketMQ clients", port, proxyPortDefault)
   .option('--exit-after-ms <ms>', 'stop by itself after this long', milliseconds)
-  .action(async (options: { groups: number; replicas: number; dir?: string; basePort: number; namesrvPort: number; flush: string; acknowledgement: string; exitAfterMs?: number }) => {
+  .action(async (options: { groups: number; replicas: number; dir?: string; basePort: number; namesrvPort: number; proxyPort: number; flush: string; acknowledgement: string; exitAfterMs?: number }) => {
     if (options.flush !== 'sync' && options.flush !== 'async') throw new InvalidArgumentError('--flush must be sync or async');
     if (options.acknowledgement !== 'quorum' && options.acknowledgement !== 'leader') throw new InvalidArgumentError('--acknowledgement must be quorum or leader');
     await runDev({
@@ -66,6 +68,7 @@ program
       replicas: options.replicas,
       basePort: options.basePort,
       nameServerPort: options.namesrvPort,
+      proxyPort: options.proxyPort,
       flush: options.flush,
       acknowledgement: options.acknowledgement,
       ...(options.dir === undefined ? {} : { dir: options.dir }),
@@ -79,6 +82,22 @@ program
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .option('--port <port>', 'port to listen on', port, 9876)
   .action(async (options: { host: string; port: number }) => runNameServerCommand(options));
+
+program
+  .command('proxy')
+  .description('run the RocketMQ 5 gRPC proxy (apache.rocketmq.v2.MessagingService) in the foreground, so the official RocketMQ clients work unchanged')
+  .requiredOption('--namesrv <addresses>', 'NameServer addresses, , or ; separated')
+  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .option('--port <port>', 'port to listen on', port, proxyPortDefault)
+  .option('--advertised-host <host>', 'the host clients reach the proxy at (default: --host, or 127.0.0.1 for 0.0.0.0)')
+  .action(async (options: { namesrv: string; host: string; port: number; advertisedHost?: string }) =>
+    runProxyCommand({
+      nameServers: options.namesrv.split(/[,;]/).map((address) => address.trim()).filter((address) => address !== ''),
+      host: options.host,
+      port: options.port,
+      ...(options.advertisedHost === undefined ? {} : { advertisedHost: options.advertisedHost }),
+    }),
+  );
 
 const nameServerOption = ['-n, --namesrv <addresses>', 'NameServer addresses, ; separated', '127.0.0.1:9876'] as const;
 const admin = program.command('admin').description('operate a cluster through its NameServers');

@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nextBasePort } from './group-harness.js';
@@ -40,7 +41,7 @@ describe('the raftmq command', () => {
   it('dev starts a NameServer and a broker group that elects a master, shows it, and stops everything', async () => {
     const directory = temporaryDirectory();
     const basePort = nextBasePort();
-    const result = await raftmq(['dev', '--dir', directory, '--base-port', String(basePort), '--namesrv-port', String(basePort + 200), '--exit-after-ms', '4000'], 60_000);
+    const result = await raftmq(['dev', '--dir', directory, '--base-port', String(basePort), '--namesrv-port', String(basePort + 200), '--proxy-port', String(basePort + 201), '--exit-after-ms', '4000'], 60_000);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/n[123]\s+leader\s+\d+\s+n[123]/);
     expect(result.stdout).toContain('stopped.');
@@ -51,11 +52,29 @@ describe('the raftmq command', () => {
     // Two groups take two blocks of ports: the second starts devGroupPortStride above the first.
     const basePort = nextBasePort();
     nextBasePort();
-    const result = await raftmq(['dev', '--groups', '2', '--dir', directory, '--base-port', String(basePort), '--namesrv-port', String(basePort + 250), '--exit-after-ms', '5000'], 60_000);
+    const result = await raftmq(['dev', '--groups', '2', '--dir', directory, '--base-port', String(basePort), '--namesrv-port', String(basePort + 250), '--proxy-port', String(basePort + 251), '--exit-after-ms', '5000'], 60_000);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/broker-a\s+n[123]\s+leader\s+\d+\s+n[123]/);
     expect(result.stdout).toMatch(/broker-b\s+n[123]\s+leader\s+\d+\s+n[123]/);
     expect(result.stdout).toContain('stopped.');
+  });
+
+  it('dev and proxy refuse a proxy port in use with a clear error, exit 2, and leave nothing running', async () => {
+    const occupied = createServer();
+    await new Promise<void>((resolve) => occupied.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (occupied.address() as AddressInfo).port;
+      const basePort = nextBasePort();
+      const dev = await raftmq(['dev', '--dir', temporaryDirectory(), '--base-port', String(basePort), '--namesrv-port', String(basePort + 200), '--proxy-port', String(port)], 60_000);
+      expect(dev.code).toBe(2);
+      expect(dev.stderr).toContain(`raftmq dev: the RocketMQ proxy cannot listen on 127.0.0.1:${port}`);
+      expect(dev.stderr).toContain('--proxy-port');
+      const proxy = await raftmq(['proxy', '--namesrv', '127.0.0.1:9876', '--port', String(port)], 30_000);
+      expect(proxy.code).toBe(2);
+      expect(proxy.stderr).toContain(`raftmq proxy: the RocketMQ proxy cannot listen on 127.0.0.1:${port}`);
+    } finally {
+      await new Promise((resolve) => occupied.close(resolve));
+    }
   });
 
   it('dev refuses a group count out of range', async () => {

@@ -138,7 +138,7 @@ describe('raftmq dev --replicas', () => {
     const directory = temporaryDirectory();
     const basePort = nextBasePort();
     const nameServerPort = basePort + 250;
-    const dev = startDev(['--replicas', '1', '--dir', directory, '--base-port', String(basePort), '--namesrv-port', String(nameServerPort)]);
+    const dev = startDev(['--replicas', '1', '--dir', directory, '--base-port', String(basePort), '--namesrv-port', String(nameServerPort), '--proxy-port', String(nameServerPort + 1)]);
     await dev.waitFor(/broker-a\s+n1\s+leader\s+\d+\s+n1/, devReadyTimeoutMs);
     expect(dev.output(), 'a group of one has no second replica').not.toMatch(/broker-a\s+n2/);
     const producer = new Producer({ nameServers: [`ws://127.0.0.1:${nameServerPort}`], sendTimeoutMs });

@@ -1,0 +1,133 @@
+import { SimpleConsumer, type ReceivedMessage } from '@raftmq/client';
+import { createProxyServer, messageProperty, type ProxyServer } from '@raftmq/proxy';
+import { BadRequestException, NotFoundException, Producer, RequestHeaderFieldsTooLargeException, type ILogger } from 'rocketmq-client-nodejs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { updateTopic } from '../src/admin-command.js';
+import { ClusterFixture, clusterName } from './cluster-fixture.js';
+
+/** The official client logs to ~/logs by default; these tests keep its errors in memory instead, to show on failure. */
+const clientErrors: string[] = [];
+const quietLogger: ILogger = {
+  info() {},
+  warn() {},
+  debug() {},
+  error: (...args: unknown[]) => void clientErrors.push(args.map(String).join(' ')),
+};
+
+const groups = ['broker-a', 'broker-b'];
+const queuesPerGroup = 4;
+const topics = { normal: 'rmq-normal', fifo: 'rmq-fifo', delay: 'rmq-delay' };
+/** How long a consumer keeps receiving before a test gives up on the messages it expects. */
+const receiveWaitMs = 20_000;
+
+let fixture: ClusterFixture;
+let proxy: ProxyServer;
+let producer: Producer;
+
+beforeAll(async () => {
+  // Lone masters: what is under test is the proxy, and two groups show that it places messages over both.
+  fixture = await ClusterFixture.start(groups, () => ({ options: { replicas: 1 } }));
+  // The Node.js client 1.0.8 takes its first Settings only after every topic's route: three topics show the proxy copes.
+  for (const topic of Object.values(topics)) {
+    await updateTopic(fixture.nameServers, { topic, readQueues: queuesPerGroup, writeQueues: queuesPerGroup, perm: 6, cluster: clusterName });
+    await fixture.waitForRoute(topic, groups);
+  }
+  proxy = createProxyServer({ nameServers: fixture.nameServers, listen: { host: '127.0.0.1', port: 0 } });
+  await proxy.start();
+  fixture.closeLater(() => proxy.stop());
+  producer = new Producer({ endpoints: `127.0.0.1:${proxy.port}`, namespace: '', topics: Object.values(topics), logger: quietLogger });
+  await producer.startup();
+  fixture.closeLater(() => producer.shutdown());
+}, 120_000);
+
+afterAll(async () => {
+  await fixture?.stop();
+});
+
+async function consumerOf(topic: string): Promise<SimpleConsumer> {
+  const consumer = new SimpleConsumer({ nameServers: fixture.nameServers, consumerGroup: `readers-of-${topic}`, topic, heartbeatIntervalMs: 500 });
+  await consumer.start();
+  fixture.closeLater(() => consumer.shutdown());
+  return consumer;
+}
+
+/** Receives until `count` messages came (or receiveWaitMs passed), acking each; with the time each arrived. */
+async function receiveAll(consumer: SimpleConsumer, count: number): Promise<{ readonly message: ReceivedMessage; readonly atMs: number }[]> {
+  const received: { readonly message: ReceivedMessage; readonly atMs: number }[] = [];
+  const deadline = performance.now() + receiveWaitMs;
+  while (received.length < count && performance.now() < deadline) {
+    for (const message of await consumer.receive(64, 500)) {
+      received.push({ message, atMs: Date.now() });
+      await consumer.ack(message);
+    }
+  }
+  return received;
+}
+
+const text = (message: ReceivedMessage) => Buffer.from(message.body).toString();
+
+describe('the official RocketMQ 5 Node.js producer through the proxy (real broker processes)', () => {
+  it('sends normal messages once each, with their tag, keys, properties and the id its receipt showed, over both groups', async () => {
+    const consumer = await consumerOf(topics.normal);
+    const receipts = new Map<string, string>();
+    for (let index = 0; index < 20; index++) {
+      const receipt = await producer.send({ topic: topics.normal, body: Buffer.from(`normal-${index}`), tag: 'TagA', keys: [`key-${index}`], properties: new Map([['colour', 'blue']]) });
+      receipts.set(`normal-${index}`, receipt.messageId);
+    }
+    // Bad input is refused with the client's typed exceptions, and stores nothing (counted below).
+    await expect(producer.send({ topic: 'no-such-topic', body: Buffer.from('x') })).rejects.toBeInstanceOf(NotFoundException);
+    await expect(producer.send({ topic: topics.normal, body: Buffer.from('bad tag'), tag: 'a|b' })).rejects.toBeInstanceOf(BadRequestException);
+    await expect(producer.send({ topic: topics.normal, body: Buffer.from('big property'), properties: new Map([['big', 'x'.repeat(64 * 1024)]]) })).rejects.toBeInstanceOf(RequestHeaderFieldsTooLargeException);
+    // The client itself refuses a body over the maximum the proxy's Settings gave it (4 MiB).
+    await expect(producer.send({ topic: topics.normal, body: Buffer.alloc(4 * 1024 * 1024 + 1) })).rejects.toThrow(/body size exceeds/);
+
+    const received = await receiveAll(consumer, receipts.size);
+    const bodies = received.map(({ message }) => text(message));
+    expect(bodies.sort()).toEqual([...receipts.keys()].sort());
+    for (const { message } of received) {
+      expect(message.properties[messageProperty.messageId]).toBe(receipts.get(text(message)));
+      expect(message.tags).toBe('TagA');
+      expect(message.keys).toEqual([`key-${text(message).split('-')[1]}`]);
+      expect(message.properties.colour).toBe('blue');
+    }
+    expect(new Set(received.map(({ message }) => message.brokerName))).toEqual(new Set(groups));
+    // Nothing more arrives: each was stored once, and the refused ones not at all.
+    expect(await consumer.receive(64, 1_000)).toEqual([]);
+  });
+
+  it('puts every message of a message group in one queue, in send order', async () => {
+    const consumer = await consumerOf(topics.fifo);
+    const messageGroups = ['order-1', 'order-2', 'order-3', 'order-4', 'order-5', 'order-6'];
+    const stepsPerGroup = 10;
+    for (let step = 0; step < stepsPerGroup; step++) {
+      for (const messageGroup of messageGroups) await producer.send({ topic: topics.fifo, body: Buffer.from(`${messageGroup}#${step}`), messageGroup });
+    }
+    const received = await receiveAll(consumer, messageGroups.length * stepsPerGroup);
+    expect(received).toHaveLength(messageGroups.length * stepsPerGroup);
+    for (const messageGroup of messageGroups) {
+      const ofGroup = received.map(({ message }) => message).filter((message) => message.properties[messageProperty.messageGroup] === messageGroup);
+      expect(ofGroup).toHaveLength(stepsPerGroup);
+      expect(new Set(ofGroup.map((message) => `${message.brokerName}/${message.queueId}`)).size).toBe(1);
+      const inQueueOrder = [...ofGroup].sort((left, right) => left.queueOffset - right.queueOffset);
+      expect(inQueueOrder.map((message) => text(message))).toEqual(Array.from({ length: stepsPerGroup }, (_, step) => `${messageGroup}#${step}`));
+    }
+    // Six groups hashed over eight queues of two broker groups land in more than one queue.
+    expect(new Set(received.map(({ message }) => `${message.brokerName}/${message.queueId}`)).size).toBeGreaterThan(1);
+  });
+
+  it('delivers a delayed message at its delivery time, not before', async () => {
+    const consumer = await consumerOf(topics.delay);
+    const deliveryTimestamp = new Date(Date.now() + 3_000);
+    const receipt = await producer.send({ topic: topics.delay, body: Buffer.from('later'), deliveryTimestamp });
+    expect(receipt.messageId).not.toBe('');
+    const received = await receiveAll(consumer, 1);
+    expect(received.map(({ message }) => text(message))).toEqual(['later']);
+    expect(received[0]!.atMs).toBeGreaterThanOrEqual(deliveryTimestamp.getTime());
+    expect(received[0]!.message.properties[messageProperty.deliveryTimestamp]).toBe(String(deliveryTimestamp.getTime()));
+  });
+
+  it('logged no client error beyond the refusals above', () => {
+    const unexpected = clientErrors.filter((line) => !/no-such-topic|NotFound|BadRequest|RequestHeaderFieldsTooLarge|body size exceeds|Failed to send message/.test(line));
+    expect(unexpected).toEqual([]);
+  });
+});

@@ -1,0 +1,229 @@
+import { SimpleConsumer, receiveMessagesMax, type FilterType, type NameServers, type Producer, type ReceivedMessage } from '@raftmq/client';
+import { messaging } from '@raftmq/protocol';
+import type { ProxyLogger } from './context.js';
+import { InvisibleMessages, StaleReceiptHandleError, type Delivery, type DeliveryRequest, type ExpiryPolicy, type InvisibleMessagesOptions } from './invisible-messages.js';
+import { messageIdOf } from './message-view.js';
+
+/** What a ReceiveMessage filters by, as our SDK takes it. */
+export interface PopFilter {
+  readonly expressionType: FilterType;
+  readonly expression: string;
+}
+
+export interface PopConsumerOptions {
+  readonly nameServers: NameServers;
+  readonly consumerGroup: string;
+  readonly topic: string;
+  readonly filter: PopFilter;
+  /** The proxy's producer: dead letters go through it. */
+  readonly producer: Producer;
+  readonly logger: ProxyLogger;
+  /** The group's current policy (its settings can change while the proxy runs). */
+  readonly policy: () => ExpiryPolicy;
+  readonly invisible?: InvisibleMessagesOptions;
+}
+
+/**
+ * RocketMQ 5's pop consumption of one (consumer group, topic) for every
+ * official client of the group that comes through this proxy: one RaftMQ
+ * SimpleConsumer reads the brokers (its offsets commit the acked prefix of
+ * each queue through the Raft log, so what was not acked when the proxy
+ * stops is delivered again: at least once), and InvisibleMessages hides,
+ * redelivers and dead-letters what it hands out.
+ */
+export class PopConsumer {
+  readonly consumerGroup: string;
+  readonly topic: string;
+  readonly filter: PopFilter;
+  readonly messages: InvisibleMessages;
+  private readonly consumer: SimpleConsumer;
+  private fetching: Promise<void> | null = null;
+  /** Woken when an ack or a change of invisible duration may let a FIFO queue deliver again. */
+  private wake: { promise: Promise<void>; resolve: () => void } = signal();
+  private readonly deadLettering = new Set<Promise<void>>();
+  private stopped = false;
+  lastUsedMs: number;
+
+  constructor(private readonly options: PopConsumerOptions) {
+    this.consumerGroup = options.consumerGroup;
+    this.topic = options.topic;
+    this.filter = options.filter;
+    this.messages = new InvisibleMessages(options.invisible);
+    this.consumer = new SimpleConsumer({ nameServers: options.nameServers, consumerGroup: options.consumerGroup, topic: options.topic, expression: options.filter.expression, expressionType: options.filter.expressionType });
+    this.lastUsedMs = Date.now();
+  }
+
+  start(): Promise<void> {
+    return this.consumer.start();
+  }
+
+  /**
+   * Deliveries for one ReceiveMessage: messages visible again first, then
+   * new ones; waits up to `waitMs` (long polling) for the first one. Once
+   * `wanted` says no (the client hung up), nothing more is taken: what was
+   * taken could only wait out its invisible duration.
+   */
+  async receive(request: DeliveryRequest, waitMs: number, wanted: () => boolean = () => true): Promise<Delivery[]> {
+    this.lastUsedMs = Date.now();
+    const deadline = performance.now() + waitMs;
+    for (;;) {
+      const nextDeadlineMs = this.expire();
+      if (!wanted()) return [];
+      const taken = this.messages.take(request);
+      if (taken.length > 0 || this.stopped) return taken;
+      const remainingMs = deadline - performance.now();
+      if (remainingMs <= 0) return [];
+      const untilExpiryMs = nextDeadlineMs === undefined ? remainingMs : Math.max(1, nextDeadlineMs - Date.now());
+      const waitForMs = Math.min(remainingMs, untilExpiryMs);
+      const room = Math.min(this.messages.capacity(), receiveMessagesMax);
+      if (room > 0 && this.fetching === null) {
+        this.fetching = this.fetch(room, waitForMs).finally(() => {
+          this.fetching = null;
+        });
+      }
+      const woken = this.wake.promise;
+      await waitFor([...(this.fetching === null ? [] : [this.fetching]), woken], waitForMs);
+    }
+  }
+
+  /** Acks a delivery; the brokers' offset moves once every earlier message of its queue is acked too. */
+  async ack(receiptHandle: string): Promise<void> {
+    this.lastUsedMs = Date.now();
+    const message = this.messages.ack(receiptHandle);
+    this.notify();
+    await this.ackWithBrokers(message);
+  }
+
+  changeInvisibleDuration(receiptHandle: string, durationMs: number): string {
+    this.lastUsedMs = Date.now();
+    const handle = this.messages.changeInvisibleDuration(receiptHandle, durationMs);
+    // A duration of 0 makes it visible at once: a waiting receive should see it.
+    this.notify();
+    return handle;
+  }
+
+  /** A client gave up on a delivery (a FIFO consumer out of attempts): stored in the group's dead-letter topic, then acked. */
+  async forwardToDeadLetter(receiptHandle: string, deliveryAttempt: number): Promise<void> {
+    this.lastUsedMs = Date.now();
+    const message = this.messages.peek(receiptHandle);
+    await this.sendToDeadLetterTopic(message, deliveryAttempt);
+    try {
+      this.messages.ack(receiptHandle);
+    } catch (error) {
+      // Delivered again while it was being stored: it is in the dead-letter topic now, and the new delivery settles it.
+      if (error instanceof StaleReceiptHandleError) return;
+      throw error;
+    }
+    this.notify();
+    await this.ackWithBrokers(message);
+  }
+
+  /** Whether this consumer may be shut down: it holds nothing and has been idle. */
+  idleSince(cutoffMs: number): boolean {
+    return this.messages.size === 0 && this.lastUsedMs < cutoffMs && this.fetching === null && this.deadLettering.size === 0;
+  }
+
+  async shutdown(): Promise<void> {
+    this.stopped = true;
+    this.notify();
+    await Promise.all([...this.deadLettering]);
+    await this.consumer.shutdown();
+  }
+
+  /** Expires deliveries and starts sending the dead ones to the dead-letter topic; returns the next deadline. */
+  private expire(): number | undefined {
+    const next = this.messages.expire(this.options.policy());
+    for (const message of this.messages.takeDead()) {
+      const sending = this.deadLetter(message).finally(() => this.deadLettering.delete(sending));
+      this.deadLettering.add(sending);
+    }
+    return next;
+  }
+
+  private async deadLetter(message: ReceivedMessage): Promise<void> {
+    try {
+      await this.sendToDeadLetterTopic(message, this.options.policy().maxDeliveryAttempts);
+    } catch (error) {
+      // Tried again at the next expiry; meanwhile it stays held, so its queue's offset does not pass it.
+      this.messages.returnDead(message);
+      this.options.logger.warn({ consumerGroup: this.consumerGroup, topic: this.topic, queueId: message.queueId, queueOffset: message.queueOffset, error }, 'could not send a message to its dead-letter topic');
+      return;
+    }
+    this.messages.settleDead(message);
+    this.notify();
+    await this.ackWithBrokers(message);
+  }
+
+  private async sendToDeadLetterTopic(message: ReceivedMessage, deliveries: number): Promise<void> {
+    await this.options.producer.send(
+      {
+        topic: messaging.deadLetterTopicOf(this.consumerGroup),
+        body: message.body,
+        ...(message.tags === undefined ? {} : { tags: message.tags }),
+        keys: message.keys,
+        properties: {
+          ...message.properties,
+          [messaging.retryProperties.originTopic]: message.topic,
+          [messaging.retryProperties.reconsumeTimes]: String(Math.max(0, deliveries - 1)),
+          [messaging.retryProperties.originMessageId]: messageIdOf(message),
+        },
+      },
+      // The broker group that held it keeps it, as RaftMQ's own consumers do (retry-sender.ts).
+      { brokerName: message.brokerName },
+    );
+  }
+
+  private async ackWithBrokers(message: ReceivedMessage): Promise<void> {
+    try {
+      await this.consumer.ack(message);
+    } catch (error) {
+      // Settled here already: the SDK no longer counts it as unacked, so a later commit of its queue covers it.
+      this.options.logger.warn({ consumerGroup: this.consumerGroup, topic: this.topic, queueId: message.queueId, queueOffset: message.queueOffset, error }, 'an ack did not reach the brokers yet');
+    }
+  }
+
+  private async fetch(maxMessages: number, waitMs: number): Promise<void> {
+    try {
+      const received = await this.consumer.receive(maxMessages, Math.max(0, Math.floor(waitMs)));
+      const refused = this.messages.admit(received);
+      // Only when capacity shrank under us; never acked, so the brokers deliver them again after a restart.
+      if (refused.length > 0) this.options.logger.warn({ consumerGroup: this.consumerGroup, topic: this.topic, refused: refused.length }, 'messages beyond the held limit were dropped until the proxy restarts');
+    } catch (error) {
+      if (!this.stopped) this.options.logger.warn({ consumerGroup: this.consumerGroup, topic: this.topic, error }, 'receive from the brokers failed');
+      // Rest a little rather than spin on a failing cluster.
+      await new Promise((resolve) => setTimeout(resolve, fetchFailureRestMs));
+    }
+  }
+
+  private notify(): void {
+    const woken = this.wake;
+    this.wake = signal();
+    woken.resolve();
+  }
+}
+
+/** After a receive from the brokers failed. */
+const fetchFailureRestMs = 200;
+
+function signal(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((settle) => {
+    resolve = settle;
+  });
+  return { promise, resolve };
+}
+
+/** Until any of `promises` settles or `timeoutMs` passes; the timer never outlives the wait. */
+async function waitFor(promises: readonly Promise<unknown>[], timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      ...promises.map((promise) => promise.then(() => undefined, () => undefined)),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, Math.max(0, timeoutMs));
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

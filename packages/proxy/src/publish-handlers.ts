@@ -1,0 +1,92 @@
+import { producerInFlightSendsMax, queueByShardingKey, type SendOptions, type SendResult } from '@raftmq/client';
+import type { ProxyContext } from './context.js';
+import { RequestRejectedError } from './errors.js';
+import type { HandlerMap } from './proxy-server.js';
+import { toPublishingMessage, type PublishingMessage } from './publish-mapping.js';
+import { RecentSends } from './recent-sends.js';
+import { SendSlots } from './send-slots.js';
+import { okStatus, statusOf } from './status.js';
+import { unaryHandler } from './unary-handler.js';
+import type { Message, Resource, Status } from './wire-types.js';
+
+/** Sends waiting for one of the producer's in-flight slots before more are refused with TOO_MANY_REQUESTS. */
+export const sendsWaitingMax = 4_096;
+/** Messages of one SendMessageRequest (the protocol allows a batch; RaftMQ's batches are this long at most). */
+export const messagesPerSendMax = 1_024;
+/** How long, and how many, sends are remembered by message id, so a client's retry does not store a message twice. */
+export const recentSendMemoryMs = 120_000;
+export const recentSendsMax = 65_536;
+
+interface SendMessageRequest {
+  readonly messages: readonly Message[];
+}
+
+interface SendResultEntry {
+  readonly status: Status;
+  readonly messageId: string;
+  readonly transactionId: string;
+  readonly offset: number;
+  readonly recallHandle: string;
+}
+
+interface SendMessageResponse {
+  readonly status: Status;
+  readonly entries?: readonly SendResultEntry[];
+}
+
+interface EndTransactionRequest {
+  readonly topic: Resource | null;
+  readonly messageId: string;
+  readonly transactionId: string;
+}
+
+/**
+ * SendMessage through the proxy's RaftMQ producer. The proxy, not the
+ * client, picks each message's queue (the Node.js client only ever sees
+ * queue 0 of each group): a FIFO message's by its message group's hash over
+ * the topic's writable queues of every group, the others round-robin with
+ * our producer's failover.
+ */
+export function publishHandlers(context: ProxyContext): HandlerMap {
+  const slots = new SendSlots(producerInFlightSendsMax, sendsWaitingMax);
+  const recent = new RecentSends<SendResult>(recentSendsMax, recentSendMemoryMs);
+
+  const sendOne = (message: PublishingMessage): Promise<SendResult> => {
+    const options: SendOptions = message.messageGroup === undefined ? {} : { queueSelector: queueByShardingKey(message.messageGroup) };
+    return recent.run(message.topic, message.messageId, () => slots.run(() => context.producer.send(message.outgoing, options)));
+  };
+
+  return {
+    SendMessage: unaryHandler<SendMessageRequest, SendMessageResponse>(context, 'SendMessage', async (request) => {
+      if (request.messages.length === 0) throw new RequestRejectedError('BAD_REQUEST', 'a send needs at least one message');
+      if (request.messages.length > messagesPerSendMax) throw new RequestRejectedError('PAYLOAD_TOO_LARGE', `a send holds at most ${messagesPerSendMax} messages`);
+      // Every message is checked before any is sent: a bad one fails the request, and nothing is stored.
+      const messages = request.messages.map(toPublishingMessage);
+      if (messages.some((message) => message.messageType === 'TRANSACTION')) {
+        throw new RequestRejectedError('NOT_IMPLEMENTED', 'transactional messages are not supported by this proxy yet');
+      }
+      // One by one, in order, stopping at the first failure: a FIFO batch of one group lands in one queue in its
+      // order, and the client's retry of the whole request gets the stored ones' outcomes from `recent`.
+      const entries: SendResultEntry[] = [];
+      let failure: Status | undefined;
+      for (const message of messages) {
+        if (failure === undefined) {
+          try {
+            const result = await sendOne(message);
+            entries.push({ status: okStatus, messageId: message.messageId, transactionId: '', offset: result.queueOffset, recallHandle: '' });
+            continue;
+          } catch (error) {
+            failure = statusOf(error);
+            context.logger.debug({ topic: message.topic, messageId: message.messageId, code: failure.code, error }, 'send failed');
+          }
+        }
+        entries.push({ status: failure, messageId: message.messageId, transactionId: '', offset: 0, recallHandle: '' });
+      }
+      return { status: failure ?? okStatus, entries };
+    }),
+
+    EndTransaction: unaryHandler<EndTransactionRequest, { status: Status }>(context, 'EndTransaction', async () => {
+      throw new RequestRejectedError('NOT_IMPLEMENTED', 'transactional messages are not supported by this proxy yet');
+    }),
+  };
+}
