@@ -6,7 +6,7 @@ export {
   sendTimeoutMsDefault,
   writeQueues,
 } from './producer.js';
-export type { MessageQueue, OutgoingMessage, ProducerOptions, QueueSelector, SendOptions, SendResult } from './producer.js';
+export type { HalfMessageOptions, MessageQueue, OutgoingMessage, ProducerOptions, QueueSelector, SendOptions, SendResult } from './producer.js';
 export { autoBatchBytesMax, autoBatchMessagesMax } from './send-batcher.js';
 export { SimpleConsumer, bufferedMessagesPerQueueMax, consumerRequestTimeoutMsDefault, pullBatchSizeDefault, receiveMessagesMax } from './simple-consumer.js';
 export type { ReceivedMessage, SimpleConsumerOptions } from './simple-consumer.js';
@@ -38,3 +38,5 @@ export type { FilterType } from '@raftmq/protocol';
 export { TransactionProducer, concurrentChecksMax, endTransactionTimeoutMsDefault } from './transaction-producer.js';
 export type { CheckedMessage, LocalTransactionState, TransactionListener, TransactionProducerOptions, TransactionSendResult } from './transaction-producer.js';
 export { EndTransactionError } from './errors.js';
+/** The transactional producer's link to the brokers, for gateways that act as the producer of several groups (the RocketMQ 5 proxy). */
+export { TransactionChannel, type PushedCheck } from './transaction-channel.js';

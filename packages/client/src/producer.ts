@@ -69,6 +69,11 @@ export interface SendOptions {
   readonly brokerName?: string;
 }
 
+export interface HalfMessageOptions extends SendOptions {
+  /** The half's producer group, when not the producer's own: the group the broker checks the half back with. */
+  readonly producerGroup?: string;
+}
+
 /**
  * What a send stored. Always SEND_OK: a retry the broker recognised as a
  * duplicate returns the first send's result, which is this one.
@@ -220,11 +225,14 @@ export class Producer {
   /**
    * A transaction's half message (TransactionProducer's): sent as send()
    * sends, with the same retries and dedup, but stored in no queue until its
-   * transaction commits. Needs a producerGroup; msgIds[0] is the transaction id.
+   * transaction commits. Needs a producer group, the producer's own or
+   * `options.producerGroup` (a gateway sending for several groups through one
+   * producer); msgIds[0] is the transaction id.
    */
-  async sendHalfMessage(message: OutgoingMessage, options: SendOptions = {}): Promise<SendResult> {
-    if (this.producerGroup === undefined) throw new RangeError('a half message needs the producer to have a producerGroup');
-    return this.run(message.topic, RequestCode.SendHalfMessage, encodeMessageBatch([toMessage(message)]), this.picker(message, options), this.retryTimes);
+  async sendHalfMessage(message: OutgoingMessage, options: HalfMessageOptions = {}): Promise<SendResult> {
+    const producerGroup = options.producerGroup === undefined ? this.producerGroup : checkOption(messaging.groupName, options.producerGroup, 'producerGroup');
+    if (producerGroup === undefined) throw new RangeError('a half message needs a producerGroup, the producer\'s or the send\'s');
+    return this.run(message.topic, RequestCode.SendHalfMessage, encodeMessageBatch([toMessage(message)]), this.picker(message, options), this.retryTimes, { producerGroup });
   }
 
   // ------------------------------------------------------------ internals
@@ -483,7 +491,8 @@ function result(headers: messaging.SendResult, topic: string, brokerName: string
   };
 }
 
-type SchedulingHeaders = { readonly delayLevel: number } | { readonly deliverTimeMs: number };
+/** Headers a send adds to the common ones: its schedule, or a half message's producer group. */
+type SchedulingHeaders = { readonly delayLevel: number } | { readonly deliverTimeMs: number } | { readonly producerGroup: string };
 
 /** The headers that schedule `message`, checked here so a bad one fails before anything is sent; undefined for a message delivered at once. */
 function schedulingHeaders(message: OutgoingMessage): SchedulingHeaders | undefined {

@@ -3,6 +3,7 @@ import { publishHandlers } from './publish-handlers.js';
 import { receiveHandlers, stopReceiving } from './receive-handlers.js';
 import { routeHandlers } from './route-handlers.js';
 import { sessionHandlers } from './session-handlers.js';
+import { stopTransactions } from './transactions.js';
 
 /**
  * Every part of MessagingService the proxy serves, in one list: a new part
@@ -10,7 +11,7 @@ import { sessionHandlers } from './session-handlers.js';
  * no part handles answers UNIMPLEMENTED.
  */
 export const proxyParts: readonly ProxyPart[] = [routeHandlers, sessionHandlers, publishHandlers, (context) => receiveHandlers(context)];
-export const proxyPartStops: readonly ProxyPartStop[] = [stopReceiving];
+export const proxyPartStops: readonly ProxyPartStop[] = [stopReceiving, stopTransactions];
 
 /** The RocketMQ 5 gRPC proxy with every part; start() it. */
 export function createProxyServer(options: ProxyServerOptions): ProxyServer {

@@ -1,13 +1,16 @@
 import { producerInFlightSendsMax, queueByShardingKey, type SendOptions, type SendResult } from '@raftmq/client';
+import { clientRequestTimeoutMsDefault } from './client-sessions.js';
 import type { ProxyContext } from './context.js';
+import { endTransaction, type EndTransactionRequest } from './end-transaction.js';
 import { RequestRejectedError } from './errors.js';
 import type { HandlerMap } from './proxy-server.js';
 import { toPublishingMessage, type PublishingMessage } from './publish-mapping.js';
 import { RecentSends } from './recent-sends.js';
 import { SendSlots } from './send-slots.js';
 import { okStatus, statusOf } from './status.js';
-import { unaryHandler } from './unary-handler.js';
-import type { Message, Resource, Status } from './wire-types.js';
+import { sendHalf, transactionsOf, type HalfSendResult } from './transactions.js';
+import { clientIdOf, unaryHandler } from './unary-handler.js';
+import type { Message, Status } from './wire-types.js';
 
 /** Sends waiting for one of the producer's in-flight slots before more are refused with TOO_MANY_REQUESTS. */
 export const sendsWaitingMax = 4_096;
@@ -34,26 +37,29 @@ interface SendMessageResponse {
   readonly entries?: readonly SendResultEntry[];
 }
 
-interface EndTransactionRequest {
-  readonly topic: Resource | null;
-  readonly messageId: string;
-  readonly transactionId: string;
-}
-
 /**
  * SendMessage through the proxy's RaftMQ producer. The proxy, not the
  * client, picks each message's queue (the Node.js client only ever sees
  * queue 0 of each group): a FIFO message's by its message group's hash over
  * the topic's writable queues of every group, the others round-robin with
- * our producer's failover.
+ * our producer's failover. A TRANSACTION message is sent as a half of its
+ * topic's producer group (transactions.ts), and its entry carries the
+ * transaction id EndTransaction takes back.
  */
 export function publishHandlers(context: ProxyContext): HandlerMap {
   const slots = new SendSlots(producerInFlightSendsMax, sendsWaitingMax);
   const recent = new RecentSends<SendResult>(recentSendsMax, recentSendMemoryMs);
+  const transactions = transactionsOf(context);
+  // A retried half gets the first one's transaction id, as a retried send gets its receipt.
+  const recentHalves = new RecentSends<HalfSendResult>(recentSendsMax, recentSendMemoryMs);
 
-  const sendOne = (message: PublishingMessage): Promise<SendResult> => {
+  const sendOne = async (message: PublishingMessage): Promise<{ readonly offset: number; readonly transactionId: string }> => {
+    if (message.messageType === 'TRANSACTION') {
+      return recentHalves.run(message.topic, message.messageId, () => slots.run(() => sendHalf(transactions, context.producer, message)));
+    }
     const options: SendOptions = message.messageGroup === undefined ? {} : { queueSelector: queueByShardingKey(message.messageGroup) };
-    return recent.run(message.topic, message.messageId, () => slots.run(() => context.producer.send(message.outgoing, options)));
+    const result = await recent.run(message.topic, message.messageId, () => slots.run(() => context.producer.send(message.outgoing, options)));
+    return { offset: result.queueOffset, transactionId: '' };
   };
 
   return {
@@ -62,9 +68,6 @@ export function publishHandlers(context: ProxyContext): HandlerMap {
       if (request.messages.length > messagesPerSendMax) throw new RequestRejectedError('PAYLOAD_TOO_LARGE', `a send holds at most ${messagesPerSendMax} messages`);
       // Every message is checked before any is sent: a bad one fails the request, and nothing is stored.
       const messages = request.messages.map(toPublishingMessage);
-      if (messages.some((message) => message.messageType === 'TRANSACTION')) {
-        throw new RequestRejectedError('NOT_IMPLEMENTED', 'transactional messages are not supported by this proxy yet');
-      }
       // One by one, in order, stopping at the first failure: a FIFO batch of one group lands in one queue in its
       // order, and the client's retry of the whole request gets the stored ones' outcomes from `recent`.
       const entries: SendResultEntry[] = [];
@@ -73,7 +76,7 @@ export function publishHandlers(context: ProxyContext): HandlerMap {
         if (failure === undefined) {
           try {
             const result = await sendOne(message);
-            entries.push({ status: okStatus, messageId: message.messageId, transactionId: '', offset: result.queueOffset, recallHandle: '' });
+            entries.push({ status: okStatus, messageId: message.messageId, transactionId: result.transactionId, offset: result.offset, recallHandle: '' });
             continue;
           } catch (error) {
             failure = statusOf(error);
@@ -85,8 +88,11 @@ export function publishHandlers(context: ProxyContext): HandlerMap {
       return { status: failure ?? okStatus, entries };
     }),
 
-    EndTransaction: unaryHandler<EndTransactionRequest, { status: Status }>(context, 'EndTransaction', async () => {
-      throw new RequestRejectedError('NOT_IMPLEMENTED', 'transactional messages are not supported by this proxy yet');
+    // The client's decision, or its answer to a check the proxy forwarded (end-transaction.ts, transactional-groups.ts).
+    EndTransaction: unaryHandler<EndTransactionRequest, { status: Status }>(context, 'EndTransaction', async (request, call) => {
+      const clientId = clientIdOf(call.metadata);
+      const timeoutMs = (clientId === undefined ? undefined : context.clients.get(clientId)?.requestTimeoutMs) ?? clientRequestTimeoutMsDefault;
+      return { status: await endTransaction(request, (...end) => transactions.groups.end(...end), timeoutMs) };
     }),
   };
 }
