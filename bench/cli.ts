@@ -13,6 +13,9 @@ import type { FailoverFlags } from './failover/options.js';
 import { runFailoverBench } from './failover/run.js';
 import { parseMessagingFlags } from './messaging/options.js';
 import type { MessagingFlags } from './messaging/options.js';
+import { parseProxyFlags } from './proxy/options.js';
+import type { ProxyFlags } from './proxy/options.js';
+import { runProxyBench } from './proxy/run.js';
 import { parseScheduledFlags } from './scheduled/options.js';
 import type { ScheduledFlags } from './scheduled/options.js';
 import { runScheduledBench } from './scheduled/run.js';
@@ -144,6 +147,23 @@ program
   });
 
 program
+  .command('proxy')
+  .description("the official RocketMQ 5 Node.js client through the gRPC proxy beside RaftMQ's own SDK on one broker group, interleaved: 1 KiB sends acknowledged (msgs/s, p50/p99/max), produce → consume latency, official ÷ SDK against the target (≥ 0.7 at 64 in flight)")
+  .option('--inflight <list>', 'sends in flight, e.g. 1,16,64 (default: 1,64; the target is read at 64, the produce → consume passes run at the largest)')
+  .option('--seconds <n>', 'measured seconds per case (default: 8, --quick: 2)')
+  .option('--warmup-seconds <n>', 'warm-up before each case (default: 1, --quick: 0.5)')
+  .option('--rounds <n>', 'every count in flight on both paths this many times, the target judged on the median round (default: 1)')
+  .option('--in-process', 'run the proxy in the bench process instead of a process of its own (it then shares the load generators\' CPU)')
+  .option('--dir <path>', 'where to make the scratch directory, removed after (default: the OS temp directory)')
+  .option('--keep', 'keep the scratch directory (replica logs); kept anyway when something failed')
+  .option('--results <path>', 'results directory (default: bench/results)')
+  .option('--quick', 'a short run: 2 s per case')
+  .action(async (flags: ProxyFlags) => {
+    const config = { ...parseProxyFlags(flags), resultsDirectory: flags.results ?? DEFAULT_RESULTS_DIRECTORY };
+    finish(await launchClusterBench('proxy', config, runProxyBench));
+  });
+
+program
   .command('report')
   .description('renders report.html, report.md and results.json from the *.json files of a results directory')
   .option('--dir <path>', 'the results directory (default: bench/results/latest)')
@@ -154,7 +174,7 @@ program
 
 program
   .command('all')
-  .description('commitlog, election and throughput into one results directory, then the report there; bench/results/latest points at it')
+  .description('commitlog, election, throughput and proxy into one results directory, then the report there; bench/results/latest points at it')
   .option('--results <path>', 'results directory (default: bench/results)')
   .option('--quick', 'each benchmark\'s short run')
   .action(async (flags: { readonly results?: string; readonly quick?: boolean }) => {
@@ -168,6 +188,10 @@ program
       {
         name: 'throughput',
         run: async (results) => launchClusterBench('throughput', { ...parseThroughputFlags({ quick, results }), resultsDirectory: results }, runThroughputBench),
+      },
+      {
+        name: 'proxy',
+        run: async (results) => launchClusterBench('proxy', { ...parseProxyFlags({ quick, results }), resultsDirectory: results }, runProxyBench),
       },
     ]);
     process.stdout.write(await readFile(outcome.rendered.files[1] as string, 'utf8'));

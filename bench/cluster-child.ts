@@ -8,6 +8,8 @@ import { runElectionBench } from './election/run.js';
 import { runFailoverBench } from './failover/run.js';
 import type { FailoverBenchConfig } from './failover/options.js';
 import type { ElectionBenchConfig } from './election/options.js';
+import { runProxyBench } from './proxy/run.js';
+import type { ProxyBenchConfig } from './proxy/options.js';
 import { runScheduledBench } from './scheduled/run.js';
 import type { ScheduledBenchConfig } from './scheduled/options.js';
 import type { ChildAnswer, ChildRequest } from './shared/launch.js';
@@ -34,7 +36,9 @@ process.once('message', async (message: ChildRequest) => {
             ? await runFailoverBench(message.config as FailoverBenchConfig)
             : message.name === 'scheduled'
               ? await runScheduledBench(message.config as ScheduledBenchConfig)
-              : await runThroughputBench(message.config as ThroughputBenchConfig);
+              : message.name === 'proxy'
+                ? await runProxyBench(message.config as ProxyBenchConfig)
+                : await runThroughputBench(message.config as ThroughputBenchConfig);
     await send({ ok: true, outcome });
   } catch (error) {
     await send({ ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });

@@ -21,6 +21,7 @@ export const EXPECTED_SOURCES = [
   { file: 'commitlog.json', command: 'npm run bench -- commitlog', gives: 'the disk anchors and the commit log ratios' },
   { file: 'election.json', command: 'npm run bench -- election', gives: 'failover samples, RaftMQ beside etcd' },
   { file: 'throughput.json', command: 'npm run bench -- throughput', gives: 'throughput and latency, RaftMQ beside etcd' },
+  { file: 'proxy.json', command: 'npm run bench -- proxy', gives: "the official RocketMQ 5 client through the gRPC proxy beside RaftMQ's SDK" },
 ] as const;
 
 function figure(value: number | null | undefined, format: (value: number) => string = formatNumber): string {

@@ -7,7 +7,7 @@ import type { ClusterBenchOutcome } from '../election/run.js';
 import { onEmergencyExit } from './cleanup.js';
 import { currentRuntime } from './environment.js';
 
-export type ClusterBenchName = 'election' | 'throughput' | 'messaging' | 'failover' | 'scheduled';
+export type ClusterBenchName = 'election' | 'throughput' | 'messaging' | 'failover' | 'scheduled' | 'proxy';
 
 /** What the launcher sends the compiled child, and what it answers. */
 export interface ChildRequest {

@@ -14,7 +14,7 @@ const RETRY_PAUSE_MS = 100;
 const HIGHEST_TRACKABLE_MS = 3_600_000;
 
 /** receive − born, in whole ms of Date.now(), for messages born inside the measured window (set once the warm-up ends). */
-class WindowedLatency {
+export class WindowedLatency {
   private readonly histogram = createHistogram({ lowest: 1, highest: HIGHEST_TRACKABLE_MS, figures: 3 });
   private fromMs = Number.POSITIVE_INFINITY;
   private untilMs = Number.POSITIVE_INFINITY;
