@@ -10,6 +10,9 @@ export interface PopFilter {
   readonly expression: string;
 }
 
+/** How a PopConsumer reads the brokers: our SDK's SimpleConsumer, or a stand-in for one in tests. */
+export type BrokerConsumer = Pick<SimpleConsumer, 'start' | 'receive' | 'ack' | 'shutdown'>;
+
 export interface PopConsumerOptions {
   readonly nameServers: NameServers;
   readonly consumerGroup: string;
@@ -21,6 +24,8 @@ export interface PopConsumerOptions {
   /** The group's current policy (its settings can change while the proxy runs). */
   readonly policy: () => ExpiryPolicy;
   readonly invisible?: InvisibleMessagesOptions;
+  /** Reads the brokers; a SimpleConsumer of the group and topic, with the filter, when absent. */
+  readonly brokerConsumer?: BrokerConsumer;
 }
 
 /**
@@ -36,11 +41,13 @@ export class PopConsumer {
   readonly topic: string;
   readonly filter: PopFilter;
   readonly messages: InvisibleMessages;
-  private readonly consumer: SimpleConsumer;
+  private readonly consumer: BrokerConsumer;
   private fetching: Promise<void> | null = null;
   /** Woken when an ack or a change of invisible duration may let a FIFO queue deliver again. */
   private wake: { promise: Promise<void>; resolve: () => void } = signal();
   private readonly deadLettering = new Set<Promise<void>>();
+  /** Acks on their way to the brokers' offsets. */
+  private readonly committing = new Set<Promise<void>>();
   private stopped = false;
   lastUsedMs: number;
 
@@ -49,7 +56,7 @@ export class PopConsumer {
     this.topic = options.topic;
     this.filter = options.filter;
     this.messages = new InvisibleMessages(options.invisible);
-    this.consumer = new SimpleConsumer({ nameServers: options.nameServers, consumerGroup: options.consumerGroup, topic: options.topic, expression: options.filter.expression, expressionType: options.filter.expressionType });
+    this.consumer = options.brokerConsumer ?? new SimpleConsumer({ nameServers: options.nameServers, consumerGroup: options.consumerGroup, topic: options.topic, expression: options.filter.expression, expressionType: options.filter.expressionType });
     this.lastUsedMs = Date.now();
   }
 
@@ -86,12 +93,16 @@ export class PopConsumer {
     }
   }
 
-  /** Acks a delivery; the brokers' offset moves once every earlier message of its queue is acked too. */
+  /**
+   * Acks a delivery; the brokers' offset moves once every earlier message of
+   * its queue is acked too. Resolves when that commit is done, or after
+   * ackCommitWaitMs while it goes on.
+   */
   async ack(receiptHandle: string): Promise<void> {
     this.lastUsedMs = Date.now();
     const message = this.messages.ack(receiptHandle);
     this.notify();
-    await this.ackWithBrokers(message);
+    await waitFor([this.commit(message)], ackCommitWaitMs);
   }
 
   changeInvisibleDuration(receiptHandle: string, durationMs: number): string {
@@ -115,18 +126,19 @@ export class PopConsumer {
       throw error;
     }
     this.notify();
-    await this.ackWithBrokers(message);
+    await waitFor([this.commit(message)], ackCommitWaitMs);
   }
 
   /** Whether this consumer may be shut down: it holds nothing and has been idle. */
   idleSince(cutoffMs: number): boolean {
-    return this.messages.size === 0 && this.lastUsedMs < cutoffMs && this.fetching === null && this.deadLettering.size === 0;
+    return this.messages.size === 0 && this.lastUsedMs < cutoffMs && this.fetching === null && this.deadLettering.size === 0 && this.committing.size === 0;
   }
 
   async shutdown(): Promise<void> {
     this.stopped = true;
     this.notify();
     await Promise.all([...this.deadLettering]);
+    await Promise.all([...this.committing]);
     await this.consumer.shutdown();
   }
 
@@ -151,7 +163,7 @@ export class PopConsumer {
     }
     this.messages.settleDead(message);
     this.notify();
-    await this.ackWithBrokers(message);
+    await this.commit(message);
   }
 
   private async sendToDeadLetterTopic(message: ReceivedMessage, deliveries: number): Promise<void> {
@@ -171,6 +183,13 @@ export class PopConsumer {
       // The broker group that held it keeps it, as RaftMQ's own consumers do (retry-sender.ts).
       { brokerName: message.brokerName },
     );
+  }
+
+  /** Acks a settled message with the brokers, tracked until done so that shutdown waits for it; never rejects. */
+  private commit(message: ReceivedMessage): Promise<void> {
+    const committing: Promise<void> = this.ackWithBrokers(message).finally(() => this.committing.delete(committing));
+    this.committing.add(committing);
+    return committing;
   }
 
   private async ackWithBrokers(message: ReceivedMessage): Promise<void> {
@@ -201,6 +220,17 @@ export class PopConsumer {
     woken.resolve();
   }
 }
+
+/**
+ * How long an AckMessage waits for the brokers to commit its offset before
+ * it is answered anyway. The ack is settled in the proxy already, which
+ * never delivers the message again; the commit goes on (and shutdown waits
+ * for it), so only a proxy that crashes before it lands delivers the
+ * message again, at least once. While a broker group elects a new master
+ * the commit can take as long as the election, past the official clients'
+ * 3 s request timeout: they would report an ack that took effect as failed.
+ */
+export const ackCommitWaitMs = 1_000;
 
 /** After a receive from the brokers failed. */
 const fetchFailureRestMs = 200;

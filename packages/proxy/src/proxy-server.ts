@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { Producer, RouteTable, type NameServers } from '@raftmq/client';
+import { messageSizeBytesMax } from '@raftmq/protocol';
 import type { ProxyContext, ProxyLogger } from './context.js';
 import { silentProxyLogger } from './context.js';
 import { ProxyListenError } from './errors.js';
@@ -41,8 +42,12 @@ export type ProxyPartStop = (context: ProxyContext) => Promise<void>;
  * NameServers and talks to its brokers with @raftmq/client, so every
  * official RocketMQ 5 client works against RaftMQ unchanged.
  */
+/** Room in one request beyond a largest body: properties, keys and framing. */
+export const requestOverheadBytesMax = 1024 * 1024;
+
 export class ProxyServer {
-  private readonly server = new grpc.Server();
+  // A body up to the limit reaches the handler, which answers MESSAGE_BODY_TOO_LARGE past it; a request past this is refused by the transport, before it is held in memory.
+  private readonly server = new grpc.Server({ 'grpc.max_receive_message_length': messageSizeBytesMax + requestOverheadBytesMax });
   private readonly context: ProxyContext;
   private boundPort = 0;
 

@@ -9,6 +9,8 @@ import type { Message, MessageType } from './wire-types.js';
 
 /** Characters of a FIFO message's group (RocketMQ 5's proxy default, maxMessageGroupSize). */
 export const messageGroupLengthMax = 64;
+/** RocketMQ refuses these in a message group or a tag: they would end a line of a log or a filter expression. */
+const controlCharacter = /[\u0000-\u001f\u007f]/;
 /** Characters of a client's message id (the official clients' are 34). */
 export const clientMessageIdLengthMax = 128;
 
@@ -43,6 +45,7 @@ export function toPublishingMessage(message: Message): PublishingMessage {
   if (messageType === 'FIFO') {
     if (messageGroup === undefined) throw new RequestRejectedError('ILLEGAL_MESSAGE_GROUP', 'a FIFO message needs a message group');
     if (messageGroup.length > messageGroupLengthMax) throw new RequestRejectedError('ILLEGAL_MESSAGE_GROUP', `a message group has at most ${messageGroupLengthMax} characters`);
+    if (controlCharacter.test(messageGroup)) throw new RequestRejectedError('ILLEGAL_MESSAGE_GROUP', 'a message group may not contain control characters');
     if (deliveryMs !== undefined) throw new RequestRejectedError('MESSAGE_PROPERTY_CONFLICT_WITH_TYPE', 'a FIFO message cannot have a delivery timestamp');
   } else if (messageGroup !== undefined) {
     throw new RequestRejectedError('MESSAGE_PROPERTY_CONFLICT_WITH_TYPE', `a ${messageType} message cannot have a message group`);
@@ -67,6 +70,7 @@ export function toPublishingMessage(message: Message): PublishingMessage {
   if (traceContext !== undefined) properties[messageProperty.traceContext] = traceContext;
 
   const tag = nonEmpty(system.tag);
+  if (tag !== undefined && controlCharacter.test(tag)) throw new RequestRejectedError('ILLEGAL_MESSAGE_TAG', 'a tag may not contain control characters');
   const outgoing: OutgoingMessage = {
     topic,
     body,

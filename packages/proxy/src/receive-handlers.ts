@@ -12,6 +12,7 @@ import type { HandlerMap } from './proxy-server.js';
 import { InvalidReceiptHandleError } from './receipt-handle.js';
 import { acceptedMessageTypes, proxyEndpoints } from './route-mapping.js';
 import { okStatus, status, statusOf } from './status.js';
+import { topicOf } from './topic-names.js';
 import { clientIdOf, unaryHandler } from './unary-handler.js';
 import type { Duration, Message, MessageQueue, Resource, Status, Timestamp } from './wire-types.js';
 
@@ -21,6 +22,13 @@ import type { Duration, Message, MessageQueue, Resource, Status, Timestamp } fro
  * keep a delivery from expiring before it reaches the client.
  */
 export const receiveInvisibleDurationMinMs = 1_000;
+/**
+ * A ReceiveMessage is answered at least this long before its call's
+ * deadline, so the answer reaches the client before it gives up (and the
+ * messages taken for it are not left to wait out their invisible
+ * duration); a call whose deadline is nearer than this cannot poll at all.
+ */
+export const receiveAnswerMarginMs = 500;
 /** Receipt handles one AckMessage may carry. */
 export const ackEntriesMax = 1_024;
 
@@ -102,7 +110,7 @@ export function receiveHandlers(context: ProxyContext, options: PopConsumersOpti
     call.on('cancelled', () => {
       cancelled = true;
     });
-    receive(context, consumers, call.request, clientIdOf(call.metadata), () => !cancelled).then(
+    receive(context, consumers, call.request, clientIdOf(call.metadata), remainingMsOf(call.getDeadline()), () => !cancelled).then(
       (responses) => {
         if (cancelled) return;
         for (const response of responses) call.write(response);
@@ -174,7 +182,7 @@ export async function stopReceiving(context: ProxyContext): Promise<void> {
   parts.routes.close();
 }
 
-async function receive(context: ProxyContext, consumers: PopConsumers, request: ReceiveMessageRequest, clientId: string | undefined, wanted: () => boolean): Promise<ReceiveMessageResponse[]> {
+async function receive(context: ProxyContext, consumers: PopConsumers, request: ReceiveMessageRequest, clientId: string | undefined, callRemainingMs: number, wanted: () => boolean): Promise<ReceiveMessageResponse[]> {
   const group = requireName(request.group, 'ILLEGAL_CONSUMER_GROUP');
   const topic = requireName(request.messageQueue?.topic ?? null, 'ILLEGAL_TOPIC');
   if (!(Number.isInteger(request.batchSize) && request.batchSize >= 1)) throw new RequestRejectedError('BAD_REQUEST', `batch size must be a positive integer, not ${request.batchSize}`);
@@ -185,6 +193,9 @@ async function receive(context: ProxyContext, consumers: PopConsumers, request: 
   }
   const pollingMs = millisecondsOf(request.longPollingTimeout) ?? settings.longPollingTimeoutMs;
   if (!(pollingMs >= 0)) throw new RequestRejectedError('ILLEGAL_POLLING_TIME', 'the long polling timeout must not be negative');
+  // As RocketMQ's proxy: a poll is cut to the time the call has left, and a call with none left is refused.
+  const answerWithinMs = callRemainingMs - receiveAnswerMarginMs;
+  if (!(answerWithinMs >= 0)) throw new RequestRejectedError('ILLEGAL_POLLING_TIME', `the call's deadline leaves no time to poll: it must be more than ${receiveAnswerMarginMs} ms away`);
   const filter = filterOf(request.filterExpression);
   let consumer;
   try {
@@ -201,8 +212,8 @@ async function receive(context: ProxyContext, consumers: PopConsumers, request: 
       holder: clientId,
       fifo: settings.fifo,
     },
-    // Answered before the client gives up: it waits its request timeout on top of the long polling timeout.
-    Math.min(pollingMs, messaging.pullSuspendTimeoutMsMax),
+    // Within the brokers' longest suspend, and before the client gives up (the official ones wait their request timeout on top).
+    Math.min(pollingMs, messaging.pullSuspendTimeoutMsMax, answerWithinMs),
     wanted,
   );
   if (deliveries.length === 0) return [{ status: status('MESSAGE_NOT_FOUND', 'no new message') }];
@@ -241,10 +252,25 @@ function filterOf(filter: ReceiveMessageRequest['filterExpression']): PopFilter 
   return { expressionType: 'TAG', expression: expression === '' ? '*' : expression };
 }
 
+/**
+ * The topic or consumer group a request names, checked against RaftMQ's
+ * names here: a malformed one is the client's mistake (ILLEGAL_TOPIC,
+ * ILLEGAL_CONSUMER_GROUP), not something to start a consumer for and fail
+ * deeper down with a code the client would retry.
+ */
 function requireName(resource: Resource | null, code: 'ILLEGAL_CONSUMER_GROUP' | 'ILLEGAL_TOPIC'): string {
   const name = resource?.name ?? '';
   if (name === '') throw new RequestRejectedError(code, code === 'ILLEGAL_TOPIC' ? 'the request names no topic' : 'the request names no consumer group');
+  if (code === 'ILLEGAL_TOPIC') return topicOf(resource);
+  const checked = messaging.groupName.safeParse(name);
+  if (!checked.success) throw new RequestRejectedError(code, `consumer group ${JSON.stringify(name)} ${checked.error.issues[0]?.message ?? 'is not a group name'}`);
   return name;
+}
+
+/** Milliseconds until a call's deadline (Infinity when it has none). */
+function remainingMsOf(deadline: grpc.Deadline): number {
+  const atMs = deadline instanceof Date ? deadline.getTime() : deadline;
+  return atMs - Date.now();
 }
 
 /** Our Status for a failure of the consumption side: a handle that is not current is INVALID_RECEIPT_HANDLE, as RocketMQ answers. */

@@ -159,4 +159,33 @@ describe('the invisible set of one consumer group and topic', () => {
     expect(messages.admit([message(0, 0)])).toEqual([]);
     expect(messages.size).toBe(2);
   });
+  it('stays within its limit while a client receives and never acks, and frees the room once the dead letters are stored', () => {
+    const limit = 8;
+    const { clock, messages } = harness(limit);
+    let nextOffset = 0;
+    const refused: number[] = [];
+    // The pop consumer admits what the brokers deliver as room allows; the client takes everything, acks nothing.
+    for (let round = 0; round < 20; round++) {
+      const room = messages.capacity();
+      const fetched = Array.from({ length: room + 2 }, () => message(0, nextOffset++));
+      refused.push(...messages.admit(fetched).map((each) => each.queueOffset));
+      messages.take(request);
+      expect(messages.size).toBeLessThanOrEqual(limit);
+      clock.nowMs += 5_000;
+      messages.expire(policy);
+      for (const dead of messages.takeDead()) messages.settleDead(dead);
+    }
+    // Every message admitted went through its max attempts and then to the dead-letter topic, none held for ever.
+    expect(refused.length).toBeGreaterThan(0);
+    expect(messages.size).toBeLessThanOrEqual(limit);
+    clock.nowMs += 3 * 5_000;
+    for (let sweep = 0; sweep < 3; sweep++) {
+      messages.take(request);
+      clock.nowMs += 5_000;
+      messages.expire(policy);
+      for (const dead of messages.takeDead()) messages.settleDead(dead);
+    }
+    expect(messages.size).toBe(0);
+    expect(messages.capacity()).toBe(limit);
+  });
 });
