@@ -66,7 +66,10 @@ class ChildProxy implements ProxyHost {
 
   async start(nameServer: string, timeoutMs: number): Promise<number> {
     const entry = childEntry();
-    const child = fork(entry.path, [nameServer], { execArgv: [...entry.execArgv], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    // A profiling hook: RAFTMQ_BENCH_PROXY_CPU_PROF=<dir> writes the proxy child's V8 CPU profile there when it exits.
+    const profileDir = process.env['RAFTMQ_BENCH_PROXY_CPU_PROF'];
+    const profile = profileDir === undefined || profileDir === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
+    const child = fork(entry.path, [nameServer], { execArgv: [...entry.execArgv, ...profile], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     this.child = child;
     this.unregister = onEmergencyExit(() => child.kill('SIGKILL'));
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));

@@ -8,6 +8,8 @@ export const clientSessionsMax = 10_000;
 export const clientSessionIdleMs = 120_000;
 /** The official clients' own request timeout before their Settings arrive. */
 export const clientRequestTimeoutMsDefault = 3_000;
+/** After a QueryRoute answer, when the client's Settings go again (resendSettingsAfterRoute): long after the client handled the route. */
+export const settingsResendDelayMs = 200;
 
 /** RocketMQ's subscription group defaults: 16 retries after the first delivery, 1 s to 1 min back-off. */
 export const consumerGroupSettingsDefault: ConsumerGroupSettings = {
@@ -59,6 +61,8 @@ export class ClientSessions implements ClientRegistry {
   constructor(
     consumerGroups: ConsumerGroupOptions = {},
     private readonly now: () => number = Date.now,
+    /** Runs `task` after `delayMs`; the timer never keeps the process alive. */
+    private readonly schedule: (task: () => void, delayMs: number) => void = (task, delayMs) => void setTimeout(task, delayMs).unref(),
   ) {
     for (const [group, partial] of Object.entries(consumerGroups)) {
       const settings = { ...consumerGroupSettingsDefault, ...partial };
@@ -156,6 +160,19 @@ export class ClientSessions implements ClientRegistry {
   resendSettings(clientId: string): void {
     const session = this.sessions.get(clientId);
     if (session?.settingsReply !== undefined) this.sendCommand(clientId, session.settingsReply);
+  }
+
+  /**
+   * After a QueryRoute answer: the Settings at once, and again
+   * settingsResendDelayMs later. The one sent at once can reach the client in
+   * the same read as the route, before the client, which fetches its
+   * topics' routes one by one, starts waiting for Settings: it drops it,
+   * and with two topics or more its startup then waited for its next route
+   * poll (30 s).
+   */
+  resendSettingsAfterRoute(clientId: string): void {
+    this.resendSettings(clientId);
+    this.schedule(() => this.resendSettings(clientId), settingsResendDelayMs);
   }
 
   /** Ends every open Telemetry stream (the proxy is stopping: the clients reconnect elsewhere or later). */

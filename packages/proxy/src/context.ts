@@ -22,6 +22,8 @@ export interface ProxyContext {
   advertisedPort(): number;
   /** The proxy's own RaftMQ producer: every official client's sends go through it. */
   readonly producer: Producer;
+  /** The producers the official clients' sends go through (send-lanes.ts): one takes a bounded number of requests at once. */
+  readonly sendProducers: readonly Producer[];
   /** Topic routes from the NameServers, cached and kept fresh by their pushes (with the auto-create fallback when the proxy has it on). */
   readonly routes: RouteTable;
   readonly logger: ProxyLogger;

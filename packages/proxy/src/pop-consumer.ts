@@ -77,17 +77,17 @@ export class PopConsumer {
       const nextDeadlineMs = this.expire();
       if (!wanted()) return [];
       const taken = this.messages.take(request);
-      if (taken.length > 0 || this.stopped) return taken;
+      if (taken.length > 0 || this.stopped) {
+        // Read ahead while clients receive: what is stored meanwhile is here when the next receive comes, instead of
+        // being pulled only once that receive finds nothing. One fetch at most, and only with nothing left to deliver.
+        if (taken.length > 0 && !this.stopped && !this.messages.deliverable(request.fifo)) this.startFetch(waitMs);
+        return taken;
+      }
       const remainingMs = deadline - performance.now();
       if (remainingMs <= 0) return [];
       const untilExpiryMs = nextDeadlineMs === undefined ? remainingMs : Math.max(1, nextDeadlineMs - Date.now());
       const waitForMs = Math.min(remainingMs, untilExpiryMs);
-      const room = Math.min(this.messages.capacity(), receiveMessagesMax);
-      if (room > 0 && this.fetching === null) {
-        this.fetching = this.fetch(room, waitForMs).finally(() => {
-          this.fetching = null;
-        });
-      }
+      this.startFetch(waitForMs);
       const woken = this.wake.promise;
       await waitFor([...(this.fetching === null ? [] : [this.fetching]), woken], waitForMs);
     }
@@ -199,6 +199,15 @@ export class PopConsumer {
       // Settled here already: the SDK no longer counts it as unacked, so a later commit of its queue covers it.
       this.options.logger.warn({ consumerGroup: this.consumerGroup, topic: this.topic, queueId: message.queueId, queueOffset: message.queueOffset, error }, 'an ack did not reach the brokers yet');
     }
+  }
+
+  /** A fetch from the brokers, unless one is out already or nothing more may be held. */
+  private startFetch(waitMs: number): void {
+    const room = Math.min(this.messages.capacity(), receiveMessagesMax);
+    if (room === 0 || this.fetching !== null) return;
+    this.fetching = this.fetch(room, waitMs).finally(() => {
+      this.fetching = null;
+    });
   }
 
   private async fetch(maxMessages: number, waitMs: number): Promise<void> {

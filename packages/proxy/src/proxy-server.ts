@@ -11,6 +11,8 @@ import { ClientSessions, type ConsumerGroupOptions } from './client-sessions.js'
 export const proxyPortDefault = 8081;
 /** How long stop() lets calls in flight finish before cutting them. */
 export const shutdownGraceMs = 5_000;
+/** RaftMQ producers the official clients' sends go through: each takes producerInFlightSendsMax requests at once. */
+export const sendProducersCount = 4;
 
 export interface ProxyServerOptions {
   readonly nameServers: NameServers;
@@ -64,6 +66,7 @@ export class ProxyServer {
       advertisedHost: host,
       advertisedPort: () => this.boundPort,
       producer,
+      sendProducers: Array.from({ length: sendProducersCount }, () => new Producer({ nameServers: options.nameServers })),
       routes: new RouteTable(options.nameServers, undefined, options.autoCreateTopics ?? false),
       logger: options.logger ?? silentProxyLogger,
       clients: clientSessions,
@@ -80,6 +83,7 @@ export class ProxyServer {
 
   async start(): Promise<void> {
     this.context.producer.start();
+    for (const producer of this.context.sendProducers) producer.start();
     this.context.routes.start();
     const address = `${this.options.listen.host}:${this.options.listen.port}`;
     try {
@@ -88,6 +92,7 @@ export class ProxyServer {
       });
     } catch (error) {
       this.context.producer.shutdown();
+      for (const producer of this.context.sendProducers) producer.shutdown();
       this.context.routes.close();
       throw new ProxyListenError(address, error);
     }
@@ -106,6 +111,7 @@ export class ProxyServer {
       });
     });
     this.context.producer.shutdown();
+    for (const producer of this.context.sendProducers) producer.shutdown();
     this.context.routes.close();
   }
 }

@@ -1,4 +1,4 @@
-import { producerInFlightSendsMax, queueByShardingKey, type SendOptions, type SendResult } from '@raftmq/client';
+import { producerInFlightSendsMax } from '@raftmq/client';
 import { clientRequestTimeoutMsDefault } from './client-sessions.js';
 import type { ProxyContext } from './context.js';
 import { endTransaction, type EndTransactionRequest } from './end-transaction.js';
@@ -6,13 +6,14 @@ import { RequestRejectedError } from './errors.js';
 import type { HandlerMap } from './proxy-server.js';
 import { toPublishingMessage, type PublishingMessage } from './publish-mapping.js';
 import { RecentSends } from './recent-sends.js';
+import { SendLanes } from './send-lanes.js';
 import { SendSlots } from './send-slots.js';
 import { okStatus, statusOf } from './status.js';
 import { sendHalf, transactionsOf, type HalfSendResult } from './transactions.js';
 import { clientIdOf, unaryHandler } from './unary-handler.js';
 import type { Message, Status } from './wire-types.js';
 
-/** Sends waiting for one of the producer's in-flight slots before more are refused with TOO_MANY_REQUESTS. */
+/** Sends waiting for a producer's in-flight requests (all lanes together; halves apart) before more are refused with TOO_MANY_REQUESTS. */
 export const sendsWaitingMax = 4_096;
 /** Messages of one SendMessageRequest (the protocol allows a batch; RaftMQ's batches are this long at most). */
 export const messagesPerSendMax = 1_024;
@@ -38,7 +39,7 @@ interface SendMessageResponse {
 }
 
 /**
- * SendMessage through the proxy's RaftMQ producer. The proxy, not the
+ * SendMessage through the proxy's send lanes (send-lanes.ts). The proxy, not the
  * client, picks each message's queue (the Node.js client only ever sees
  * queue 0 of each group): a FIFO message's by its message group's hash over
  * the topic's writable queues of every group, the others round-robin with
@@ -47,8 +48,10 @@ interface SendMessageResponse {
  * transaction id EndTransaction takes back.
  */
 export function publishHandlers(context: ProxyContext): HandlerMap {
+  // Halves go one by one through the shared producer, which the consumers' retries and dead letters use too.
   const slots = new SendSlots(producerInFlightSendsMax, sendsWaitingMax);
-  const recent = new RecentSends<SendResult>(recentSendsMax, recentSendMemoryMs);
+  const lanes = new SendLanes(context.sendProducers, sendsWaitingMax);
+  const recent = new RecentSends<number>(recentSendsMax, recentSendMemoryMs);
   const transactions = transactionsOf(context);
   // A retried half gets the first one's transaction id, as a retried send gets its receipt.
   const recentHalves = new RecentSends<HalfSendResult>(recentSendsMax, recentSendMemoryMs);
@@ -57,9 +60,7 @@ export function publishHandlers(context: ProxyContext): HandlerMap {
     if (message.messageType === 'TRANSACTION') {
       return recentHalves.run(message.topic, message.messageId, () => slots.run(() => sendHalf(transactions, context.producer, message)));
     }
-    const options: SendOptions = message.messageGroup === undefined ? {} : { queueSelector: queueByShardingKey(message.messageGroup) };
-    const result = await recent.run(message.topic, message.messageId, () => slots.run(() => context.producer.send(message.outgoing, options)));
-    return { offset: result.queueOffset, transactionId: '' };
+    return { offset: await recent.run(message.topic, message.messageId, () => lanes.send(message)), transactionId: '' };
   };
 
   return {

@@ -26,9 +26,9 @@ export function routeHandlers(context: ProxyContext): HandlerMap {
       if (queues.length === 0) throw new RequestRejectedError('TOPIC_NOT_FOUND', `no broker group serves topic ${topic}`);
       return { status: okStatus, messageQueues: queues };
     }, (call) => {
-      // After the answer, on the same connection: the Node.js client waits for Settings only once its routes are in (client-sessions.ts, resendSettings).
+      // After the answer, on the same connection: the Node.js client waits for Settings only once its routes are in (client-sessions.ts, resendSettingsAfterRoute).
       const clientId = clientIdOf(call.metadata);
-      if (clientId !== undefined) context.clientSessions.resendSettings(clientId);
+      if (clientId !== undefined) context.clientSessions.resendSettingsAfterRoute(clientId);
     }),
   };
 }

@@ -1,8 +1,9 @@
 import { RequestRejectedError } from './errors.js';
 
 /**
- * The proxy's sends in flight through its one RaftMQ producer, which takes
- * at most producerInFlightSendsMax at a time: the rest wait here, in
+ * Transaction halves in flight through the proxy's shared RaftMQ producer
+ * (context.producer), which takes at most producerInFlightSendsMax at a
+ * time (the other sends go through send-lanes.ts): the rest wait here, in
  * arrival order, up to `waitingMax`; beyond that a send is refused with
  * TOO_MANY_REQUESTS, which the official clients retry after a back-off.
  */

@@ -111,3 +111,47 @@ describe('a pop consumer whose client receives and never acks', () => {
     expect(brokers.acked).toEqual([delivery?.message.queueOffset]);
   });
 });
+
+describe('a pop consumer read ahead', () => {
+  /** Brokers that have two new messages at each receive. */
+  function twoAtATime() {
+    const asked: number[] = [];
+    let nextOffset = 0;
+    const consumer: BrokerConsumer = {
+      async start() {},
+      async shutdown() {},
+      async receive(maxMessages: number): Promise<ReceivedMessage[]> {
+        asked.push(maxMessages);
+        return Array.from({ length: Math.min(2, maxMessages) }, () => {
+          const queueOffset = nextOffset++;
+          return { topic, brokerName: 'broker-a', queueId: 0, queueOffset, msgId: `m-${queueOffset}`, body: new Uint8Array([queueOffset % 256]), tags: undefined, keys: [], properties: {}, bornTimestamp: 0, storeTimestamp: 0 };
+        });
+      },
+      async ack() {},
+    };
+    return { consumer, asked };
+  }
+
+  it('fetches again once a receive took all there was, so the next receive finds the messages stored meanwhile', async () => {
+    const brokers = twoAtATime();
+    const consumer = popConsumerOver(brokers.consumer, noProducer);
+    await consumer.start();
+    const request: DeliveryRequest = { maxMessages: 4, invisibleDurationMs, autoRenew: false, holder: undefined, fifo: false };
+    expect((await consumer.receive(request, receiveWaitMs)).map((delivery) => delivery.message.queueOffset)).toEqual([0, 1]);
+    // Its own fetch, and the one it started when it had taken everything.
+    expect(brokers.asked.length).toBe(2);
+    // What was read ahead.
+    expect((await consumer.receive(request, receiveWaitMs)).map((delivery) => delivery.message.queueOffset)).toEqual([2, 3]);
+    await consumer.shutdown();
+  });
+
+  it('does not fetch while it still holds messages to deliver', async () => {
+    const brokers = twoAtATime();
+    const consumer = popConsumerOver(brokers.consumer, noProducer);
+    await consumer.start();
+    const request: DeliveryRequest = { maxMessages: 1, invisibleDurationMs, autoRenew: false, holder: undefined, fifo: false };
+    expect(await consumer.receive(request, receiveWaitMs)).toHaveLength(1);
+    expect(brokers.asked.length).toBe(1);
+    await consumer.shutdown();
+  });
+});

@@ -1,6 +1,6 @@
 import { messageSizeBytesMax } from '@raftmq/protocol';
 import { describe, expect, it } from 'vitest';
-import { ClientSessions, consumerGroupSettingsDefault } from '../src/client-sessions.js';
+import { ClientSessions, consumerGroupSettingsDefault, settingsResendDelayMs } from '../src/client-sessions.js';
 import { describeSettings, settingsReply } from '../src/settings-reply.js';
 import type { Settings } from '../src/wire-types.js';
 
@@ -44,5 +44,34 @@ describe('settingsReply: the Settings the official clients wait for at startup',
     sessions.terminate('client-1');
     expect(gone).toEqual(['client-1']);
     expect(sessions.get('client-1')).toBeUndefined();
+  });
+});
+
+describe('resendSettingsAfterRoute: the Node.js client takes Settings only once every route is in', () => {
+  it('sends the remembered Settings at once and again a moment later, when the client waits for them', () => {
+    const scheduled: { readonly task: () => void; readonly delayMs: number }[] = [];
+    const sessions = new ClientSessions({}, Date.now, (task, delayMs) => scheduled.push({ task, delayMs }));
+    const written: Record<string, unknown>[] = [];
+    sessions.attachTelemetry('client-1', { write: (command) => written.push(command), end: () => undefined });
+    const reply = { status: { code: 'OK', message: '' }, settings: { clientType: 'PRODUCER' } };
+    sessions.rememberSettingsReply('client-1', reply);
+
+    sessions.resendSettingsAfterRoute('client-1');
+    expect(written).toEqual([reply]);
+    expect(scheduled.map((each) => each.delayMs)).toEqual([settingsResendDelayMs]);
+    scheduled[0]?.task();
+    expect(written).toEqual([reply, reply]);
+  });
+
+  it('sends nothing to a client that never sent its Settings, or is gone', () => {
+    const scheduled: (() => void)[] = [];
+    const sessions = new ClientSessions({}, Date.now, (task) => scheduled.push(task));
+    const written: Record<string, unknown>[] = [];
+    sessions.attachTelemetry('client-1', { write: (command) => written.push(command), end: () => undefined });
+    sessions.resendSettingsAfterRoute('client-1');
+    sessions.rememberSettingsReply('client-1', { settings: {} });
+    sessions.terminate('client-1');
+    for (const task of scheduled) task();
+    expect(written).toEqual([]);
   });
 });
