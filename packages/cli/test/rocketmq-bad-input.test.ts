@@ -1,14 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
 import { SimpleConsumer as RaftSimpleConsumer } from '@raftmq/client';
 import { messageSizeBytesMax } from '@raftmq/protocol';
 import { createProxyServer, type ProxyServer } from '@raftmq/proxy';
-import { BadRequestException, Producer, SimpleConsumer, type ILogger, type MessageView } from 'rocketmq-client-nodejs';
+import { BadRequestException, Producer, SimpleConsumer, type MessageView } from 'rocketmq-client-nodejs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MessagingFixture } from './messaging-fixture.js';
+import { TemporaryHome, silentClientLogger as silentLogger } from './official-client.js';
 import { RawMessagingClient, streamStatus, type WireReceiveResponse, type WireStatus } from './raw-messaging-client.js';
 
 const brokerName = 'broker-g';
@@ -20,19 +18,16 @@ const longPollingTimeoutMs = 1_000;
 const forgetfulInvisibleMs = 1_000;
 const receiveWaitMs = 20_000;
 
-const silentLogger: ILogger = { info() {}, warn() {}, error() {}, debug() {} };
-
 let fixture: MessagingFixture;
 let proxy: ProxyServer;
 let producer: Producer;
 let raw: RawMessagingClient;
-let home: { readonly previous: string | undefined; readonly directory: string };
+let home: TemporaryHome | undefined;
 let messageIds = 0;
 
 beforeAll(async () => {
   // The official client writes its logs under ~/logs.
-  home = { previous: process.env['HOME'], directory: mkdtempSync(join(tmpdir(), 'rocketmq-client-home-')) };
-  process.env['HOME'] = home.directory;
+  home = new TemporaryHome();
   // A lone master: what is under test is the proxy's handling of bad input.
   fixture = await MessagingFixture.start({ brokerName, topic, queues: 2, replicas: 1 });
   proxy = createProxyServer({ nameServers: fixture.nameServers, listen: { host: '127.0.0.1', port: 0 }, consumerGroups: { [forgetfulGroup]: { longPollingTimeoutMs } } });
@@ -49,11 +44,7 @@ afterAll(async () => {
   try {
     await fixture?.stop();
   } finally {
-    if (home !== undefined) {
-      if (home.previous === undefined) delete process.env['HOME'];
-      else process.env['HOME'] = home.previous;
-      rmSync(home.directory, { recursive: true, force: true });
-    }
+    home?.restore();
   }
 });
 

@@ -1,12 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Producer, SimpleConsumer as RaftSimpleConsumer, type ReceivedMessage } from '@raftmq/client';
 import { messaging } from '@raftmq/protocol';
 import { createProxyServer, messageProperty, type ProxyServer } from '@raftmq/proxy';
 import { BadRequestException, ConsumeResult, PushConsumer, SimpleConsumer, type MessageView } from 'rocketmq-client-nodejs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MessagingFixture } from './messaging-fixture.js';
+import { TemporaryHome, silentClientLogger as silentLogger } from './official-client.js';
 
 const topic = 'orders';
 /** The push consumer's group: three deliveries, then the dead-letter topic; short long polls, so its shutdown is quick. */
@@ -17,18 +15,14 @@ const longPollingTimeoutMs = 2_000;
 const fifoGroup = 'fifo-group';
 const fifoGroupMaxDeliveryAttempts = 2;
 
-/** The official client logs through this when given one; only its consume services insist on a file under the home directory. */
-const silentLogger = { info() {}, warn() {}, error() {}, debug() {} };
-
 let fixture: MessagingFixture;
 let proxy: ProxyServer;
 let producer: Producer;
-let home: { readonly previous: string | undefined; readonly directory: string };
+let home: TemporaryHome | undefined;
 
 beforeAll(async () => {
   // StandardConsumeService and FifoConsumeService log with egg-logger into ~/logs whatever logger the client is given.
-  home = { previous: process.env['HOME'], directory: mkdtempSync(join(tmpdir(), 'rocketmq-client-home-')) };
-  process.env['HOME'] = home.directory;
+  home = new TemporaryHome();
   fixture = await MessagingFixture.start({ brokerName: 'broker-p', topic, queues: 2 });
   proxy = createProxyServer({
     nameServers: fixture.nameServers,
@@ -50,11 +44,7 @@ afterAll(async () => {
   try {
     await fixture?.stop();
   } finally {
-    if (home !== undefined) {
-      if (home.previous === undefined) delete process.env['HOME'];
-      else process.env['HOME'] = home.previous;
-      rmSync(home.directory, { recursive: true, force: true });
-    }
+    home?.restore();
   }
 });
 

@@ -1,12 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SimpleConsumer as RaftSimpleConsumer } from '@raftmq/client';
 import { createProxyServer, type ProxyServer } from '@raftmq/proxy';
-import { ConsumeResult, Producer, PushConsumer, SimpleConsumer, type ILogger, type MessageView } from 'rocketmq-client-nodejs';
+import { ConsumeResult, Producer, PushConsumer, SimpleConsumer, type MessageView } from 'rocketmq-client-nodejs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { updateTopic } from '../src/admin-command.js';
 import { ClusterFixture, clusterName } from './cluster-fixture.js';
+import { TemporaryHome, errorKeepingLogger } from './official-client.js';
 
 const groups = ['broker-a', 'broker-b'];
 const killedGroupName = 'broker-a';
@@ -60,28 +58,18 @@ interface Failure {
 }
 
 /** The official client's log lines at error level, to show on failure; the rest is dropped. */
-const clientErrors: string[] = [];
-const quietLogger: ILogger = {
-  info() {},
-  warn() {},
-  debug() {},
-  error: (...args: unknown[]) => void clientErrors.push(args.map(String).join(' ')),
-};
+const { logger: quietLogger, errors: clientErrors } = errorKeepingLogger();
 
 let fixture: ClusterFixture | undefined;
-let home: { readonly previous: string | undefined; readonly directory: string } | undefined;
+let home: TemporaryHome | undefined;
 
 afterEach(async () => {
   try {
     await fixture?.stop();
     fixture = undefined;
   } finally {
-    if (home !== undefined) {
-      if (home.previous === undefined) delete process.env['HOME'];
-      else process.env['HOME'] = home.previous;
-      rmSync(home.directory, { recursive: true, force: true });
-      home = undefined;
-    }
+    home?.restore();
+    home = undefined;
   }
 });
 
@@ -131,9 +119,8 @@ async function storedPlacements(nameServers: string[], expected: ReadonlySet<str
 
 describe('the official RocketMQ 5 clients through the proxy, over two broker groups (real processes)', () => {
   it('lose no message with a send receipt through a kill -9 of one group’s master, and carry on without a restart', async () => {
-    home = { previous: process.env['HOME'], directory: mkdtempSync(join(tmpdir(), 'rocketmq-client-home-')) };
     // The push consumer's consume service logs into ~/logs whatever logger it is given.
-    process.env['HOME'] = home.directory;
+    home = new TemporaryHome();
     fixture = await ClusterFixture.start(groups, (brokerName) => (brokerName === killedGroupName ? { options: { timing: killedGroupTiming } } : {}));
     const created = await updateTopic(fixture.nameServers, { topic, readQueues: queuesPerGroup, writeQueues: queuesPerGroup, perm: 6, cluster: clusterName });
     expect(created).toMatch(/broker-a\s+rmq-failover\s+created/);

@@ -1,18 +1,13 @@
 import { SimpleConsumer, type ReceivedMessage } from '@raftmq/client';
 import { createProxyServer, messageProperty, type ProxyServer } from '@raftmq/proxy';
-import { BadRequestException, NotFoundException, Producer, RequestHeaderFieldsTooLargeException, type ILogger } from 'rocketmq-client-nodejs';
+import { BadRequestException, NotFoundException, Producer, RequestHeaderFieldsTooLargeException } from 'rocketmq-client-nodejs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { updateTopic } from '../src/admin-command.js';
 import { ClusterFixture, clusterName } from './cluster-fixture.js';
+import { errorKeepingLogger } from './official-client.js';
 
-/** The official client logs to ~/logs by default; these tests keep its errors in memory instead, to show on failure. */
-const clientErrors: string[] = [];
-const quietLogger: ILogger = {
-  info() {},
-  warn() {},
-  debug() {},
-  error: (...args: unknown[]) => void clientErrors.push(args.map(String).join(' ')),
-};
+/** The official client logs to ~/logs unless given a logger; its errors are kept, to show on failure. */
+const { logger: quietLogger, errors: clientErrors } = errorKeepingLogger();
 
 const groups = ['broker-a', 'broker-b'];
 const queuesPerGroup = 4;

@@ -1,26 +1,18 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SimpleConsumer, type ReceivedMessage } from '@raftmq/client';
 import { createProxyServer, messageProperty, type ProxyServer } from '@raftmq/proxy';
-import { BadRequestException, Producer, type ILogger, type MessageView } from 'rocketmq-client-nodejs';
+import { BadRequestException, Producer, type MessageView } from 'rocketmq-client-nodejs';
 import type * as Definitions from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { updateTopic } from '../src/admin-command.js';
 import { ClusterFixture, clusterName } from './cluster-fixture.js';
+import { TemporaryHome, errorKeepingLogger } from './official-client.js';
 
 /** The client's TransactionResolution enum lives in its generated protobuf code, which its index does not re-export. */
 const { TransactionResolution } = createRequire(import.meta.url)('rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb.js') as typeof Definitions;
 
-/** The official client logs to ~/logs by default; these tests keep its errors in memory instead, to show on failure. */
-const clientErrors: string[] = [];
-const quietLogger: ILogger = {
-  info() {},
-  warn() {},
-  debug() {},
-  error: (...args: unknown[]) => void clientErrors.push(args.map(String).join(' ')),
-};
+/** The official client's errors are kept, to show on failure; the rest is dropped. */
+const { logger: quietLogger, errors: clientErrors } = errorKeepingLogger();
 
 const brokerName = 'broker-t';
 const topic = 'rmq-transactions';
@@ -41,7 +33,7 @@ let fixture: ClusterFixture;
 let proxy: ProxyServer;
 let producer: Producer;
 let consumer: SimpleConsumer;
-let home: { readonly previous: string | undefined; readonly directory: string };
+let home: TemporaryHome | undefined;
 /** Every message the consumer got, across the tests: the rolled-back one must never be among them. */
 const received: ReceivedMessage[] = [];
 /** The checker's calls, and a waiter per body for the first check of it. */
@@ -49,8 +41,7 @@ const checked: MessageView[] = [];
 const checkWaiters = new Map<string, (view: MessageView) => void>();
 
 beforeAll(async () => {
-  home = { previous: process.env['HOME'], directory: mkdtempSync(join(tmpdir(), 'rocketmq-client-home-')) };
-  process.env['HOME'] = home.directory;
+  home = new TemporaryHome();
   fixture = await ClusterFixture.start([brokerName], () => ({ options: { replicas: 1 }, settings: { transactionTimeoutMs, transactionCheckIntervalMs } }));
   await updateTopic(fixture.nameServers, { topic, readQueues: 2, writeQueues: 2, perm: 6, cluster: clusterName });
   await fixture.waitForRoute(topic, [brokerName]);
@@ -82,11 +73,7 @@ afterAll(async () => {
   try {
     await fixture?.stop();
   } finally {
-    if (home !== undefined) {
-      if (home.previous === undefined) delete process.env['HOME'];
-      else process.env['HOME'] = home.previous;
-      rmSync(home.directory, { recursive: true, force: true });
-    }
+    home?.restore();
   }
 });
 
