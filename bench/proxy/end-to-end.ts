@@ -38,12 +38,18 @@ abstract class AckingProbe implements EndToEndProbe {
     this.loops = Array.from({ length: count }, () => this.run());
   }
 
-  protected record(body: Uint8Array, receivedMs: number): void {
-    const born = bornStampOf(body);
-    if (Number.isFinite(born)) this.latency.record(born, receivedMs);
+  /** Records each message's latency and acks it in the background; returns how many were received. */
+  protected took<Received extends { readonly body: Uint8Array }>(messages: readonly Received[], ack: (message: Received) => Promise<void>): number {
+    const receivedMs = Date.now();
+    for (const message of messages) {
+      const born = bornStampOf(message.body);
+      if (Number.isFinite(born)) this.latency.record(born, receivedMs);
+      this.ackLater(ack(message));
+    }
+    return messages.length;
   }
 
-  protected ackLater(ack: Promise<void>): void {
+  private ackLater(ack: Promise<void>): void {
     const tracked = ack.catch(() => void this.ackFailures++).finally(() => this.acks.delete(tracked));
     this.acks.add(tracked);
   }
@@ -97,13 +103,7 @@ export class SdkEndToEndProbe extends AckingProbe {
   }
 
   protected async receiveOnce(): Promise<number> {
-    const messages = await this.consumer.receive(SDK_RECEIVE_BATCH, SDK_RECEIVE_WAIT_MS);
-    const now = Date.now();
-    for (const message of messages) {
-      this.record(message.body, now);
-      this.ackLater(this.consumer.ack(message));
-    }
-    return messages.length;
+    return this.took(await this.consumer.receive(SDK_RECEIVE_BATCH, SDK_RECEIVE_WAIT_MS), (message) => this.consumer.ack(message));
   }
 
   protected async shutdown(): Promise<void> {
@@ -126,12 +126,7 @@ export class OfficialEndToEndProbe extends AckingProbe {
 
   protected async receiveOnce(): Promise<number> {
     const messages: MessageView[] = await this.consumer.receive(OFFICIAL_RECEIVE_BATCH, OFFICIAL_INVISIBLE_DURATION_MS);
-    const now = Date.now();
-    for (const message of messages) {
-      this.record(message.body, now);
-      this.ackLater(this.consumer.ack(message));
-    }
-    return messages.length;
+    return this.took(messages, (message) => this.consumer.ack(message));
   }
 
   protected async shutdown(): Promise<void> {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { updateTopic } from '../src/admin-command.js';
 import { ClusterFixture, clusterName } from './cluster-fixture.js';
+import { waitUntil as waitUntilWithin } from './wait-until.js';
 
 let fixture: ClusterFixture | undefined;
 
@@ -36,13 +37,8 @@ interface Acknowledged {
   readonly atMs: number;
 }
 
-async function waitUntil(what: string, condition: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = performance.now() + conditionWaitMs;
-  while (!(await condition())) {
-    if (performance.now() > deadline) throw new Error(`${what} did not happen within ${conditionWaitMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+/** Waits up to conditionWaitMs for `condition`. */
+const waitUntil = (what: string, condition: () => boolean | Promise<boolean>) => waitUntilWithin(what, condition, conditionWaitMs);
 
 /** Writes a replica's link faults (ledger's LinkFaultsFile): the peers it drops messages to and from. */
 function cutLinks(file: string, peers: readonly string[]): void {

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { updateTopic } from '../src/admin-command.js';
 import { ClusterFixture, clusterName } from './cluster-fixture.js';
 import { raftmq } from './raftmq-command.js';
+import { waitUntil as waitUntilWithin } from './wait-until.js';
 
 let fixture: ClusterFixture | undefined;
 
@@ -73,13 +74,8 @@ async function readBack(consumer: SimpleConsumer, expected: Iterable<string>, co
   return consumed;
 }
 
-async function waitUntil(what: string, condition: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = performance.now() + conditionWaitMs;
-  while (!(await condition())) {
-    if (performance.now() > deadline) throw new Error(`${what} did not happen within ${conditionWaitMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+/** Waits up to conditionWaitMs for `condition`. */
+const waitUntil = (what: string, condition: () => boolean | Promise<boolean>) => waitUntilWithin(what, condition, conditionWaitMs);
 
 describe('a cluster of two broker groups (real processes)', () => {
   it('loses no acknowledged message through a kill -9 of one group’s master, while sends to the other group never stop', async () => {

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { updateTopic } from '../src/admin-command.js';
 import { ClusterFixture, clusterName } from './cluster-fixture.js';
 import { TemporaryHome, errorKeepingLogger } from './official-client.js';
+import { waitUntil as waitUntilWithin } from './wait-until.js';
 
 const groups = ['broker-a', 'broker-b'];
 const killedGroupName = 'broker-a';
@@ -73,13 +74,8 @@ afterEach(async () => {
   }
 });
 
-async function waitUntil(what: string, condition: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = performance.now() + conditionWaitMs;
-  while (!(await condition())) {
-    if (performance.now() > deadline) throw new Error(`${what} did not happen within ${conditionWaitMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** Waits up to conditionWaitMs for `condition`. */
+const waitUntil = (what: string, condition: () => boolean | Promise<boolean>) => waitUntilWithin(what, condition, conditionWaitMs, 50);
 
 function countInto(counts: Map<string, number>, body: string): void {
   counts.set(body, (counts.get(body) ?? 0) + 1);
