@@ -53,6 +53,8 @@ export interface CpuCores {
   /** The bench process: the load loop and the client under test (and, with --in-process, the proxy). */
   readonly bench: number;
   readonly proxy: number | null;
+  /** The null MessagingService's process (the ceiling path's server); absent in results written before it existed. */
+  readonly nullService?: number | null;
   /** The three broker replicas together. */
   readonly replicas: number | null;
   /** Every process of the machine: what is above the parts above is other work, which the case competed with. */
@@ -63,6 +65,7 @@ interface CpuReading {
   readonly atMs: number;
   readonly bench: number;
   readonly proxy: number;
+  readonly nullService: number;
   readonly replicas: number;
   readonly machine: number;
 }
@@ -76,6 +79,7 @@ export class CpuMeter {
   constructor(
     private readonly proxyPid: number | undefined,
     private readonly replicaPids: readonly number[],
+    private readonly nullServicePid?: number,
   ) {}
 
   read(): CpuReading {
@@ -85,6 +89,7 @@ export class CpuMeter {
       atMs: performance.now(),
       bench: (own.user + own.system) / MICROSECONDS_PER_MILLISECOND,
       proxy: this.proxyPid === undefined ? Number.NaN : processCpuMilliseconds(this.proxyPid),
+      nullService: this.nullServicePid === undefined ? Number.NaN : processCpuMilliseconds(this.nullServicePid),
       replicas,
       machine: machineBusyMilliseconds(),
     };
@@ -97,6 +102,7 @@ export class CpuMeter {
     return {
       bench: cores(start.bench, end.bench),
       proxy: finiteOrNull(cores(start.proxy, end.proxy)),
+      nullService: finiteOrNull(cores(start.nullService, end.nullService)),
       replicas: finiteOrNull(cores(start.replicas, end.replicas)),
       machine: finiteOrNull(cores(start.machine, end.machine)),
     };
@@ -107,4 +113,14 @@ export class CpuMeter {
 export function clientCpuMillisecondsPerMessage(cpu: CpuCores | undefined, messagesPerSecond: number): number {
   if (cpu === undefined || !(messagesPerSecond > 0)) return Number.NaN;
   return ((cpu.bench + (cpu.proxy ?? 0)) * MILLISECONDS_PER_SECOND) / messagesPerSecond;
+}
+
+/**
+ * CPU ms the bench process spent per message acknowledged: the load loop and
+ * the client under test alone (on the official paths, rocketmq-client-nodejs
+ * 1.0.8's own cost per send, whatever the server).
+ */
+export function benchCpuMillisecondsPerMessage(cpu: CpuCores | undefined, messagesPerSecond: number): number {
+  if (cpu === undefined || !(messagesPerSecond > 0)) return Number.NaN;
+  return (cpu.bench * MILLISECONDS_PER_SECOND) / messagesPerSecond;
 }

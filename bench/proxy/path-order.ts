@@ -1,6 +1,7 @@
-import type { ClientPath } from './types.js';
+import { CLIENT_PATHS, type ClientPath } from './types.js';
 
-/** The pair's order at the position-th count in flight: alternating, so drift of the shared machine falls on both paths alike. */
+/** The paths' order at the position-th count in flight: rotated, so drift of the shared machine falls on every path alike. */
 export function pathOrder(position: number): readonly ClientPath[] {
-  return position % 2 === 0 ? ['sdk', 'official'] : ['official', 'sdk'];
+  const shift = position % CLIENT_PATHS.length;
+  return [...CLIENT_PATHS.slice(shift), ...CLIENT_PATHS.slice(0, shift)];
 }

@@ -32,16 +32,19 @@ function passOf(passes: readonly PathEndToEndResult[], path: ClientPath): PathEn
   return passes.find((each) => each.path === path && each.problem === null && each.messages > 0);
 }
 
-/** Official ÷ SDK per round and count in flight, in the order they ran. */
+/** Official ÷ SDK (and the ceiling's ratios) per round and count in flight, in the order they ran. */
 export function comparePaths(results: readonly PathCaseResult[]): PathComparison[] {
   const keys = [...new Map(results.map((each) => [`${each.round}/${each.inflight}`, { round: each.round, inflight: each.inflight }])).values()];
   return keys.map(({ round, inflight }) => {
     const sdk = resultOf(results, 'sdk', inflight, round);
     const official = resultOf(results, 'official', inflight, round);
+    const ceiling = resultOf(results, 'ceiling', inflight, round);
     return {
       round,
       inflight,
       throughputRatio: ratio(official?.messagesPerSecond, sdk?.messagesPerSecond),
+      ceilingRatio: ratio(ceiling?.messagesPerSecond, sdk?.messagesPerSecond),
+      ofCeilingRatio: ratio(official?.messagesPerSecond, ceiling?.messagesPerSecond),
       p50Ratio: ratio(official?.p50Ms, sdk?.p50Ms),
       p99Ratio: ratio(official?.p99Ms, sdk?.p99Ms),
       maxRatio: ratio(official?.maxMs, sdk?.maxMs),
@@ -60,17 +63,30 @@ export function compareEndToEnd(passes: readonly PathEndToEndResult[]): ProxyRep
 /**
  * Met when official msgs/s ≥ atLeast × SDK msgs/s at the headline count, in
  * the median round (a round disturbed by other work on the machine moves the
- * median least); null (missing) when no round has figures there.
+ * median least); null (missing) when no round has figures there. Reachable
+ * when the official client's ceiling (null server) ≥ atLeast × SDK: below
+ * it, no proxy could meet the target on this machine.
  */
 export function judgeThroughput(comparisons: readonly PathComparison[], config: Pick<ProxyBenchConfig, 'headlineInflight' | 'throughputRatioAtLeast'>): ThroughputVerdict {
-  const ratios = comparisons.filter((each) => each.inflight === config.headlineInflight && Number.isFinite(each.throughputRatio)).map((each) => each.throughputRatio);
+  const atHeadline = comparisons.filter((each) => each.inflight === config.headlineInflight);
+  const ratios = atHeadline.filter((each) => Number.isFinite(each.throughputRatio)).map((each) => each.throughputRatio);
   const value = median(ratios);
   const known = Number.isFinite(value);
-  return { inflight: config.headlineInflight, ratio: known ? value : null, rounds: ratios.length, atLeast: config.throughputRatioAtLeast, met: known ? value >= config.throughputRatioAtLeast : null };
+  const ceilingRatio = finiteOrNull(median(atHeadline.map((each) => each.ceilingRatio)));
+  return {
+    inflight: config.headlineInflight,
+    ratio: known ? value : null,
+    rounds: ratios.length,
+    atLeast: config.throughputRatioAtLeast,
+    met: known ? value >= config.throughputRatioAtLeast : null,
+    ceilingRatio,
+    reachable: ceilingRatio === null ? null : ceilingRatio >= config.throughputRatioAtLeast,
+    ofCeilingRatio: finiteOrNull(median(atHeadline.map((each) => each.ofCeilingRatio))),
+  };
 }
 
-function headlineName(what: string, sizeBytes: number, inflight: number): string {
-  return `proxy: ${CLIENT_PATH_LABELS.official} ÷ ${CLIENT_PATH_LABELS.sdk}, ${what}, ${formatBytes(sizeBytes)}, ${inflight} in flight`;
+function headlineName(what: string, sizeBytes: number, inflight: number, over: readonly [ClientPath, ClientPath] = ['official', 'sdk']): string {
+  return `proxy: ${CLIENT_PATH_LABELS[over[0]]} ÷ ${CLIENT_PATH_LABELS[over[1]]}, ${what}, ${formatBytes(sizeBytes)}, ${inflight} in flight`;
 }
 
 function finiteOrNull(value: number): number | null {
@@ -82,6 +98,8 @@ export function proxyHeadlines(report: Pick<ProxyReport, 'comparisons' | 'endToE
   const headlines: HeadlineRatio[] = [
     { name: headlineName('msgs/s', sizeBytes, report.verdict.inflight), value: report.verdict.ratio, target: `≥ ${report.verdict.atLeast}`, met: report.verdict.met },
     { name: headlineName('send p99', sizeBytes, report.verdict.inflight), value: finiteOrNull(median(atHeadline.map((each) => each.p99Ratio))) },
+    { name: headlineName('msgs/s', sizeBytes, report.verdict.inflight, ['ceiling', 'sdk']), value: report.verdict.ceilingRatio },
+    { name: headlineName('msgs/s', sizeBytes, report.verdict.inflight, ['official', 'ceiling']), value: report.verdict.ofCeilingRatio },
   ];
   const endToEnd = report.endToEndComparison;
   if (endToEnd !== null) headlines.push({ name: headlineName('produce → consume p99', sizeBytes, endToEnd.inflight), value: finiteOrNull(endToEnd.p99Ratio) });

@@ -15,20 +15,27 @@ import type { CaseResult, SendLimits, ThroughputCase } from '../throughput/types
 import { CpuMeter } from './cpu-time.js';
 import { OfficialEndToEndProbe, SdkEndToEndProbe } from './end-to-end.js';
 import { OfficialPath, officialClientVersion } from './official-path.js';
+import { CeilingPath } from './null-path.js';
 import { endToEndInflight, type ProxyBenchConfig } from './options.js';
 import { pathOrder } from './path-order.js';
 import { proxyHostFor, type ProxyHost } from './proxy-host.js';
 import { compareEndToEnd, comparePaths, judgeThroughput, proxyHeadlines, proxyReportData } from './ratios.js';
 import { methodSection, renderProxyReport, renderSendTable, renderVerdict } from './report.js';
 import { SdkPath } from './sdk-path.js';
-import { CLIENT_PATH_LABELS, type ClientPath, type PathCaseResult, type PathEndToEndResult, type ProxyReport } from './types.js';
+import { CLIENT_PATH_LABELS, CLIENT_PATHS, type ClientPath, type PathCaseResult, type PathEndToEndResult, type ProxyReport, type StoringPath } from './types.js';
 
 const START_TIMEOUT_MS = 60_000;
 /** Each path's produce → consume pass has a topic of its own, so its consumer starts with nothing behind it. */
-const END_TO_END_TOPICS: Readonly<Record<ClientPath, string>> = { sdk: `${RAFTMQ_END_TO_END_TOPIC}-sdk`, official: `${RAFTMQ_END_TO_END_TOPIC}-official` };
-const END_TO_END_GROUPS: Readonly<Record<ClientPath, string>> = { sdk: 'bench-end-to-end-sdk', official: 'bench-end-to-end-official' };
+const END_TO_END_TOPICS: Readonly<Record<StoringPath, string>> = { sdk: `${RAFTMQ_END_TO_END_TOPIC}-sdk`, official: `${RAFTMQ_END_TO_END_TOPIC}-official` };
+const END_TO_END_GROUPS: Readonly<Record<StoringPath, string>> = { sdk: 'bench-end-to-end-sdk', official: 'bench-end-to-end-official' };
+/** The null server stores nothing: only these paths have a produce → consume pass. */
+const STORING_PATHS: readonly StoringPath[] = ['sdk', 'official'];
 /** Steps before the cases: the broker group, the proxy, each path's clients. */
-const SET_UP_STEPS = 4;
+const SET_UP_STEPS = 5;
+
+function isStoring(path: ClientPath): path is StoringPath {
+  return (STORING_PATHS as readonly ClientPath[]).includes(path);
+}
 
 function recordedConfig(config: ProxyBenchConfig): Record<string, unknown> {
   const { parentDirectory: _parent, resultsDirectory: _results, buildNote: _note, ...rest } = config;
@@ -41,6 +48,7 @@ class Bench {
   readonly proxy: ProxyHost;
   readonly sdk: SdkPath;
   official: OfficialPath | undefined;
+  readonly ceiling = new CeilingPath();
   cpu = new CpuMeter(undefined, []);
 
   constructor(readonly config: ProxyBenchConfig) {
@@ -62,8 +70,10 @@ class Bench {
     // interval) to see its first Settings, likely answered while it still fetched the second route. The pass's topic is routed
     // at its first send instead, in the warm-up.
     await this.official.start(RAFTMQ_TOPIC, body);
+    progress.step('clients: the official Producer against the null MessagingService (its ceiling), with a first send');
+    await this.ceiling.start(RAFTMQ_TOPIC, body, START_TIMEOUT_MS);
     // The replicas' pids are asked for once, here: asking during a case would add requests to it.
-    this.cpu = new CpuMeter(this.proxy.pid(), Object.values(await this.brokers.pids()));
+    this.cpu = new CpuMeter(this.proxy.pid(), Object.values(await this.brokers.pids()), this.ceiling.pid());
   }
 
   limits(inflight: number): SendLimits {
@@ -72,11 +82,12 @@ class Bench {
 
   sender(path: ClientPath, inflight: number, body: Buffer, topic: string): (sender: number) => Promise<string | void> {
     if (path === 'sdk') return this.sdk.sender(inflight, body, topic);
+    if (path === 'ceiling') return this.ceiling.sender(body, topic);
     if (this.official === undefined) throw new Error('the official client was not started');
     return this.official.sender(body, topic);
   }
 
-  probe(path: ClientPath): EndToEndProbe & { readonly ackFailures: number } {
+  probe(path: StoringPath): EndToEndProbe & { readonly ackFailures: number } {
     if (path === 'sdk') return new SdkEndToEndProbe(this.brokers.consumer(END_TO_END_GROUPS.sdk, END_TO_END_TOPICS.sdk), this.config.queues);
     if (this.official === undefined) throw new Error('the official client was not started');
     return new OfficialEndToEndProbe(this.official.consumer(END_TO_END_GROUPS.official, END_TO_END_TOPICS.official));
@@ -85,6 +96,7 @@ class Bench {
   async stop(): Promise<void> {
     // Clients first (they say goodbye to the proxy and the brokers), then the proxy, then the cluster under it.
     await this.official?.stop();
+    await this.ceiling.stop();
     await this.sdk.stop();
     await this.proxy.stop().catch(() => undefined);
     await this.brokers.stop().catch(() => undefined);
@@ -112,7 +124,7 @@ async function runCase(bench: Bench, path: ClientPath, inflight: number, round: 
 }
 
 /** A produce → consume pass: the consumer holds the topic first and receives throughout the sends, and a little after. */
-async function endToEndPass(bench: Bench, path: ClientPath, inflight: number, body: Buffer, scratch: string): Promise<PathEndToEndResult> {
+async function endToEndPass(bench: Bench, path: StoringPath, inflight: number, body: Buffer, scratch: string): Promise<PathEndToEndResult> {
   const cell = cellOf(bench.config, inflight);
   let sends: CaseResult | null = null;
   let probe: (EndToEndProbe & { readonly ackFailures: number }) | undefined;
@@ -133,14 +145,15 @@ async function endToEndPass(bench: Bench, path: ClientPath, inflight: number, bo
 
 /**
  * The proxy benchmark: one broker group, the gRPC proxy in front of it, and
- * at each count in flight RaftMQ's SDK and the official RocketMQ 5 client
- * side by side; then a produce → consume pass per path at the largest count.
+ * at each count in flight RaftMQ's SDK, the official RocketMQ 5 client
+ * through the proxy and the same client against a null server (its ceiling)
+ * side by side; then a produce → consume pass per storing path at the largest count.
  */
 export async function runProxyBench(config: ProxyBenchConfig): Promise<ClusterBenchOutcome> {
   const startedAt = new Date();
   const loadAverageAtStart = loadAverageNow();
   const scratch = await makeScratch(config.parentDirectory, config.name);
-  const progress = createNamedProgress(config.name, SET_UP_STEPS + config.rounds * config.inflights.length * 2 + 2);
+  const progress = createNamedProgress(config.name, SET_UP_STEPS + config.rounds * config.inflights.length * CLIENT_PATHS.length + STORING_PATHS.length);
   const body = randomBytes(config.sizeBytes);
   const results: PathCaseResult[] = [];
   const endToEnd: PathEndToEndResult[] = [];
@@ -169,7 +182,7 @@ export async function runProxyBench(config: ProxyBenchConfig): Promise<ClusterBe
       }
     }
     const passInflight = endToEndInflight(config);
-    for (const path of pathOrder(config.inflights.length)) {
+    for (const path of pathOrder(config.inflights.length).filter(isStoring)) {
       progress.step(`produce → consume: ${label(path, passInflight)}`);
       const pass = await endToEndPass(bench, path, passInflight, body, scratch.path);
       endToEnd.push(pass);

@@ -5,15 +5,23 @@ import type { CaseResult, EndToEndResult } from '../throughput/types.js';
 import type { CpuCores } from './cpu-time.js';
 import type { ProxyPlacement } from './options.js';
 
-/** How a message reaches the same RaftMQ broker group: our SDK straight to the brokers, or the official RocketMQ 5 client through the gRPC proxy. */
-export type ClientPath = 'sdk' | 'official';
+/**
+ * How a message is sent: our SDK straight to the RaftMQ broker group, the
+ * official RocketMQ 5 client through the gRPC proxy to the same group, or
+ * the official client to a null server that stores nothing (its ceiling).
+ */
+export type ClientPath = 'sdk' | 'official' | 'ceiling';
 
-export const CLIENT_PATHS: readonly ClientPath[] = ['sdk', 'official'];
+export const CLIENT_PATHS: readonly ClientPath[] = ['sdk', 'official', 'ceiling'];
+
+/** The paths whose messages are stored, so a produce → consume pass can read them back. */
+export type StoringPath = Exclude<ClientPath, 'ceiling'>;
 
 /** The names the tables and the combined report's series use. */
 export const CLIENT_PATH_LABELS: Readonly<Record<ClientPath, string>> = {
   sdk: 'RaftMQ SDK, direct',
   official: 'RocketMQ 5 client via proxy',
+  ceiling: 'RocketMQ 5 client, null server (ceiling)',
 };
 
 export interface PathCaseResult extends CaseResult {
@@ -25,14 +33,18 @@ export interface PathCaseResult extends CaseResult {
 }
 
 export interface PathEndToEndResult extends EndToEndResult {
-  readonly path: ClientPath;
+  readonly path: StoringPath;
 }
 
-/** One round at one count in flight, official ÷ SDK; NaN where either side has no figure. */
+/** One round at one count in flight, official ÷ SDK unless named otherwise; NaN where either side has no figure. */
 export interface PathComparison {
   readonly round: number;
   readonly inflight: number;
   readonly throughputRatio: number;
+  /** The official client's ceiling ÷ SDK msgs/s: above the target, the target is reachable at all on this machine. */
+  readonly ceilingRatio: number;
+  /** Official via proxy ÷ the official client's ceiling msgs/s: what the proxy and the brokers behind it leave of the client's best. */
+  readonly ofCeilingRatio: number;
   readonly p50Ratio: number;
   readonly p99Ratio: number;
   readonly maxRatio: number;
@@ -48,6 +60,12 @@ export interface ThroughputVerdict {
   readonly rounds: number;
   readonly atLeast: number;
   readonly met: boolean | null;
+  /** The median over the rounds of ceiling ÷ SDK msgs/s at this count in flight. */
+  readonly ceilingRatio: number | null;
+  /** Whether the official client alone reaches atLeast × SDK: when it does not, no proxy can meet the target on this machine. */
+  readonly reachable: boolean | null;
+  /** The median over the rounds of official via proxy ÷ ceiling msgs/s at this count in flight. */
+  readonly ofCeilingRatio: number | null;
 }
 
 export interface ProxyReport {

@@ -5,7 +5,7 @@ import { endToEndInflight, parseProxyFlags } from '../proxy/options.js';
 import { compareEndToEnd, comparePaths, judgeThroughput, proxyHeadlines, proxyReportData } from '../proxy/ratios.js';
 import { renderProxyReport } from '../proxy/report.js';
 import { pathOrder } from '../proxy/path-order.js';
-import type { ClientPath, PathCaseResult, PathEndToEndResult, ProxyReport } from '../proxy/types.js';
+import type { ClientPath, PathCaseResult, PathEndToEndResult, ProxyReport, StoringPath } from '../proxy/types.js';
 import { checkReportData } from '../report/validate.js';
 
 function sends(path: ClientPath, inflight: number, messagesPerSecond: number, p99Ms: number, problem: string | null = null, cpu?: CpuCores, round = 1): PathCaseResult {
@@ -32,7 +32,7 @@ function sends(path: ClientPath, inflight: number, messagesPerSecond: number, p9
   };
 }
 
-function pass(path: ClientPath, p50Ms: number, p99Ms: number): PathEndToEndResult {
+function pass(path: StoringPath, p50Ms: number, p99Ms: number): PathEndToEndResult {
   return { path, system: 'RaftMQ', sizeBytes: 1024, inflight: 64, sends: sends(path, 64, 1000, 10), messages: 2000, p50Ms, p99Ms, maxMs: p99Ms * 2, problem: null };
 }
 
@@ -89,10 +89,11 @@ describe('bench proxy options', () => {
     expect(() => parseProxyFlags({ rounds: '1.5' })).toThrow(/--rounds/);
   });
 
-  it('alternates which path runs first at each count in flight', () => {
-    expect(pathOrder(0)).toEqual(['sdk', 'official']);
-    expect(pathOrder(1)).toEqual(['official', 'sdk']);
-    expect(pathOrder(2)).toEqual(pathOrder(0));
+  it('rotates which path runs first at each count in flight', () => {
+    expect(pathOrder(0)).toEqual(['sdk', 'official', 'ceiling']);
+    expect(pathOrder(1)).toEqual(['official', 'ceiling', 'sdk']);
+    expect(pathOrder(2)).toEqual(['ceiling', 'sdk', 'official']);
+    expect(pathOrder(3)).toEqual(pathOrder(0));
   });
 });
 
@@ -104,7 +105,7 @@ describe('bench proxy ratios and report', () => {
       [1, 0.75, 1.5],
       [64, 0.75, 1.5],
     ]);
-    expect(judgeThroughput(comparisons, { headlineInflight: 64, throughputRatioAtLeast: 0.7 })).toEqual({ inflight: 64, ratio: 0.75, rounds: 1, atLeast: 0.7, met: true });
+    expect(judgeThroughput(comparisons, { headlineInflight: 64, throughputRatioAtLeast: 0.7 })).toEqual({ inflight: 64, ratio: 0.75, rounds: 1, atLeast: 0.7, met: true, ceilingRatio: null, reachable: null, ofCeilingRatio: null });
     expect(judgeThroughput(comparisons, { headlineInflight: 64, throughputRatioAtLeast: 0.8 }).met).toBe(false);
   });
 
@@ -129,6 +130,19 @@ describe('bench proxy ratios and report', () => {
     ]);
   });
 
+  it("reads the official client's ceiling: ceiling ÷ SDK says whether the target is reachable at all, official ÷ ceiling what the proxy leaves", () => {
+    const results = [sends('sdk', 64, 10_000, 20), sends('official', 64, 2_000, 30), sends('ceiling', 64, 4_000, 10, null, { bench: 1, proxy: 0, nullService: 0.2, replicas: 0, machine: 1.5 })];
+    const comparisons = comparePaths(results);
+    expect(comparisons.map((each) => [each.throughputRatio, each.ceilingRatio, each.ofCeilingRatio])).toEqual([[0.2, 0.4, 0.5]]);
+    const judged = judgeThroughput(comparisons, { headlineInflight: 64, throughputRatioAtLeast: 0.7 });
+    expect(judged).toMatchObject({ met: false, ceilingRatio: 0.4, reachable: false, ofCeilingRatio: 0.5 });
+    const markdown = renderProxyReport(reportOf(results, []));
+    expect(markdown).toContain('the target is not reachable on this machine, whatever the proxy does');
+    expect(markdown).toContain('| 64 | RocketMQ 5 client, null server (ceiling) | 4,000 | 4.1 | 2.5 | 10 | 30 | 1.00 / 0.00 / 0.20 / 0.00 / 1.50 | 0.25 | 0.25 | none |  |');
+    expect(markdown).toContain('| 64 | 0.20× | 0.40× | 0.50× |');
+    expect(judgeThroughput(comparePaths([sends('sdk', 64, 10_000, 20), sends('official', 64, 2_000, 30), sends('ceiling', 64, 8_000, 10)]), { headlineInflight: 64, throughputRatioAtLeast: 0.7 }).reachable).toBe(true);
+  });
+
   it('has no verdict when the headline case is missing or failed on one path', () => {
     const failedOfficial = comparePaths([sends('sdk', 64, 10_000, 20), sends('official', 64, Number.NaN, Number.NaN, 'stopped after 1001 failed sends')]);
     expect(failedOfficial[0]?.throughputRatio).toBeNaN();
@@ -147,11 +161,11 @@ describe('bench proxy ratios and report', () => {
       [pass('sdk', 3, 9), pass('official', 6, 27)],
     );
     const markdown = renderProxyReport(report);
-    expect(markdown).toContain('| 64 | RaftMQ SDK, direct | 10,000 | 10.2 | 5 | 20 | 60 | 0.50 / – / 0.80 / – | 0.05 | none |  |');
-    expect(markdown).toContain('| 64 | RocketMQ 5 client via proxy | 5,000 | 5.12 | 10 | 40 | 120 | 0.40 / 0.60 / 0.30 / 1.90 | 0.2 | none |  |');
-    expect(markdown).toContain('| 1 | RaftMQ SDK, direct | 400 | 0.41 | 1 | 4 | 12 | – | – | none |  |');
-    expect(markdown).toContain('| 64 | 0.50× | 2.00× | 2.00× | 2.00× | 4.00× |');
-    expect(markdown).toContain('| 1 | 0.75× | 1.50× | 1.50× | 1.50× | – |');
+    expect(markdown).toContain('| 64 | RaftMQ SDK, direct | 10,000 | 10.2 | 5 | 20 | 60 | 0.50 / – / – / 0.80 / – | 0.05 | 0.05 | none |  |');
+    expect(markdown).toContain('| 64 | RocketMQ 5 client via proxy | 5,000 | 5.12 | 10 | 40 | 120 | 0.40 / 0.60 / – / 0.30 / 1.90 | 0.2 | 0.08 | none |  |');
+    expect(markdown).toContain('| 1 | RaftMQ SDK, direct | 400 | 0.41 | 1 | 4 | 12 | – | – | – | none |  |');
+    expect(markdown).toContain('| 64 | 0.50× | – | – | 2.00× | 2.00× | 2.00× | 4.00× |');
+    expect(markdown).toContain('| 1 | 0.75× | – | – | 1.50× | 1.50× | 1.50× | – |');
     expect(markdown).toContain('| 64 | official ÷ SDK |  |  | 2.00× | 3.00× |  |  |');
     expect(markdown).toContain('0.50× — **missed**');
     expect(markdown).toContain('80 MB');

@@ -22,6 +22,7 @@ import { DeliveryTimer } from './delivery-timer.js';
 import { PullRequests, type PullConnection } from './pull-request.js';
 import { KeyIndex } from './key-index.js';
 import { handleQueueLockRequest } from './queue-lock-request.js';
+import { handleRecallRequest } from './recall-request.js';
 import { Refusal, requireLeader, type Reply } from './refusal.js';
 import type { Acknowledgement } from './send-coalescer.js';
 import { SendRequests } from './send-request.js';
@@ -283,6 +284,8 @@ export class BrokerServer {
       case RequestCode.LockBatchQueues:
       case RequestCode.UnlockBatchQueues:
         return handleQueueLockRequest(this.options.node, state, frame, reply);
+      case RequestCode.RecallMessage:
+        return handleRecallRequest(this.options.node, state, this.options.brokerName, frame, reply);
       case RequestCode.LedgerTransferLeadership: {
         const { to } = parseHeaders(ledger.transferRequestHeaders, frame.headers);
         this.options.node.transferLeadership(to);

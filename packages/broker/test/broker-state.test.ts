@@ -111,6 +111,8 @@ describe('BrokerState', () => {
           parts: parts.map(({ queueId, producer, sequence, count, due }) => ({ ...part(queueId, producer, sequence, count), ...(due === undefined ? {} : { deliverAtMs: due }) })),
         })),
       fc.integer({ min: 0, max: 60 }).map((throughMs): LogCommand => ({ kind: 'deliver', throughMs })),
+      // Recalls of whatever may be waiting at an early entry (most find nothing; a scheduled one-message send is taken back).
+      fc.record({ logIndex: fc.integer({ min: 2, max: 40 }), position: fc.integer({ min: 0, max: 3 }) }).map(({ logIndex, position }): LogCommand => ({ kind: 'recall', topic: 'orders', logIndex, position })),
     );
     fc.assert(
       // Few sequences, long logs: retries of one (producer, sequence) on both sides of the snapshot are common.
@@ -137,7 +139,12 @@ describe('BrokerState', () => {
           }
           expect(restored.consumerOffset('g', 'orders', queueId)).toBe(whole.consumerOffset('g', 'orders', queueId));
         }
-        expect([restored.scheduledCount, restored.nextDeliveryMs(), restored.oldestScheduledLogIndex()]).toEqual([whole.scheduledCount, whole.nextDeliveryMs(), whole.oldestScheduledLogIndex()]);
+        expect([restored.scheduledCount, restored.nextDeliveryMs(), restored.oldestScheduledLogIndex(), restored.scheduledRecalled]).toEqual([
+          whole.scheduledCount,
+          whole.nextDeliveryMs(),
+          whole.oldestScheduledLogIndex(),
+          whole.scheduledRecalled,
+        ]);
       }),
       { numRuns: 300 },
     );

@@ -122,3 +122,16 @@ export class ClientAssertionError extends ClientError {
 export function assert(condition: boolean, message: string): asserts condition {
   if (!condition) throw new ClientAssertionError(message);
 }
+
+/**
+ * A recall gave up after an attempt that may have taken the message back (it
+ * left and no answer came), and a later one found nothing waiting: the
+ * message was recalled by that attempt, or delivered meanwhile.
+ */
+export class RecallOutcomeUnknownError extends ClientError {
+  readonly messageId: string;
+  constructor(messageId: string, message: string, options?: { cause?: unknown }) {
+    super('ERR_RECALL_OUTCOME_UNKNOWN', message, options);
+    this.messageId = messageId;
+  }
+}

@@ -21,6 +21,7 @@ export {
   ConsumerRequestError,
   MasterMovedError,
   NoRouteError,
+  RecallOutcomeUnknownError,
   SendFailedError,
   SendOutcomeUnknownError,
 } from './errors.js';

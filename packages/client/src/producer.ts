@@ -18,6 +18,7 @@ import {
 } from '@raftmq/protocol';
 import { BrokerConnections, brokerError, checkOption, connectTimeoutMsDefault, delay, headerText, responseName } from './connections.js';
 import { ClientError, ClientLimitError, ClientStateError, MasterMovedError, NoRouteError, SendFailedError, SendOutcomeUnknownError } from './errors.js';
+import { recallMessage } from './recall.js';
 import { RouteTable, routePollIntervalMsDefault, type NameServers } from './routes.js';
 import { SendBatcher } from './send-batcher.js';
 
@@ -233,6 +234,18 @@ export class Producer {
     const producerGroup = options.producerGroup === undefined ? this.producerGroup : checkOption(messaging.groupName, options.producerGroup, 'producerGroup');
     if (producerGroup === undefined) throw new RangeError('a half message needs a producerGroup, the producer\'s or the send\'s');
     return this.run(message.topic, RequestCode.SendHalfMessage, encodeMessageBatch([toMessage(message)]), this.picker(message, options), this.retryTimes, { producerGroup });
+  }
+
+  /**
+   * Takes back a delayed or timer message before it is due (RocketMQ 5.3's
+   * recall), named by the msgId its send was answered with; it will never be
+   * delivered. Throws BrokerResponseError QUERY_NOT_FOUND when nothing is
+   * waiting (delivered already, recalled, never delayed), and
+   * RecallOutcomeUnknownError when an unanswered attempt may have done it.
+   */
+  async recall(topic: string, messageId: string): Promise<void> {
+    this.checkSendable(topic);
+    await recallMessage(this.routes, this.connections, topic, messageId, this.sendTimeoutMs);
   }
 
   // ------------------------------------------------------------ internals

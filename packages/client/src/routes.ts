@@ -283,7 +283,11 @@ export class RouteTable {
     if (this.closed || this.subscribed.has(topic) || this.source.subscribe === undefined) return;
     this.subscribed.add(topic);
     const listener = (route: TopicRoute) => {
-      if (!this.closed) this.accept(route);
+      if (this.closed) return;
+      // A producer's topic that no group serves yet is sent where TBW102 is: a pushed "no groups" must not
+      // take that fallback away (a consumer asking first would leave every later send with no route).
+      if (route.groups.length === 0 && this.autoCreateTopicFallback) void this.refresh(route.topic).catch(() => undefined);
+      else this.accept(route);
     };
     if (this.subscription === null) {
       const source = this.source as Required<RouteSource>;

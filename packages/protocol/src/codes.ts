@@ -72,6 +72,11 @@ export const RequestCode = {
   CheckTransactionState: 342,
   /** RocketMQ's HEART_BEAT for a producer: the broker learns the live producers of a group, to check transactions back with them. */
   ProducerHeartbeat: 343,
+  /**
+   * RocketMQ's RECALL_MESSAGE (5.3): a delayed or timer message not yet delivered is taken back, and never
+   * delivered; answered once the recall is committed in the Raft log, QUERY_NOT_FOUND when nothing is waiting.
+   */
+  RecallMessage: 344,
 } as const;
 export type RequestCode = (typeof RequestCode)[keyof typeof RequestCode];
 

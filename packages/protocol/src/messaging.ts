@@ -350,6 +350,18 @@ export const membershipChangeResponseHeaders = z
 export const membershipRefusalReason = z.enum(['last-voter', 'not-a-peer', 'change-pending']);
 export type MembershipRefusalReason = z.output<typeof membershipRefusalReason>;
 
+// ---------------------------------------------------------------- recall
+
+/**
+ * Takes back the delayed or timer message `msgId` (the id its send was answered
+ * with) of `topic`. BAD_REQUEST when the id is not this group's or the message
+ * is of another topic; QUERY_NOT_FOUND when no such message is waiting (it was
+ * delivered, recalled already, or never delayed).
+ */
+export const recallMessageRequestHeaders = z.object({ topic: topicName, msgId: messageId }).strict();
+export type RecallMessageRequest = z.output<typeof recallMessageRequestHeaders>;
+export const recallMessageResponseHeaders = z.object({}).strict();
+
 // ---------------------------------------------------------------- lookup by key
 
 /** Messages one QUERY_MESSAGE answers at most (RocketMQ's defaultQueryMaxNum is 32). */

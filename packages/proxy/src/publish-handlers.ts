@@ -1,17 +1,21 @@
-import { producerInFlightSendsMax } from '@raftmq/client';
+import { BrokerResponseError, producerInFlightSendsMax } from '@raftmq/client';
+import { ResponseCode } from '@raftmq/protocol';
 import { clientRequestTimeoutMsDefault } from './client-sessions.js';
 import type { ProxyContext } from './context.js';
 import { endTransaction, type EndTransactionRequest } from './end-transaction.js';
 import { RequestRejectedError } from './errors.js';
 import type { HandlerMap } from './proxy-server.js';
 import { toPublishingMessage, type PublishingMessage } from './publish-mapping.js';
+import { decodeRecallHandle, encodeRecallHandle } from './recall-handle.js';
 import { RecentSends } from './recent-sends.js';
+import type { StoredMessage } from './send-lane.js';
 import { SendLanes } from './send-lanes.js';
 import { SendSlots } from './send-slots.js';
 import { okStatus, statusOf } from './status.js';
 import { sendHalf, transactionsOf, type HalfSendResult } from './transactions.js';
 import { clientIdOf, unaryHandler } from './unary-handler.js';
-import type { Message, Status } from './wire-types.js';
+import { topicOf } from './topic-names.js';
+import type { Message, Resource, Status } from './wire-types.js';
 
 /** Sends waiting for a producer's in-flight requests (all lanes together; halves apart) before more are refused with TOO_MANY_REQUESTS. */
 export const sendsWaitingMax = 4_096;
@@ -20,6 +24,16 @@ export const messagesPerSendMax = 1_024;
 /** How long, and how many, sends are remembered by message id, so a client's retry does not store a message twice. */
 export const recentSendMemoryMs = 120_000;
 export const recentSendsMax = 65_536;
+
+interface RecallMessageRequest {
+  readonly topic: Resource | null;
+  readonly recallHandle: string;
+}
+
+interface RecallMessageResponse {
+  readonly status: Status;
+  readonly messageId?: string;
+}
 
 interface SendMessageRequest {
   readonly messages: readonly Message[];
@@ -51,16 +65,20 @@ export function publishHandlers(context: ProxyContext): HandlerMap {
   // Halves go one by one through the shared producer, which the consumers' retries and dead letters use too.
   const slots = new SendSlots(producerInFlightSendsMax, sendsWaitingMax);
   const lanes = new SendLanes(context.sendProducers, sendsWaitingMax);
-  const recent = new RecentSends<number>(recentSendsMax, recentSendMemoryMs);
+  const recent = new RecentSends<StoredMessage>(recentSendsMax, recentSendMemoryMs);
   const transactions = transactionsOf(context);
   // A retried half gets the first one's transaction id, as a retried send gets its receipt.
   const recentHalves = new RecentSends<HalfSendResult>(recentSendsMax, recentSendMemoryMs);
 
-  const sendOne = async (message: PublishingMessage): Promise<{ readonly offset: number; readonly transactionId: string }> => {
+  const sendOne = async (message: PublishingMessage): Promise<{ readonly offset: number; readonly transactionId: string; readonly recallHandle: string }> => {
     if (message.messageType === 'TRANSACTION') {
-      return recentHalves.run(message.topic, message.messageId, () => slots.run(() => sendHalf(transactions, context.producer, message)));
+      const half = await recentHalves.run(message.topic, message.messageId, () => slots.run(() => sendHalf(transactions, context.producer, message)));
+      return { ...half, recallHandle: '' };
     }
-    return { offset: await recent.run(message.topic, message.messageId, () => lanes.send(message)), transactionId: '' };
+    const stored = await recent.run(message.topic, message.messageId, () => lanes.send(message));
+    // Only a delayed message can be recalled (RocketMQ 5.3): the others are in their queues already.
+    const recallHandle = message.messageType === 'DELAY' ? encodeRecallHandle({ storedId: stored.storedId, messageId: message.messageId }) : '';
+    return { offset: stored.offset, transactionId: '', recallHandle };
   };
 
   return {
@@ -77,7 +95,7 @@ export function publishHandlers(context: ProxyContext): HandlerMap {
         if (failure === undefined) {
           try {
             const result = await sendOne(message);
-            entries.push({ status: okStatus, messageId: message.messageId, transactionId: result.transactionId, offset: result.offset, recallHandle: '' });
+            entries.push({ status: okStatus, messageId: message.messageId, ...result });
             continue;
           } catch (error) {
             failure = statusOf(error);
@@ -94,6 +112,20 @@ export function publishHandlers(context: ProxyContext): HandlerMap {
       const clientId = clientIdOf(call.metadata);
       const timeoutMs = (clientId === undefined ? undefined : context.clients.get(clientId)?.requestTimeoutMs) ?? clientRequestTimeoutMsDefault;
       return { status: await endTransaction(request, (...end) => transactions.groups.end(...end), timeoutMs) };
+    }),
+
+    RecallMessage: unaryHandler<RecallMessageRequest, RecallMessageResponse>(context, 'RecallMessage', async (request) => {
+      const topic = topicOf(request.topic);
+      const handle = decodeRecallHandle(request.recallHandle);
+      try {
+        await context.producer.recall(topic, handle.storedId);
+      } catch (error) {
+        if (error instanceof BrokerResponseError && error.responseCode === ResponseCode.QueryNotFound) {
+          throw new RequestRejectedError('MESSAGE_NOT_FOUND', `no delayed message ${handle.messageId} of ${topic} is waiting: delivered, recalled already, or never delayed`);
+        }
+        throw error;
+      }
+      return { status: okStatus, messageId: handle.messageId };
     }),
   };
 }

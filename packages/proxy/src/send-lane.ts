@@ -1,10 +1,16 @@
-import { autoBatchBytesMax, autoBatchMessagesMax, producerInFlightSendsMax, queueByShardingKey, type Producer, type SendOptions } from '@raftmq/client';
+import { autoBatchBytesMax, autoBatchMessagesMax, producerInFlightSendsMax, queueByShardingKey, type Producer, type SendOptions, type SendResult } from '@raftmq/client';
 import { RequestRejectedError } from './errors.js';
 import type { PublishingMessage } from './publish-mapping.js';
 
+/** Where a message was stored: its queue offset and RaftMQ's id for it. */
+export interface StoredMessage {
+  readonly offset: number;
+  readonly storedId: string;
+}
+
 interface Waiting {
   readonly message: PublishingMessage;
-  readonly resolve: (offset: number) => void;
+  readonly resolve: (stored: StoredMessage) => void;
   readonly reject: (error: unknown) => void;
 }
 
@@ -46,12 +52,12 @@ export class SendLane {
     return this.waitingCount + this.requestsInFlight;
   }
 
-  /** Resolves with the message's queue offset once it is stored. */
-  send(message: PublishingMessage): Promise<number> {
+  /** Resolves with where the message is once it is stored. */
+  send(message: PublishingMessage): Promise<StoredMessage> {
     if (this.waitingCount >= this.waitingMax) {
       return Promise.reject(new RequestRejectedError('TOO_MANY_REQUESTS', `the proxy has ${this.waitingMax} sends waiting already; retry later`));
     }
-    return new Promise<number>((resolve, reject) => {
+    return new Promise<StoredMessage>((resolve, reject) => {
       const key = batchKeyOf(message);
       let list = this.waiting.get(key);
       if (list === undefined) {
@@ -91,7 +97,7 @@ export class SendLane {
     this.requestsInFlight++;
     this.sendBatch(batch)
       .then(
-        (offset) => batch.forEach((each, position) => each.resolve(offset + position)),
+        (result) => batch.forEach((each, position) => each.resolve({ offset: result.queueOffset + position, storedId: result.msgIds[position] ?? '' })),
         (error: unknown) => batch.forEach((each) => each.reject(error)),
       )
       .finally(() => {
@@ -101,18 +107,16 @@ export class SendLane {
       });
   }
 
-  /** The first message's offset; the others of the batch follow it. */
-  private async sendBatch(batch: readonly Waiting[]): Promise<number> {
+  /** The batch's result: its first message's offset (the others follow it) and every message's id. */
+  private async sendBatch(batch: readonly Waiting[]): Promise<SendResult> {
     const first = (batch[0] as Waiting).message;
     const options: SendOptions = first.messageGroup === undefined ? {} : { queueSelector: queueByShardingKey(first.messageGroup) };
-    const result =
-      batch.length === 1
-        ? await this.producer.send(first.outgoing, options)
-        : await this.producer.sendBatch(
-            batch.map((each) => each.message.outgoing),
-            options,
-          );
-    return result.queueOffset;
+    return batch.length === 1
+      ? this.producer.send(first.outgoing, options)
+      : this.producer.sendBatch(
+          batch.map((each) => each.message.outgoing),
+          options,
+        );
   }
 }
 

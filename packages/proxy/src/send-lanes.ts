@@ -1,7 +1,7 @@
 import { tagHash } from '@raftmq/protocol';
 import type { Producer } from '@raftmq/client';
 import type { PublishingMessage } from './publish-mapping.js';
-import { SendLane } from './send-lane.js';
+import { SendLane, type StoredMessage } from './send-lane.js';
 
 /**
  * The proxy's send lanes, one per RaftMQ producer of the context's
@@ -20,8 +20,8 @@ export class SendLanes {
     this.lanes = producers.map((producer) => new SendLane(producer, waitingPerLaneMax));
   }
 
-  /** Resolves with the message's queue offset once it is stored. */
-  send(message: PublishingMessage): Promise<number> {
+  /** Resolves with where the message is once it is stored. */
+  send(message: PublishingMessage): Promise<StoredMessage> {
     return this.laneOf(message).send(message);
   }
 

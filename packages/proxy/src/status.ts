@@ -1,4 +1,4 @@
-import { BrokerResponseError, ClientLimitError, ClientStateError, NoRouteError, SendFailedError, SendOutcomeUnknownError } from '@raftmq/client';
+import { BrokerResponseError, ClientLimitError, ClientStateError, NoRouteError, RecallOutcomeUnknownError, SendFailedError, SendOutcomeUnknownError } from '@raftmq/client';
 import { BadRequestError, MessageLimitError, TopicNotExistError } from '@raftmq/protocol';
 import { RequestRejectedError } from './errors.js';
 import type { Code, Status } from './wire-types.js';
@@ -31,6 +31,8 @@ export function statusOf(error: unknown): Status {
   // Whether it was stored is unknown: the client's retry may store it twice, as a RocketMQ proxy timing out would.
   if (error instanceof SendOutcomeUnknownError) return status('PROXY_TIMEOUT', error.message);
   if (error instanceof SendFailedError) return sendFailedStatus(error);
+  // An unanswered attempt may have recalled it; the client's retry then finds nothing waiting.
+  if (error instanceof RecallOutcomeUnknownError) return status('PROXY_TIMEOUT', error.message);
   if (error instanceof RangeError) return status('BAD_REQUEST', error.message);
   if (error instanceof ClientStateError) return status('INTERNAL_ERROR', error.message);
   return status('INTERNAL_ERROR', error instanceof Error ? error.message : String(error));

@@ -20,7 +20,7 @@ function standInProducer() {
       calls.push({
         bodies: messages.map((message) => String(message.body)),
         grouped: options.queueSelector !== undefined,
-        answer: (queueOffset) => resolve({ queueOffset } as SendResult),
+        answer: (queueOffset) => resolve({ queueOffset, msgIds: messages.map((each) => `stored-${String(each.body)}`) } as unknown as SendResult),
         fail: reject,
       });
       onCall?.();
@@ -63,7 +63,10 @@ describe('SendLane: the official clients sends through one RaftMQ producer', () 
     calls[0]?.answer(10);
     calls[1]?.answer(20);
     calls[2]?.answer(30);
-    expect(await Promise.all(offsets)).toEqual([10, 11, 20, 12, 30]);
+    const stored = await Promise.all(offsets);
+    expect(stored.map((each) => each.offset)).toEqual([10, 11, 20, 12, 30]);
+    // Each message gets its own id from its batch's result, not its batch's first.
+    expect(stored.map((each) => each.storedId)).toEqual(['stored-a', 'stored-b', 'stored-g1', 'stored-c', 'stored-x']);
   });
 
   it('keeps one batch of a message group in flight at a time, in send order, and a delayed message alone', async () => {
@@ -82,7 +85,7 @@ describe('SendLane: the official clients sends through one RaftMQ producer', () 
     calls[1]?.answer(-1);
     calls[2]?.answer(5);
     calls[3]?.answer(1);
-    expect(await Promise.all(later)).toEqual([1, 2, -1, 5]);
+    expect((await Promise.all(later)).map((each) => each.offset)).toEqual([1, 2, -1, 5]);
   });
 
   it(`has at most ${producerInFlightSendsMax} requests in flight, fails a batch's messages together, and refuses sends past its waiting bound`, async () => {

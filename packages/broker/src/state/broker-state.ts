@@ -3,7 +3,7 @@ import type { Entry, Snapshot } from '@raftmq/commitlog';
 import { EntryType, type StateMachine } from '@raftmq/raft';
 import { ConsumeQueue, type MessagePosition } from './consume-queue.js';
 import { readTagHash } from './tag-hashes.js';
-import { decodeCommand, type LogCommand, type OffsetCommand, type SendPart, type TopicCommand } from './log-command.js';
+import { decodeCommand, type LogCommand, type OffsetCommand, type RecallCommand, type SendPart, type TopicCommand } from './log-command.js';
 import { ProducerSessions, type SendOutcome } from './producer-sessions.js';
 import { DeliveredSends, type DeliveredSend } from './delivered-sends.js';
 import { QueueLocks } from './queue-locks.js';
@@ -25,6 +25,14 @@ export interface TopicConfig {
 }
 
 const permWrite = 2;
+
+/**
+ * What a recall did: `recalled` when the message was waiting and now never
+ * will be delivered; `not-scheduled` when nothing was waiting there (already
+ * delivered, recalled before, or not a delayed message); `wrong-topic` when
+ * the message waiting there is of another topic.
+ */
+export type RecallOutcome = 'recalled' | 'not-scheduled' | 'wrong-topic';
 
 /** A send answered from an earlier commit of the same (producer id, sequence). */
 export interface DuplicateOutcome extends SendOutcome {
@@ -58,10 +66,14 @@ export class BrokerState implements StateMachine {
   private delivered = new DeliveredSends();
   /** Transactional messages: the undecided halves and recent outcomes. */
   private halves = new HalfMessages();
+  /** Recall commands applied here and not yet taken by their proposer: whether each took a message back. */
+  private readonly recallOutcomes = new Map<number, RecallOutcome>();
   /** Lock commands applied here and not yet taken by their proposer: the queue ids granted. */
   private readonly lockOutcomes = new Map<number, number[]>();
   /** Scheduled sends that came due after their topic or queue was gone: dropped, counted. */
   scheduledDropped = 0;
+  /** Scheduled sends taken back by their producers before they were due. */
+  scheduledRecalled = 0;
   /** By log index: the outcome of each send the entry holds, in order. */
   private readonly outcomes = new Map<number, (SendOutcome | DuplicateOutcome)[]>();
 
@@ -97,6 +109,7 @@ export class BrokerState implements StateMachine {
       producers: this.producers.toSnapshot(),
       scheduled: this.scheduled.toSnapshot(),
       scheduledDropped: this.scheduledDropped,
+      scheduledRecalled: this.scheduledRecalled,
       deliveries: this.deliveries.toSnapshot(),
       locks: this.locks.toSnapshot(),
       delivered: this.delivered.toSnapshot(),
@@ -115,6 +128,7 @@ export class BrokerState implements StateMachine {
       producers: [string, number, [number, SendOutcome][]][];
       scheduled?: ScheduledSend[];
       scheduledDropped?: number;
+      scheduledRecalled?: number;
       deliveries?: DeliveryRecord[];
       locks?: [string, string, number, string, number][];
       delivered?: DeliveredSend[];
@@ -139,6 +153,7 @@ export class BrokerState implements StateMachine {
     this.producers.restore(value.producers);
     this.scheduled = ScheduledMessages.fromSnapshot(value.scheduled ?? []);
     this.scheduledDropped = value.scheduledDropped ?? 0;
+    this.scheduledRecalled = value.scheduledRecalled ?? 0;
     this.deliveries = RecentDeliveries.fromSnapshot(value.deliveries ?? []);
     this.locks = QueueLocks.fromSnapshot(value.locks ?? []);
     this.delivered = DeliveredSends.fromSnapshot(value.delivered ?? []);
@@ -223,6 +238,13 @@ export class BrokerState implements StateMachine {
     return granted;
   }
 
+  /** What the recall command committed at `logIndex` did; taken once, by its proposer. */
+  takeRecallOutcome(logIndex: number): RecallOutcome | undefined {
+    const outcome = this.recallOutcomes.get(logIndex);
+    this.recallOutcomes.delete(logIndex);
+    return outcome;
+  }
+
   /** The groups with a committed offset, each with its queues. */
   consumerGroups(): string[] {
     return [...this.offsets.keys()];
@@ -278,6 +300,9 @@ export class BrokerState implements StateMachine {
       case 'unlock':
         this.locks.unlock(command.group, command.clientId, command.topic, command.queueIds);
         return;
+      case 'recall':
+        this.rememberRecall(logIndex, this.applyRecall(command));
+        return;
       case 'prepare':
         this.remember(logIndex, [this.applyPrepare(logIndex, command)]);
         return;
@@ -305,6 +330,15 @@ export class BrokerState implements StateMachine {
       oldestLogIndex = Math.min(oldestLogIndex, send.logIndex);
     }
     if (oldestLogIndex !== Number.POSITIVE_INFINITY) this.deliveries.add(throughMs, oldestLogIndex);
+  }
+
+  private applyRecall(command: RecallCommand): RecallOutcome {
+    const waiting = this.scheduled.find(command.logIndex, command.position);
+    if (waiting === undefined) return 'not-scheduled';
+    if (waiting.topic !== command.topic) return 'wrong-topic';
+    this.scheduled.remove(waiting);
+    this.scheduledRecalled++;
+    return 'recalled';
   }
 
   /** A half: deduplicated as a send is, and checked as one, but in no queue until its transaction commits. */
@@ -406,6 +440,11 @@ export class BrokerState implements StateMachine {
   private remember(logIndex: number, outcomes: (SendOutcome | DuplicateOutcome)[]): void {
     this.outcomes.set(logIndex, outcomes);
     if (this.outcomes.size > recentOutcomesMax) this.outcomes.delete(this.outcomes.keys().next().value as number);
+  }
+
+  private rememberRecall(logIndex: number, outcome: RecallOutcome): void {
+    this.recallOutcomes.set(logIndex, outcome);
+    if (this.recallOutcomes.size > recentOutcomesMax) this.recallOutcomes.delete(this.recallOutcomes.keys().next().value as number);
   }
 
   private rememberLock(logIndex: number, granted: number[]): void {

@@ -13,7 +13,7 @@ import { decodeTransactionTuple, transactionTuple, type TransactionCommand } fro
  * assign queue offsets. The leader writes the sends of one turn as one
  * 'sends' entry (sends-codec.ts); a lone 'send' is the older form, still read.
  */
-export type LogCommand = SendsCommand | SendCommand | OffsetCommand | TopicCommand | DeliverCommand | LockCommand | UnlockCommand | TransactionCommand;
+export type LogCommand = SendsCommand | SendCommand | OffsetCommand | TopicCommand | DeliverCommand | LockCommand | UnlockCommand | RecallCommand | TransactionCommand;
 export type { EndTransactionCommand, PrepareCommand, TransactionCheckCommand, TransactionCommand } from './transaction-commands.js';
 export type { SendPart, SendsCommand } from './sends-codec.js';
 
@@ -80,12 +80,26 @@ export interface UnlockCommand {
   readonly queueIds: readonly number[];
 }
 
+/**
+ * A producer takes back a delayed or timer message not yet delivered (RocketMQ
+ * 5.3's recall): every replica drops it from the scheduled sends alike, so it
+ * never joins its queue. The message is named by where it is stored (its
+ * message id), and its topic must match.
+ */
+export interface RecallCommand {
+  readonly kind: 'recall';
+  readonly topic: string;
+  readonly logIndex: number;
+  readonly position: number;
+}
+
 const kindSend = 1;
 const kindOffset = 2;
 const kindTopic = 3;
 const kindDeliver = 4;
 const kindLock = 5;
 const kindUnlock = 6;
+const kindRecall = 7;
 
 const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const name = z.string().min(1).max(255);
@@ -98,7 +112,8 @@ const deliverSchema = z.tuple([z.literal(kindDeliver), count]);
 const queueIds = z.array(z.number().int().min(0).max(1023)).max(1024);
 const lockSchema = z.tuple([z.literal(kindLock), name, z.string().min(1).max(255), name, queueIds, count, count]);
 const unlockSchema = z.tuple([z.literal(kindUnlock), name, z.string().min(1).max(255), name, queueIds]);
-const commandSchema = z.union([sendSchema, sendWithBornSchema, offsetSchema, topicSchema, deliverSchema, lockSchema, unlockSchema]);
+const recallSchema = z.tuple([z.literal(kindRecall), name, z.number().int().min(1).max(Number.MAX_SAFE_INTEGER), z.number().int().min(0).max(65_535)]);
+const commandSchema = z.union([sendSchema, sendWithBornSchema, offsetSchema, topicSchema, deliverSchema, lockSchema, unlockSchema, recallSchema]);
 
 const encoder = new Encoder();
 const decoder = new Decoder();
@@ -123,6 +138,8 @@ export function encodeCommand(command: LogCommand): Uint8Array {
       return encoder.encode([kindLock, command.group, command.clientId, command.topic, command.queueIds, command.nowMs, command.leaseMs]);
     case 'unlock':
       return encoder.encode([kindUnlock, command.group, command.clientId, command.topic, command.queueIds]);
+    case 'recall':
+      return encoder.encode([kindRecall, command.topic, command.logIndex, command.position]);
     case 'prepare':
     case 'endTransaction':
     case 'transactionCheck':
@@ -159,5 +176,7 @@ export function decodeCommand(data: Uint8Array): LogCommand | string {
       return { kind: 'lock', group: tuple[1], clientId: tuple[2], topic: tuple[3], queueIds: tuple[4], nowMs: tuple[5], leaseMs: tuple[6] };
     case kindUnlock:
       return { kind: 'unlock', group: tuple[1], clientId: tuple[2], topic: tuple[3], queueIds: tuple[4] };
+    case kindRecall:
+      return { kind: 'recall', topic: tuple[1], logIndex: tuple[2], position: tuple[3] };
   }
 }

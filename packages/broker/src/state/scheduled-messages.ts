@@ -56,11 +56,38 @@ export class ScheduledMessages {
     while (this.heap.length > 0 && (this.heap[0] as ScheduledSend).deliverAtMs <= throughMs) {
       const send = this.pop();
       due.push(send);
-      const waiting = (this.waitingByEntry.get(send.logIndex) ?? 1) - 1;
-      if (waiting === 0) this.waitingByEntry.delete(send.logIndex);
-      else this.waitingByEntry.set(send.logIndex, waiting);
+      this.forget(send.logIndex);
     }
     return due;
+  }
+
+  private forget(logIndex: number): void {
+    const waiting = (this.waitingByEntry.get(logIndex) ?? 1) - 1;
+    if (waiting === 0) this.waitingByEntry.delete(logIndex);
+    else this.waitingByEntry.set(logIndex, waiting);
+  }
+
+  /**
+   * The one-message send stored at (logIndex, position) and still waiting, or
+   * undefined (delivered, recalled, never scheduled, or part of a batch). A
+   * scan: recalls are rare, and an index kept beside the heap would cost
+   * every send.
+   */
+  find(logIndex: number, position: number): ScheduledSend | undefined {
+    return this.heap.find((send) => send.logIndex === logIndex && send.firstPosition === position && send.messageCount === 1);
+  }
+
+  /** Takes `send` (one `find` returned) out before it is due. */
+  remove(send: ScheduledSend): void {
+    const index = this.heap.indexOf(send);
+    if (index < 0) throw new RangeError(`no scheduled send at ${send.logIndex}:${send.firstPosition}`);
+    const last = this.heap.pop() as ScheduledSend;
+    if (index < this.heap.length) {
+      this.heap[index] = last;
+      this.siftDown(index);
+      this.siftUp(index);
+    }
+    this.forget(send.logIndex);
   }
 
   /** Every scheduled send, in no particular order, for a snapshot. */
