@@ -11,7 +11,7 @@ const { logger: quietLogger, errors: clientErrors } = errorKeepingLogger();
 
 const groups = ['broker-a', 'broker-b'];
 const queuesPerGroup = 4;
-const topics = { normal: 'rmq-normal', fifo: 'rmq-fifo', delay: 'rmq-delay' };
+const topics = { normal: 'rmq-normal', fifo: 'rmq-fifo', delay: 'rmq-delay', recall: 'rmq-recall' };
 /** How long a consumer keeps receiving before a test gives up on the messages it expects. */
 const receiveWaitMs = 20_000;
 
@@ -121,8 +121,27 @@ describe('the official RocketMQ 5 Node.js producer through the proxy (real broke
     expect(received[0]!.message.properties[messageProperty.deliveryTimestamp]).toBe(String(deliveryTimestamp.getTime()));
   });
 
+  it('recalls a delayed message: it never arrives while one due just after it does; a second recall is MESSAGE_NOT_FOUND, a handle the proxy never issued BAD_REQUEST', async () => {
+    const consumer = await consumerOf(topics.recall);
+    const dueAtMs = Date.now() + 2_000;
+    const recalled = await producer.send({ topic: topics.recall, body: Buffer.from('recalled'), deliveryTimestamp: new Date(dueAtMs) });
+    // Due after the recalled one: once it arrives, the recalled one would have arrived before it.
+    const kept = await producer.send({ topic: topics.recall, body: Buffer.from('kept'), deliveryTimestamp: new Date(dueAtMs + 100) });
+    expect(recalled.recallHandle).not.toBe('');
+    const receipt = await producer.recallMessage(topics.recall, recalled.recallHandle);
+    expect(receipt.messageId).toBe(recalled.messageId);
+    // Client 1.0.8 turns a recall's Status into a plain Error naming its code: MESSAGE_NOT_FOUND 40401, BAD_REQUEST 40000.
+    await expect(producer.recallMessage(topics.recall, recalled.recallHandle)).rejects.toThrow(/\(code: 40401\)/);
+    await expect(producer.recallMessage(topics.recall, 'not-a-handle')).rejects.toThrow(/\(code: 40000\)/);
+    // Another topic's name with a valid handle: the broker refuses it (ILLEGAL_TOPIC 40002), and the message stays scheduled.
+    await expect(producer.recallMessage(topics.delay, kept.recallHandle)).rejects.toThrow(/\(code: 40002\)/);
+    const received = await receiveAll(consumer, 1);
+    expect(received.map(({ message }) => text(message))).toEqual(['kept']);
+    expect(await consumer.receive(64, 500)).toEqual([]);
+  });
+
   it('logged no client error beyond the refusals above', () => {
-    const unexpected = clientErrors.filter((line) => !/no-such-topic|NotFound|BadRequest|RequestHeaderFieldsTooLarge|body size exceeds|Failed to send message/.test(line));
+    const unexpected = clientErrors.filter((line) => !/no-such-topic|NotFound|BadRequest|RequestHeaderFieldsTooLarge|body size exceeds|Failed to send message|recall/i.test(line));
     expect(unexpected).toEqual([]);
   });
 });

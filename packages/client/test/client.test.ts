@@ -126,6 +126,20 @@ describe('Producer and SimpleConsumer', () => {
     expect(Date.now()).toBeGreaterThanOrEqual(dueAt);
   });
 
+  it('recalls a timer message before it is due: never received, while one due after it is; a second recall is QUERY_NOT_FOUND', async () => {
+    const topic = 'recalled';
+    const group = await cluster(topic, 1);
+    const sender = producer(group.nameServers);
+    const dueAt = Date.now() + 500;
+    const [recalled] = await Promise.all([sender.send({ topic, body: 'recalled', deliverTimeMs: dueAt }), sender.send({ topic, body: 'kept', deliverTimeMs: dueAt + 50 })]);
+    await sender.recall(topic, recalled.msgId);
+    await expect(sender.recall(topic, recalled.msgId)).rejects.toMatchObject({ responseName: 'QUERY_NOT_FOUND' });
+    await expect(sender.recall(topic, 'no-group-id')).rejects.toThrow(RangeError);
+    const reader = await consumer(group.nameServers, 'recall-readers', topic);
+    const received = await receiveAll(reader, 1);
+    expect(received.map((message) => new TextDecoder().decode(message.body))).toEqual(['kept']);
+  });
+
   it('refuses a topic no group serves, and too many sends in flight, with typed errors', async () => {
     const group = await cluster('known', 1);
     const sender = producer(group.nameServers);
