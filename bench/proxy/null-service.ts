@@ -6,19 +6,12 @@
  * whatever a server does: the ceiling the proxy path is read against.
  */
 import * as grpc from '@grpc/grpc-js';
-import { loadMessagingService } from '@raftmq/proxy';
+import { loadMessagingService, settingsReply, type Settings } from '@raftmq/proxy';
 
 /** The one broker the route names; the server itself is its endpoint. */
 const BROKER_NAME = 'null-broker';
 /** Every type the proxy's queues accept (route-mapping.ts), so the client's message-type check never refuses a send. */
 const ACCEPTED_MESSAGE_TYPES = ['NORMAL', 'FIFO', 'DELAY', 'TRANSACTION'] as const;
-/** The proxy's producer defaults (settings-reply.ts): 3 attempts, 10 ms doubling to 1 s after TOO_MANY_REQUESTS, never used here. */
-const SEND_ATTEMPTS = 3;
-const BACKOFF_INITIAL_MS = 10;
-const BACKOFF_MAX_MS = 1_000;
-const BACKOFF_MULTIPLIER = 2;
-/** RaftMQ's largest body, as the proxy announces it: the client checks its bodies against this. */
-const MAX_BODY_SIZE_BYTES = 4 * 1024 * 1024;
 /**
  * After a QueryRoute answer the Settings go again, at once and this much
  * later, as the proxy does (client-sessions.ts, resendSettingsAfterRoute):
@@ -32,44 +25,12 @@ interface Resource {
   readonly resourceNamespace: string;
   readonly name: string;
 }
-interface Duration {
-  readonly seconds: number;
-  readonly nanos: number;
-}
-interface Settings {
-  readonly clientType?: string;
-  readonly accessPoint?: unknown;
-  readonly requestTimeout?: Duration | null;
-  readonly userAgent?: unknown;
-  readonly publishing?: { readonly topics: readonly Resource[]; readonly validateMessageType: boolean } | null;
-  readonly subscription?: unknown;
-}
 interface TelemetryCommand {
   readonly command?: string;
   readonly settings?: Settings | null;
 }
 interface SendMessageRequest {
   readonly messages: readonly { readonly systemProperties: { readonly messageId: string } | null }[];
-}
-
-function durationOf(milliseconds: number): Duration {
-  return { seconds: Math.floor(milliseconds / 1000), nanos: (milliseconds % 1000) * 1_000_000 };
-}
-
-/** A producer's Settings answered as the proxy answers them (settings-reply.ts): its own, echoed, with the server's publishing limits and back-off. */
-function settingsReply(settings: Settings): Record<string, unknown> {
-  return {
-    status: OK_STATUS,
-    settings: {
-      ...(settings.clientType === undefined ? {} : { clientType: settings.clientType }),
-      ...(settings.accessPoint ? { accessPoint: settings.accessPoint } : {}),
-      ...(settings.requestTimeout ? { requestTimeout: settings.requestTimeout } : {}),
-      ...(settings.userAgent ? { userAgent: settings.userAgent } : {}),
-      metric: { on: false },
-      backoffPolicy: { maxAttempts: SEND_ATTEMPTS, exponentialBackoff: { initial: durationOf(BACKOFF_INITIAL_MS), max: durationOf(BACKOFF_MAX_MS), multiplier: BACKOFF_MULTIPLIER } },
-      publishing: { topics: settings.publishing?.topics ?? [], maxBodySize: MAX_BODY_SIZE_BYTES, validateMessageType: settings.publishing?.validateMessageType ?? true },
-    },
-  };
 }
 
 function clientIdOf(metadata: grpc.Metadata): string {
@@ -145,7 +106,8 @@ export class NullMessagingService {
         this.sessions.set(clientId, session);
         stream.on('data', (command: TelemetryCommand) => {
           if (command.command !== 'settings' || !command.settings) return;
-          session.reply = settingsReply(command.settings);
+          // A producer's Settings, answered exactly as the proxy answers them.
+          session.reply = { status: OK_STATUS, settings: settingsReply(command.settings, undefined) };
           stream.write(session.reply);
         });
         const forget = () => {

@@ -6,3 +6,5 @@ export { messageProperty } from './message-properties.js';
 export { silentProxyLogger, type ProxyContext, type ProxyLogger } from './context.js';
 export type { ClientRegistry, ClientSession, ClientType, ConsumerGroupSettings, SubscriptionEntry } from './client-registry.js';
 export { ClientSessions, clientSessionIdleMs, clientSessionsMax, consumerGroupSettingsDefault, type ConsumerGroupOptions } from './client-sessions.js';
+export { settingsReply } from './settings-reply.js';
+export type { Settings } from './wire-types.js';
