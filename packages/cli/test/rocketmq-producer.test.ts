@@ -1,6 +1,6 @@
 import { SimpleConsumer, type ReceivedMessage } from '@raftmq/client';
 import { createProxyServer, messageProperty, type ProxyServer } from '@raftmq/proxy';
-import { BadRequestException, NotFoundException, Producer, RequestHeaderFieldsTooLargeException } from 'rocketmq-client-nodejs';
+import { BadRequestException, NotFoundException, Producer, RequestHeaderFieldsTooLargeException, SimpleConsumer as OfficialSimpleConsumer } from 'rocketmq-client-nodejs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { updateTopic } from '../src/admin-command.js';
 import { ClusterFixture, clusterName } from './cluster-fixture.js';
@@ -11,7 +11,7 @@ const { logger: quietLogger, errors: clientErrors } = errorKeepingLogger();
 
 const groups = ['broker-a', 'broker-b'];
 const queuesPerGroup = 4;
-const topics = { normal: 'rmq-normal', fifo: 'rmq-fifo', delay: 'rmq-delay', recall: 'rmq-recall' };
+const topics = { normal: 'rmq-normal', fifo: 'rmq-fifo', delay: 'rmq-delay', recall: 'rmq-recall', firstOfTwo: 'rmq-first-of-two', secondOfTwo: 'rmq-second-of-two' };
 /** How long a consumer keeps receiving before a test gives up on the messages it expects. */
 const receiveWaitMs = 20_000;
 
@@ -138,6 +138,41 @@ describe('the official RocketMQ 5 Node.js producer through the proxy (real broke
     const received = await receiveAll(consumer, 1);
     expect(received.map(({ message }) => text(message))).toEqual(['kept']);
     expect(await consumer.receive(64, 500)).toEqual([]);
+  });
+
+  it('serves a consumer group subscribed to two topics as one member: every message of both topics, over every queue, arrives', async () => {
+    const bodies = new Set<string>();
+    for (let index = 0; index < 24; index++) {
+      for (const topic of [topics.firstOfTwo, topics.secondOfTwo]) {
+        const body = `${topic}#${index}`;
+        await producer.send({ topic, body: Buffer.from(body) });
+        bodies.add(body);
+      }
+    }
+    const consumer = new OfficialSimpleConsumer({
+      endpoints: `127.0.0.1:${proxy.port}`,
+      namespace: '',
+      consumerGroup: 'two-topics',
+      subscriptions: new Map([
+        [topics.firstOfTwo, '*'],
+        [topics.secondOfTwo, '*'],
+      ]),
+      awaitDuration: 500,
+      logger: quietLogger,
+    });
+    await consumer.startup();
+    fixture.closeLater(() => consumer.shutdown());
+    // One pop consumer per topic in the proxy, both of the group: were they two members, each topic's queues would
+    // be shared out between them, and the half given to the one that never reads that topic would never be read.
+    const received = new Set<string>();
+    const deadline = performance.now() + receiveWaitMs;
+    while (received.size < bodies.size && performance.now() < deadline) {
+      for (const message of await consumer.receive(32, 10_000)) {
+        received.add(message.body.toString());
+        await consumer.ack(message);
+      }
+    }
+    expect([...received].sort()).toEqual([...bodies].sort());
   });
 
   it('logged no client error beyond the refusals above', () => {

@@ -20,6 +20,14 @@ export interface ProxyContext {
   /** The address the proxy tells clients to reach it at: every queue of every route points here. */
   readonly advertisedHost: string;
   advertisedPort(): number;
+  /**
+   * The client id the proxy's consumers join their groups under: one per
+   * proxy (all its consumers of a group are one member, as one RocketMQ
+   * client's are), and the same for a proxy restarted on the same host and
+   * port, which so takes its predecessor's place in each group at once
+   * rather than after the brokers let that one expire.
+   */
+  consumerClientId(): string;
   /** The proxy's own RaftMQ producer: every official client's sends go through it. */
   readonly producer: Producer;
   /** The producers the official clients' sends go through (send-lanes.ts): one takes a bounded number of requests at once. */

@@ -18,6 +18,8 @@ export interface PopConsumerOptions {
   readonly consumerGroup: string;
   readonly topic: string;
   readonly filter: PopFilter;
+  /** The member of the group this proxy is (ProxyContext.consumerClientId). */
+  readonly clientId: string;
   /** The proxy's producer: dead letters go through it. */
   readonly producer: Producer;
   readonly logger: ProxyLogger;
@@ -56,7 +58,9 @@ export class PopConsumer {
     this.topic = options.topic;
     this.filter = options.filter;
     this.messages = new InvisibleMessages(options.invisible);
-    this.consumer = options.brokerConsumer ?? new SimpleConsumer({ nameServers: options.nameServers, consumerGroup: options.consumerGroup, topic: options.topic, expression: options.filter.expression, expressionType: options.filter.expressionType });
+    this.consumer =
+      options.brokerConsumer ??
+      new SimpleConsumer({ nameServers: options.nameServers, consumerGroup: options.consumerGroup, clientId: options.clientId, topic: options.topic, expression: options.filter.expression, expressionType: options.filter.expressionType });
     this.lastUsedMs = Date.now();
   }
 

@@ -54,6 +54,7 @@ export class PopConsumers {
       consumerGroup,
       topic,
       filter,
+      clientId: context.consumerClientId(),
       producer: context.producer,
       logger: context.logger,
       policy: () => ({ maxDeliveryAttempts: context.clients.consumerGroupSettings(consumerGroup).maxDeliveryAttempts, holderAlive: (clientId) => context.clients.get(clientId) !== undefined }),

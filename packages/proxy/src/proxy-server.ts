@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
 import { Producer, RouteTable, type NameServers } from '@raftmq/client';
 import { messageSizeBytesMax } from '@raftmq/protocol';
@@ -65,6 +66,7 @@ export class ProxyServer {
       nameServers: options.nameServers,
       advertisedHost: host,
       advertisedPort: () => this.boundPort,
+      consumerClientId: () => proxyClientId(hostname(), this.boundPort),
       producer,
       sendProducers: Array.from({ length: sendProducersCount }, () => new Producer({ nameServers: options.nameServers })),
       routes: new RouteTable(options.nameServers, undefined, options.autoCreateTopics ?? false),
@@ -114,4 +116,10 @@ export class ProxyServer {
     for (const producer of this.context.sendProducers) producer.shutdown();
     this.context.routes.close();
   }
+}
+
+/** `raftmq-proxy@<host>:<port>`, within the protocol's client ids (printable ASCII, at most 128 characters). */
+export function proxyClientId(host: string, port: number): string {
+  const id = `raftmq-proxy@${host}:${port}`.replace(/[^\x21-\x7e]/g, '_');
+  return id.length <= 128 ? id : id.slice(id.length - 128);
 }

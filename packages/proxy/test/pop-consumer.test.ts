@@ -50,6 +50,7 @@ function popConsumerOver(brokerConsumer: BrokerConsumer, producer: Producer, now
     consumerGroup,
     topic,
     filter: { expressionType: 'TAG', expression: '*' },
+    clientId: 'raftmq-proxy@test:8081',
     producer,
     logger: silentProxyLogger,
     policy: () => ({ maxDeliveryAttempts, holderAlive: () => true }),
