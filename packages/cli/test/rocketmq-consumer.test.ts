@@ -100,7 +100,9 @@ describe('the official RocketMQ 5 Node.js client (rocketmq-client-nodejs 1.0.8) 
       again.push(...(await consumer.receive(10, invisibleDurationMs)));
       return again.length > 0;
     });
-    expect(again.map((message) => [message.body.toString(), message.messageId, message.deliveryAttempt])).toEqual([['simple-2', unacked.messageId, 2]]);
+    // It came back through the group's retry topic, shown as of its own topic, its tag, keys and id as first sent.
+    expect(again.map((message) => [message.body.toString(), message.messageId, message.deliveryAttempt, message.topic, message.tag, message.keys])).toEqual([['simple-2', unacked.messageId, 2, topic, 'simple', ['key-simple-2']]]);
+    expect([...(again[0]?.properties.keys() ?? [])].filter((name) => Object.values<string>(messaging.retryProperties).includes(name))).toEqual([]);
     // The first delivery's handle is stale once the message was delivered again: RocketMQ's INVALID_RECEIPT_HANDLE.
     await expect(consumer.ack(unacked)).rejects.toBeInstanceOf(BadRequestException);
     await consumer.ack(again[0] as MessageView);
@@ -139,6 +141,19 @@ describe('the official RocketMQ 5 Node.js client (rocketmq-client-nodejs 1.0.8) 
       deadLetters.push(...(await dlqReader.receive(10, 1_000)));
       return deadLetters.length > 0;
     });
+
+    // Each failed delivery went through the group's retry topic (RocketMQ 5's pop revive), not the proxy's memory:
+    // there, with its origin topic and the deliveries it had. Read by a group of its own, which takes nothing from the proxy's.
+    const retryReader = new RaftSimpleConsumer({ nameServers: fixture.nameServers, consumerGroup: 'retry-reader', topic: messaging.retryTopicOf(pushGroup) });
+    await retryReader.start();
+    fixture.closeLater(() => retryReader.shutdown());
+    const retried: ReceivedMessage[] = [];
+    await waitFor('the retried messages in the retry topic', 30_000, async () => {
+      retried.push(...(await retryReader.receive(10, 1_000)));
+      return retried.length >= 3;
+    });
+    expect(retried.map((message) => `${Buffer.from(message.body).toString()}@${message.properties[messaging.retryProperties.reconsumeTimes]}`).sort()).toEqual(['push-flaky@1', 'push-poison@1', 'push-poison@2']);
+    for (const message of retried) expect(message.properties[messaging.retryProperties.originTopic]).toBe(topic);
 
     const attemptsOf = (wanted: string) => deliveries.filter(([body]) => body === wanted).map(([, attempt]) => attempt);
     expect(attemptsOf('push-ok')).toEqual([1]);

@@ -73,7 +73,7 @@ const waitUntil = (what: string, condition: () => boolean | Promise<boolean>) =>
 
 const rest = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The queue a proxy's receipt handle names (receipt-handle.ts: rmq1.<broker, base64url>.<queue id>.<offset>.<attempt>.<token>), for the report. */
+/** The queue a proxy's receipt handle names (receipt-handle.ts: rmq2.<broker, base64url>.<queue id>.<offset>.<attempt>.<token>.<source>), for the report. */
 function queueOf(receiptHandle: string): string {
   const [, broker, queueId] = receiptHandle.split('.');
   return `${Buffer.from(broker ?? '', 'base64url').toString()}/${queueId ?? '?'}`;

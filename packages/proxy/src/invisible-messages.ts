@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ReceivedMessage } from '@raftmq/client';
 import { ProxyError } from './errors.js';
-import { decodeReceiptHandle, encodeReceiptHandle, receiptAttemptMax, receiptTokenLengthCharacters, type ReceiptHandle } from './receipt-handle.js';
+import { decodeReceiptHandle, encodeReceiptHandle, receiptAttemptMax, receiptTokenLengthCharacters, type MessageSource, type ReceiptHandle } from './receipt-handle.js';
 
 /** Messages one (consumer group, topic) may hold: received from the brokers and not yet acked or dead-lettered (pending, invisible, visible again or dead). */
 export const heldMessagesPerGroupMax = 10_000;
@@ -43,6 +43,12 @@ export interface DeliveryRequest {
 /** The group's policy as it stands when deliveries expire. */
 export interface ExpiryPolicy {
   readonly maxDeliveryAttempts: number;
+  /**
+   * A delivery that expired goes to the group's retry topic (takeRetrying)
+   * rather than becoming visible again here: RocketMQ 5's pop revive, for a
+   * group that is not FIFO. Its queue's offset then moves past it.
+   */
+  readonly retryThroughTopic?: boolean;
   /** Whether a client is still connected, for auto-renewal. */
   readonly holderAlive: (clientId: string) => boolean;
 }
@@ -52,12 +58,21 @@ export interface InvisibleMessagesOptions {
   /** receiptTokenLengthCharacters lowercase hex characters; crypto's random bytes by default. */
   readonly randomToken?: () => string;
   readonly heldMessagesMax?: number;
+  /** The consumer group's retry topic: a message read from it is held apart from the topic's own, and its handles say so. */
+  readonly retryTopic?: string;
 }
 
-type HeldState = 'pending' | 'invisible' | 'visible' | 'dead';
+/** A message on its way elsewhere (the retry or the dead-letter topic), with the deliveries it had. */
+export interface LeavingMessage {
+  readonly message: ReceivedMessage;
+  readonly deliveries: number;
+}
+
+type HeldState = 'pending' | 'invisible' | 'visible' | 'retrying' | 'dead';
 
 interface Held {
   readonly message: ReceivedMessage;
+  readonly source: MessageSource;
   readonly key: string;
   readonly queue: string;
   state: HeldState;
@@ -75,7 +90,9 @@ interface Held {
  * proxy: messages received from the brokers wait here ("pending") until a
  * client receives them; a delivery hides its message until a deadline; an
  * ack removes it; a deadline that passes makes it visible again, and it is
- * delivered again (attempt + 1) before any pending message; once it has been
+ * delivered again (attempt + 1) before any pending message, or, for a group
+ * that is not FIFO, is handed to the caller for the group's retry topic,
+ * from which it comes back here with the deliveries it had; once it has been
  * delivered maxDeliveryAttempts times it is dead: the caller sends it to the
  * group's dead-letter topic and settles it. Every delivery and every change
  * of invisible duration gets a new token, so handles of earlier deliveries
@@ -92,6 +109,9 @@ export class InvisibleMessages {
   private readonly visible = new Set<Held>();
   /** Dead, not handed to the caller yet. */
   private readonly dead: Held[] = [];
+  /** Expired, for the retry topic, not handed to the caller yet. */
+  private readonly retrying: Held[] = [];
+  private readonly retryTopic: string | undefined;
   /** Delivered and not settled, per queue: a FIFO group delivers a queue's next message only at 0. */
   private readonly deliveredPerQueue = new Map<string, number>();
   private queueRotation = 0;
@@ -100,6 +120,7 @@ export class InvisibleMessages {
     this.now = options.now ?? Date.now;
     this.randomToken = options.randomToken ?? (() => randomBytes(receiptTokenLengthCharacters / 2).toString('hex'));
     this.heldMessagesMax = options.heldMessagesMax ?? heldMessagesPerGroupMax;
+    this.retryTopic = options.retryTopic;
   }
 
   /** Messages held: pending, invisible, visible again or dead. */
@@ -114,21 +135,27 @@ export class InvisibleMessages {
 
   /** Whether a message of this queue is delivered and not settled (what holds a FIFO queue back). */
   queueBusy(brokerName: string, queueId: number): boolean {
-    return (this.deliveredPerQueue.get(queueKey(brokerName, queueId)) ?? 0) > 0;
+    return (this.deliveredPerQueue.get(queueKey('topic', brokerName, queueId)) ?? 0) > 0;
   }
 
-  /** Takes messages received from the brokers (in order per queue); those held already, or beyond capacity, are ignored and returned. */
-  admit(messages: readonly ReceivedMessage[]): ReceivedMessage[] {
+  /**
+   * Takes messages received from the brokers (in order per queue); those held
+   * already, or beyond capacity, are ignored and returned. `deliveriesBefore`
+   * counts what a message from the retry topic had before it went there.
+   */
+  admit(messages: readonly ReceivedMessage[], deliveriesBefore: (message: ReceivedMessage) => number = () => 0): ReceivedMessage[] {
     const refused: ReceivedMessage[] = [];
     for (const message of messages) {
-      const key = messageKey(message.brokerName, message.queueId, message.queueOffset);
+      const source = this.sourceOf(message);
+      const key = messageKey(source, message.brokerName, message.queueId, message.queueOffset);
       if (this.held.has(key)) continue;
       if (this.held.size >= this.heldMessagesMax) {
         refused.push(message);
         continue;
       }
-      const queue = queueKey(message.brokerName, message.queueId);
-      const entry: Held = { message, key, queue, state: 'pending', attempt: 0, token: '', deadlineMs: 0, holder: undefined, autoRenewUntilMs: undefined };
+      const queue = queueKey(source, message.brokerName, message.queueId);
+      const attempt = Math.min(Math.max(0, Math.floor(deliveriesBefore(message))), receiptAttemptMax - 1);
+      const entry: Held = { message, source, key, queue, state: 'pending', attempt, token: '', deadlineMs: 0, holder: undefined, autoRenewUntilMs: undefined };
       this.held.set(key, entry);
       let list = this.pending.get(queue);
       if (list === undefined) this.pending.set(queue, (list = []));
@@ -161,6 +188,9 @@ export class InvisibleMessages {
       if (entry.attempt >= policy.maxDeliveryAttempts || entry.attempt >= receiptAttemptMax) {
         entry.state = 'dead';
         this.dead.push(entry);
+      } else if (policy.retryThroughTopic === true) {
+        entry.state = 'retrying';
+        this.retrying.push(entry);
       } else {
         entry.state = 'visible';
         this.visible.add(entry);
@@ -225,20 +255,39 @@ export class InvisibleMessages {
   }
 
   /** Dead messages not handed out yet: the caller sends each to the dead-letter topic, then settles it (or hands it back when the send failed). */
-  takeDead(): ReceivedMessage[] {
-    return this.dead.splice(0).map((entry) => entry.message);
+  takeDead(): LeavingMessage[] {
+    return this.dead.splice(0).map(leaving);
   }
 
   /** A dead message whose send to the dead-letter topic failed: handed out again by the next takeDead(). */
   returnDead(message: ReceivedMessage): void {
-    const entry = this.held.get(messageKey(message.brokerName, message.queueId, message.queueOffset));
+    const entry = this.heldOf(message);
     if (entry?.state === 'dead') this.dead.push(entry);
   }
 
   /** A dead message stored in the dead-letter topic: no longer held; the caller acks it with the brokers. */
   settleDead(message: ReceivedMessage): void {
-    const entry = this.held.get(messageKey(message.brokerName, message.queueId, message.queueOffset));
+    const entry = this.heldOf(message);
     if (entry?.state === 'dead') this.settle(entry);
+  }
+
+  /** Expired deliveries not handed out yet: the caller stores each in the group's retry topic, then settles it (or hands it back). */
+  takeRetrying(): LeavingMessage[] {
+    return this.retrying.splice(0).map(leaving);
+  }
+
+  /** A message the retry topic could not take: visible again here, delivered again from memory as a FIFO group's are. */
+  returnRetrying(message: ReceivedMessage): void {
+    const entry = this.heldOf(message);
+    if (entry?.state !== 'retrying') return;
+    entry.state = 'visible';
+    this.visible.add(entry);
+  }
+
+  /** A message stored in the retry topic: no longer held; the caller acks it with the brokers. */
+  settleRetried(message: ReceivedMessage): void {
+    const entry = this.heldOf(message);
+    if (entry?.state === 'retrying') this.settle(entry);
   }
 
   /** A client went away: its auto-renewed deliveries expire at the next expire(). */
@@ -273,10 +322,11 @@ export class InvisibleMessages {
   /** The held message whose current delivery `receiptHandle` names; throws when the handle is malformed or stale. */
   private current(receiptHandle: string): Held {
     const handle: ReceiptHandle = decodeReceiptHandle(receiptHandle);
-    const entry = this.held.get(messageKey(handle.brokerName, handle.queueId, handle.queueOffset));
-    if (entry === undefined) throw new StaleReceiptHandleError('no such message is held: it was acked, dead-lettered, or never delivered here');
-    // A deadline that passed without a new delivery leaves the handle current: nobody else holds the message yet.
-    if (entry.state === 'pending' || entry.state === 'dead' || entry.token !== handle.token || entry.attempt !== handle.attempt) {
+    const entry = this.held.get(messageKey(handle.source, handle.brokerName, handle.queueId, handle.queueOffset));
+    if (entry === undefined) throw new StaleReceiptHandleError('no such message is held: it was acked, dead-lettered, retried, or never delivered here');
+    // A deadline that passed without a new delivery leaves the handle current: nobody else holds the message yet. One
+    // on its way to the retry or dead-letter topic is no longer the delivery's: its next delivery comes from there.
+    if (entry.state === 'pending' || entry.state === 'dead' || entry.state === 'retrying' || entry.token !== handle.token || entry.attempt !== handle.attempt) {
       throw new StaleReceiptHandleError('the receipt handle is not the message\'s current delivery: it was delivered again or its invisible duration changed');
     }
     return entry;
@@ -298,14 +348,26 @@ export class InvisibleMessages {
   }
 
   private handleOf(entry: Held): string {
-    return encodeReceiptHandle({ brokerName: entry.message.brokerName, queueId: entry.message.queueId, queueOffset: entry.message.queueOffset, attempt: entry.attempt, token: entry.token });
+    return encodeReceiptHandle({ source: entry.source, brokerName: entry.message.brokerName, queueId: entry.message.queueId, queueOffset: entry.message.queueOffset, attempt: entry.attempt, token: entry.token });
+  }
+
+  private sourceOf(message: ReceivedMessage): MessageSource {
+    return message.topic === this.retryTopic ? 'retry' : 'topic';
+  }
+
+  private heldOf(message: ReceivedMessage): Held | undefined {
+    return this.held.get(messageKey(this.sourceOf(message), message.brokerName, message.queueId, message.queueOffset));
   }
 }
 
-function queueKey(brokerName: string, queueId: number): string {
-  return `${brokerName}\u0000${queueId}`;
+function leaving(entry: Held): LeavingMessage {
+  return { message: entry.message, deliveries: entry.attempt };
 }
 
-function messageKey(brokerName: string, queueId: number, queueOffset: number): string {
-  return `${brokerName}\u0000${queueId}\u0000${queueOffset}`;
+function queueKey(source: MessageSource, brokerName: string, queueId: number): string {
+  return `${source}\u0000${brokerName}\u0000${queueId}`;
+}
+
+function messageKey(source: MessageSource, brokerName: string, queueId: number, queueOffset: number): string {
+  return `${source}\u0000${brokerName}\u0000${queueId}\u0000${queueOffset}`;
 }

@@ -6,8 +6,14 @@ import type { Delivery } from './invisible-messages.js';
 import { messageProperty, reservedPropertyNames } from './message-properties.js';
 import type { Message, MessageType, Timestamp } from './wire-types.js';
 
-/** Properties RaftMQ keeps for itself beyond the proxy's own (transaction bookkeeping): never shown as user properties. */
-const internalProperties: ReadonlySet<string> = new Set([messaging.transactionProperties.transactionPrepared, messaging.transactionProperties.producerGroup]);
+/** Properties RaftMQ keeps for itself beyond the proxy's own (transaction and retry bookkeeping): never shown as user properties. */
+const internalProperties: ReadonlySet<string> = new Set([
+  messaging.transactionProperties.transactionPrepared,
+  messaging.transactionProperties.producerGroup,
+  messaging.retryProperties.originTopic,
+  messaging.retryProperties.reconsumeTimes,
+  messaging.retryProperties.originMessageId,
+]);
 const messageTypes: ReadonlySet<string> = new Set<MessageType>(['NORMAL', 'FIFO', 'DELAY', 'TRANSACTION']);
 
 /**
@@ -27,8 +33,10 @@ export function protocolMessageOf(delivery: Delivery, namespace = ''): Message {
   const bornHost = properties[messageProperty.bornHost] ?? '';
   const traceContext = nonEmpty(properties[messageProperty.traceContext]);
   const deliveryMs = decimalOf(properties[messageProperty.deliveryTimestamp]);
+  // A message read from its group's retry topic is shown as of the topic it was first sent to.
+  const topic = messaging.isRetryOrDeadLetterTopic(message.topic) ? (properties[messaging.retryProperties.originTopic] ?? message.topic) : message.topic;
   return {
-    topic: { resourceNamespace: namespace, name: message.topic },
+    topic: { resourceNamespace: namespace, name: topic },
     userProperties,
     systemProperties: {
       ...(message.tags === undefined ? {} : { tag: message.tags }),

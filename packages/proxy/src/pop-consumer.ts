@@ -13,6 +13,17 @@ export interface PopFilter {
 /** How a PopConsumer reads the brokers: our SDK's SimpleConsumer, or a stand-in for one in tests. */
 export type BrokerConsumer = Pick<SimpleConsumer, 'start' | 'receive' | 'ack' | 'shutdown'>;
 
+/** The consumer group's retry topic, shared by the group's pop consumers (group-retries.ts). */
+export interface RetryChannel {
+  readonly topic: string;
+  /** Stores `message`, delivered `deliveries` times, in the retry topic, for the pop consumer of `originTopic`. */
+  store(message: ReceivedMessage, originTopic: string, deliveries: number): Promise<void>;
+  /** Acks, with the brokers, a message read from the retry topic. */
+  ack(message: ReceivedMessage): Promise<void>;
+  /** Reads the retry topic unless a read is under way; what comes goes to the pop consumers of its topics. */
+  fetch(waitMs: number): void;
+}
+
 export interface PopConsumerOptions {
   readonly nameServers: NameServers;
   readonly consumerGroup: string;
@@ -28,6 +39,13 @@ export interface PopConsumerOptions {
   readonly invisible?: InvisibleMessagesOptions;
   /** Reads the brokers; a SimpleConsumer of the group and topic, with the filter, when absent. */
   readonly brokerConsumer?: BrokerConsumer;
+  /**
+   * The group's retry topic, for a group that is not FIFO: an expired
+   * delivery is stored there and its own queue's offset moves past it, as
+   * RocketMQ 5's pop revive does. Without it, expired deliveries are
+   * delivered again from memory (a FIFO group's must be: its queue waits).
+   */
+  readonly retries?: RetryChannel;
 }
 
 /**
@@ -36,7 +54,10 @@ export interface PopConsumerOptions {
  * SimpleConsumer reads the brokers (its offsets commit the acked prefix of
  * each queue through the Raft log, so what was not acked when the proxy
  * stops is delivered again: at least once), and InvisibleMessages hides,
- * redelivers and dead-letters what it hands out.
+ * redelivers and dead-letters what it hands out. A failed delivery of a
+ * group that is not FIFO goes through the group's retry topic: stored there
+ * with the deliveries it had, it comes back here from it, and its own queue
+ * is not held back meanwhile.
  */
 export class PopConsumer {
   readonly consumerGroup: string;
@@ -47,7 +68,8 @@ export class PopConsumer {
   private fetching: Promise<void> | null = null;
   /** Woken when an ack or a change of invisible duration may let a FIFO queue deliver again. */
   private wake: { promise: Promise<void>; resolve: () => void } = signal();
-  private readonly deadLettering = new Set<Promise<void>>();
+  /** Messages on their way to the retry or the dead-letter topic. */
+  private readonly leaving = new Set<Promise<void>>();
   /** Acks on their way to the brokers' offsets. */
   private readonly committing = new Set<Promise<void>>();
   private stopped = false;
@@ -57,7 +79,7 @@ export class PopConsumer {
     this.consumerGroup = options.consumerGroup;
     this.topic = options.topic;
     this.filter = options.filter;
-    this.messages = new InvisibleMessages(options.invisible);
+    this.messages = new InvisibleMessages({ ...options.invisible, ...(options.retries === undefined ? {} : { retryTopic: options.retries.topic }) });
     this.consumer =
       options.brokerConsumer ??
       new SimpleConsumer({ nameServers: options.nameServers, consumerGroup: options.consumerGroup, clientId: options.clientId, topic: options.topic, expression: options.filter.expression, expressionType: options.filter.expressionType });
@@ -117,6 +139,13 @@ export class PopConsumer {
     return handle;
   }
 
+  /** Messages read from the retry topic for this consumer's topic: held as the topic's own are, with the deliveries they had. */
+  admitRetried(messages: readonly ReceivedMessage[]): ReceivedMessage[] {
+    const refused = this.messages.admit(messages, deliveriesBefore);
+    this.notify();
+    return refused;
+  }
+
   /** A client gave up on a delivery (a FIFO consumer out of attempts): stored in the group's dead-letter topic, then acked. */
   async forwardToDeadLetter(receiptHandle: string, deliveryAttempt: number): Promise<void> {
     this.lastUsedMs = Date.now();
@@ -135,30 +164,49 @@ export class PopConsumer {
 
   /** Whether this consumer may be shut down: it holds nothing and has been idle. */
   idleSince(cutoffMs: number): boolean {
-    return this.messages.size === 0 && this.lastUsedMs < cutoffMs && this.fetching === null && this.deadLettering.size === 0 && this.committing.size === 0;
+    return this.messages.size === 0 && this.lastUsedMs < cutoffMs && this.fetching === null && this.leaving.size === 0 && this.committing.size === 0;
   }
 
   async shutdown(): Promise<void> {
     this.stopped = true;
     this.notify();
-    await Promise.all([...this.deadLettering]);
+    await Promise.all([...this.leaving]);
     await Promise.all([...this.committing]);
     await this.consumer.shutdown();
   }
 
-  /** Expires deliveries and starts sending the dead ones to the dead-letter topic; returns the next deadline. */
+  /** Expires deliveries and starts sending the expired ones to the retry topic and the dead ones to the dead-letter topic; returns the next deadline. */
   private expire(): number | undefined {
-    const next = this.messages.expire(this.options.policy());
-    for (const message of this.messages.takeDead()) {
-      const sending = this.deadLetter(message).finally(() => this.deadLettering.delete(sending));
-      this.deadLettering.add(sending);
-    }
+    const policy = this.options.policy();
+    const next = this.messages.expire(this.options.retries === undefined || policy.retryThroughTopic !== true ? { ...policy, retryThroughTopic: false } : policy);
+    for (const { message, deliveries } of this.messages.takeDead()) this.track(this.deadLetter(message, deliveries));
+    for (const { message, deliveries } of this.messages.takeRetrying()) this.track(this.retry(message, deliveries));
     return next;
   }
 
-  private async deadLetter(message: ReceivedMessage): Promise<void> {
+  private track(work: Promise<void>): void {
+    const tracked: Promise<void> = work.finally(() => this.leaving.delete(tracked));
+    this.leaving.add(tracked);
+  }
+
+  private async retry(message: ReceivedMessage, deliveries: number): Promise<void> {
     try {
-      await this.sendToDeadLetterTopic(message, this.options.policy().maxDeliveryAttempts);
+      await (this.options.retries as RetryChannel).store(message, this.topic, deliveries);
+    } catch (error) {
+      // Delivered again from memory instead: it is not lost, and its queue's offset does not pass it.
+      this.messages.returnRetrying(message);
+      this.notify();
+      this.options.logger.warn({ consumerGroup: this.consumerGroup, topic: this.topic, queueId: message.queueId, queueOffset: message.queueOffset, error }, 'could not store a message in its retry topic');
+      return;
+    }
+    this.messages.settleRetried(message);
+    this.notify();
+    await this.commit(message);
+  }
+
+  private async deadLetter(message: ReceivedMessage, deliveries: number): Promise<void> {
+    try {
+      await this.sendToDeadLetterTopic(message, deliveries);
     } catch (error) {
       // Tried again at the next expiry; meanwhile it stays held, so its queue's offset does not pass it.
       this.messages.returnDead(message);
@@ -179,7 +227,8 @@ export class PopConsumer {
         keys: message.keys,
         properties: {
           ...message.properties,
-          [messaging.retryProperties.originTopic]: message.topic,
+          // This consumer's topic, also for a message read from the retry topic.
+          [messaging.retryProperties.originTopic]: this.topic,
           [messaging.retryProperties.reconsumeTimes]: String(Math.max(0, deliveries - 1)),
           [messaging.retryProperties.originMessageId]: messageIdOf(message),
         },
@@ -198,7 +247,8 @@ export class PopConsumer {
 
   private async ackWithBrokers(message: ReceivedMessage): Promise<void> {
     try {
-      await this.consumer.ack(message);
+      const retries = this.options.retries;
+      await (retries !== undefined && message.topic === retries.topic ? retries.ack(message) : this.consumer.ack(message));
     } catch (error) {
       // Settled here already: the SDK no longer counts it as unacked, so a later commit of its queue covers it.
       this.options.logger.warn({ consumerGroup: this.consumerGroup, topic: this.topic, queueId: message.queueId, queueOffset: message.queueOffset, error }, 'an ack did not reach the brokers yet');
@@ -208,7 +258,9 @@ export class PopConsumer {
   /** A fetch from the brokers, unless one is out already or nothing more may be held. */
   private startFetch(waitMs: number): void {
     const room = Math.min(this.messages.capacity(), receiveMessagesMax);
-    if (room === 0 || this.fetching !== null) return;
+    if (room === 0) return;
+    this.options.retries?.fetch(waitMs);
+    if (this.fetching !== null) return;
     this.fetching = this.fetch(room, waitMs).finally(() => {
       this.fetching = null;
     });
@@ -247,6 +299,12 @@ export const ackCommitWaitMs = 1_000;
 
 /** After a receive from the brokers failed. */
 const fetchFailureRestMs = 200;
+
+/** Deliveries a message had before it went to the retry topic, as its reconsume times say. */
+export function deliveriesBefore(message: ReceivedMessage): number {
+  const times = Number(message.properties[messaging.retryProperties.reconsumeTimes] ?? 0);
+  return Number.isSafeInteger(times) && times >= 0 ? times : 0;
+}
 
 function signal(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;

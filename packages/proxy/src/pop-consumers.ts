@@ -1,5 +1,6 @@
 import { RequestRejectedError } from './errors.js';
 import type { ProxyContext } from './context.js';
+import { GroupRetries } from './group-retries.js';
 import type { InvisibleMessagesOptions } from './invisible-messages.js';
 import { PopConsumer, type PopFilter } from './pop-consumer.js';
 
@@ -13,10 +14,12 @@ export interface PopConsumersOptions {
   readonly invisible?: InvisibleMessagesOptions;
 }
 
-/** The proxy's pop consumers, one per (consumer group, topic), started on first use. */
+/** The proxy's pop consumers, one per (consumer group, topic), started on first use; and each group's retry topic reader. */
 export class PopConsumers {
   private readonly consumers = new Map<string, Promise<PopConsumer>>();
   private readonly started = new Map<string, PopConsumer>();
+  /** By consumer group, for the groups that are not FIFO. */
+  private readonly retries = new Map<string, GroupRetries>();
   private readonly limit: number;
   private readonly unsubscribe: () => void;
   private stopped = false;
@@ -49,6 +52,7 @@ export class PopConsumers {
     if (this.consumers.size >= this.limit) await this.closeIdle();
     if (this.consumers.size >= this.limit) throw new RequestRejectedError('TOO_MANY_REQUESTS', `the proxy consumes for at most ${this.limit} (consumer group, topic) pairs at once`);
     const context = this.context;
+    const retries = context.clients.consumerGroupSettings(consumerGroup).fifo ? undefined : this.retriesOf(consumerGroup);
     const consumer = new PopConsumer({
       nameServers: context.nameServers,
       consumerGroup,
@@ -57,11 +61,16 @@ export class PopConsumers {
       clientId: context.consumerClientId(),
       producer: context.producer,
       logger: context.logger,
-      policy: () => ({ maxDeliveryAttempts: context.clients.consumerGroupSettings(consumerGroup).maxDeliveryAttempts, holderAlive: (clientId) => context.clients.get(clientId) !== undefined }),
+      policy: () => {
+        const settings = context.clients.consumerGroupSettings(consumerGroup);
+        return { maxDeliveryAttempts: settings.maxDeliveryAttempts, retryThroughTopic: !settings.fifo, holderAlive: (clientId) => context.clients.get(clientId) !== undefined };
+      },
       ...(this.options.invisible === undefined ? {} : { invisible: this.options.invisible }),
+      ...(retries === undefined ? {} : { retries }),
     });
     const ready = consumer.start().then(
       () => {
+        // What the retry topic held for this topic before it ran reaches it with the group's next read of the retry topic.
         this.started.set(key, consumer);
         return consumer;
       },
@@ -87,6 +96,26 @@ export class PopConsumers {
     this.consumers.clear();
     this.started.clear();
     await Promise.all(consumers.map((consumer) => consumer?.shutdown()));
+    const retries = [...this.retries.values()];
+    this.retries.clear();
+    await Promise.all(retries.map((each) => each.shutdown()));
+  }
+
+  /** The retry topic reader of a group that is not FIFO, made on first use. */
+  private retriesOf(consumerGroup: string): GroupRetries {
+    let retries = this.retries.get(consumerGroup);
+    if (retries === undefined) {
+      retries = new GroupRetries({
+        nameServers: this.context.nameServers,
+        consumerGroup,
+        clientId: this.context.consumerClientId(),
+        producer: this.context.producer,
+        logger: this.context.logger,
+        popConsumerOf: (topic) => this.find(consumerGroup, topic),
+      });
+      this.retries.set(consumerGroup, retries);
+    }
+    return retries;
   }
 
   private async closeIdle(): Promise<void> {
@@ -99,6 +128,13 @@ export class PopConsumers {
       closing.push(consumer.shutdown());
     }
     await Promise.all(closing);
+    // A group whose pop consumers are all gone has its retry reader closed too (the next receive makes a new one).
+    const groupsRunning = new Set([...this.consumers.keys()].map((key) => key.split('\u0000')[0]));
+    for (const [group, retries] of this.retries) {
+      if (groupsRunning.has(group) || !retries.idle) continue;
+      this.retries.delete(group);
+      await retries.shutdown();
+    }
   }
 }
 

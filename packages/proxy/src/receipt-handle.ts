@@ -8,6 +8,8 @@ import { ProxyError } from './errors.js';
  * ack makes it stale, which is how RocketMQ treats its own handles.
  */
 export interface ReceiptHandle {
+  /** Where the message was read from: its topic, or the consumer group's retry topic (pop-consumer.ts). */
+  readonly source: MessageSource;
   readonly brokerName: string;
   readonly queueId: number;
   readonly queueOffset: number;
@@ -16,6 +18,10 @@ export interface ReceiptHandle {
   /** receiptTokenLengthCharacters lowercase hex characters, new for every delivery and every change of invisible duration. */
   readonly token: string;
 }
+
+/** A held message came from the topic consumed, or from the group's retry topic after a failed delivery. */
+export type MessageSource = 'topic' | 'retry';
+const sourceCodes: Readonly<Record<MessageSource, string>> = { topic: 't', retry: 'r' };
 
 /** Longer handles are refused before they are parsed. */
 export const receiptHandleLengthMaxCharacters = 512;
@@ -29,7 +35,7 @@ export const receiptAttemptMax = 1_000;
 export const receiptTokenLengthCharacters = 32;
 
 /** The format's version: a change of layout gets a new one, so old handles are refused rather than misread. */
-const receiptHandleVersion = 'rmq1';
+const receiptHandleVersion = 'rmq2';
 const separator = '.';
 const base64urlPattern = /^[A-Za-z0-9_-]+$/;
 const decimalPattern = /^(0|[1-9][0-9]*)$/;
@@ -44,7 +50,7 @@ export class InvalidReceiptHandleError extends ProxyError {
 
 export function encodeReceiptHandle(handle: ReceiptHandle): string {
   checkReceiptHandle(handle);
-  return [receiptHandleVersion, Buffer.from(handle.brokerName, 'utf8').toString('base64url'), handle.queueId, handle.queueOffset, handle.attempt, handle.token].join(separator);
+  return [receiptHandleVersion, Buffer.from(handle.brokerName, 'utf8').toString('base64url'), handle.queueId, handle.queueOffset, handle.attempt, handle.token, sourceCodes[handle.source]].join(separator);
 }
 
 /** Parses a handle strictly: every field present, canonical and in range; anything else throws InvalidReceiptHandleError. */
@@ -52,14 +58,17 @@ export function decodeReceiptHandle(text: string): ReceiptHandle {
   if (text.length === 0) throw new InvalidReceiptHandleError('the receipt handle is empty');
   if (text.length > receiptHandleLengthMaxCharacters) throw new InvalidReceiptHandleError(`the receipt handle is longer than ${receiptHandleLengthMaxCharacters} characters`);
   const fields = text.split(separator);
-  if (fields.length !== 6) throw new InvalidReceiptHandleError(`the receipt handle has ${fields.length} fields, not 6`);
-  const [version, encodedBrokerName, queueIdText, offsetText, attemptText, token] = fields as [string, string, string, string, string, string];
+  if (fields.length !== 7) throw new InvalidReceiptHandleError(`the receipt handle has ${fields.length} fields, not 7`);
+  const [version, encodedBrokerName, queueIdText, offsetText, attemptText, token, sourceCode] = fields as [string, string, string, string, string, string, string];
   if (version !== receiptHandleVersion) throw new InvalidReceiptHandleError(`the receipt handle's version is not ${receiptHandleVersion}`);
   if (!base64urlPattern.test(encodedBrokerName)) throw new InvalidReceiptHandleError('the receipt handle\'s broker name is not base64url');
   const brokerName = Buffer.from(encodedBrokerName, 'base64url').toString('utf8');
   // Round-trips only when canonical: padding bits, stray characters and invalid UTF-8 all change on the way back.
   if (Buffer.from(brokerName, 'utf8').toString('base64url') !== encodedBrokerName) throw new InvalidReceiptHandleError('the receipt handle\'s broker name is not canonical base64url of UTF-8');
+  const source = sourceCode === sourceCodes.topic ? 'topic' : sourceCode === sourceCodes.retry ? 'retry' : undefined;
+  if (source === undefined) throw new InvalidReceiptHandleError('the receipt handle\'s source is neither a topic nor a retry topic');
   const handle: ReceiptHandle = {
+    source,
     brokerName,
     queueId: decimal(queueIdText, 'queue id'),
     queueOffset: decimal(offsetText, 'queue offset'),

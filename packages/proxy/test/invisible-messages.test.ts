@@ -80,13 +80,14 @@ describe('the invisible set of one consumer group and topic', () => {
     }
     expect(messages.take(request)).toEqual([]);
     const [dead] = messages.takeDead();
-    expect(dead?.queueOffset).toBe(0);
+    expect(dead?.message.queueOffset).toBe(0);
+    expect(dead?.deliveries).toBe(3);
     expect(messages.takeDead()).toEqual([]);
     // The send to the dead-letter topic failed: handed out again, still held.
-    messages.returnDead(dead as ReceivedMessage);
+    messages.returnDead(dead?.message as ReceivedMessage);
     expect(messages.size).toBe(1);
     expect(messages.takeDead()).toHaveLength(1);
-    messages.settleDead(dead as ReceivedMessage);
+    messages.settleDead(dead?.message as ReceivedMessage);
     expect(messages.size).toBe(0);
   });
 
@@ -173,7 +174,7 @@ describe('the invisible set of one consumer group and topic', () => {
       expect(messages.size).toBeLessThanOrEqual(limit);
       clock.nowMs += 5_000;
       messages.expire(policy);
-      for (const dead of messages.takeDead()) messages.settleDead(dead);
+      for (const dead of messages.takeDead()) messages.settleDead(dead.message);
     }
     // Every message admitted went through its max attempts and then to the dead-letter topic, none held for ever.
     expect(refused.length).toBeGreaterThan(0);
@@ -183,9 +184,76 @@ describe('the invisible set of one consumer group and topic', () => {
       messages.take(request);
       clock.nowMs += 5_000;
       messages.expire(policy);
-      for (const dead of messages.takeDead()) messages.settleDead(dead);
+      for (const dead of messages.takeDead()) messages.settleDead(dead.message);
     }
     expect(messages.size).toBe(0);
     expect(messages.capacity()).toBe(limit);
+  });
+});
+
+describe('the invisible set with a retry topic (a group that is not FIFO)', () => {
+  const retryTopic = '%RETRY%readers';
+  const retrying: ExpiryPolicy = { ...policy, retryThroughTopic: true };
+
+  function retryHarness() {
+    const clock = { nowMs: 1_000_000 };
+    let tokens = 0;
+    const messages = new InvisibleMessages({ now: () => clock.nowMs, randomToken: () => (tokens++).toString(16).padStart(32, '0'), retryTopic });
+    return { clock, messages };
+  }
+
+  /** The message as the retry topic holds it: same queue id and offset as one of the topic's, so only the source tells them apart. */
+  const fromRetryTopic = (queueId: number, queueOffset: number): ReceivedMessage => ({ ...message(queueId, queueOffset), topic: retryTopic });
+
+  it('hands an expired delivery out for the retry topic instead of delivering it again, its handle stale from then on', () => {
+    const { clock, messages } = retryHarness();
+    messages.admit([message(0, 0)]);
+    const [first] = messages.take(request);
+    clock.nowMs += 5_000;
+    messages.expire(retrying);
+    expect(messages.take(request)).toEqual([]);
+    expect(() => messages.ack(first?.receiptHandle ?? '')).toThrow(StaleReceiptHandleError);
+    const [leaving] = messages.takeRetrying();
+    expect([leaving?.message.queueOffset, leaving?.deliveries]).toEqual([0, 1]);
+    expect(messages.takeRetrying()).toEqual([]);
+    messages.settleRetried(leaving?.message as ReceivedMessage);
+    expect(messages.size).toBe(0);
+  });
+
+  it('delivers what comes back from the retry topic with the deliveries it had counted, apart from the topic\'s message at the same place', () => {
+    const { messages } = retryHarness();
+    messages.admit([message(0, 5)]);
+    messages.admit([fromRetryTopic(0, 5)], () => 2);
+    const deliveries = messages.take(request);
+    expect(deliveries.map((delivery) => [delivery.message.topic, delivery.attempt])).toEqual(
+      expect.arrayContaining([
+        ['orders', 1],
+        [retryTopic, 3],
+      ]),
+    );
+    const retried = deliveries.find((delivery) => delivery.message.topic === retryTopic);
+    expect(decodeReceiptHandle(retried?.receiptHandle ?? '').source).toBe('retry');
+    expect(messages.ack(retried?.receiptHandle ?? '').topic).toBe(retryTopic);
+    expect(messages.size).toBe(1);
+    // Its third delivery was its last (max 3): dead at expiry, not retried again.
+    const { clock: otherClock, messages: other } = retryHarness();
+    other.admit([fromRetryTopic(1, 0)], () => 2);
+    other.take(request);
+    otherClock.nowMs += 5_000;
+    other.expire(retrying);
+    expect(other.takeRetrying()).toEqual([]);
+    expect(other.takeDead().map((dead) => dead.deliveries)).toEqual([3]);
+  });
+
+  it('delivers a message the retry topic could not take again from memory', () => {
+    const { clock, messages } = retryHarness();
+    messages.admit([message(0, 0)]);
+    messages.take(request);
+    clock.nowMs += 5_000;
+    messages.expire(retrying);
+    const [leaving] = messages.takeRetrying();
+    messages.returnRetrying(leaving?.message as ReceivedMessage);
+    const [again] = messages.take(request);
+    expect([again?.message.queueOffset, again?.attempt]).toEqual([0, 2]);
   });
 });

@@ -24,7 +24,7 @@ describe('recall handles', () => {
       `${version}.${stored}=.${message}`,
       `${version}.${stored}.${message.slice(0, -1)}_`,
       // A receipt handle is not a recall handle.
-      'rmq1.YnJva2VyLWE.0.1.1.0123456789abcdef0123456789abcdef',
+      'rmq2.YnJva2VyLWE.0.1.1.0123456789abcdef0123456789abcdef.t',
     ];
     for (const text of bad) {
       let thrown: unknown;

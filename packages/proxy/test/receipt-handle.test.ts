@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidReceiptHandleError, decodeReceiptHandle, encodeReceiptHandle, receiptHandleLengthMaxCharacters, type ReceiptHandle } from '../src/receipt-handle.js';
 
 const token = '0123456789abcdef0123456789abcdef';
-const handle: ReceiptHandle = { brokerName: 'broker-a', queueId: 3, queueOffset: 1234, attempt: 2, token };
+const handle: ReceiptHandle = { source: 'topic', brokerName: 'broker-a', queueId: 3, queueOffset: 1234, attempt: 2, token };
 
 describe('receipt handles', () => {
   it('round-trip as printable text, also for a broker name beyond ASCII', () => {
@@ -11,6 +11,8 @@ describe('receipt handles', () => {
     expect(decodeReceiptHandle(text)).toEqual(handle);
     const unicode = { ...handle, brokerName: 'brøker-ä.1' };
     expect(decodeReceiptHandle(encodeReceiptHandle(unicode))).toEqual(unicode);
+    const retried = { ...handle, source: 'retry' as const };
+    expect(decodeReceiptHandle(encodeReceiptHandle(retried))).toEqual(retried);
   });
 
   it('refuse anything not canonical, out of range or damaged', () => {
@@ -22,7 +24,9 @@ describe('receipt handles', () => {
       'x',
       text + '.',
       text.slice(0, -1),
-      text.replace('rmq1', 'rmq2'),
+      text.replace('rmq2', 'rmq1'),
+      withField(6, ''),
+      withField(6, 'x'),
       withField(1, ''),
       withField(1, 'YnJva2VyLWE='),
       withField(1, 'Y!'),
