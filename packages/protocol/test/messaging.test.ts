@@ -277,6 +277,16 @@ const cases: [string, Schema, Record<string, unknown>, [string, Record<string, u
   ['queryMessageByIdRequestHeaders', messaging.queryMessageByIdRequestHeaders, { msgId: 'broker-a:12:0' }, [['an id with a slash', { msgId: 'a/b' }, 'headers.msgId']]],
   ['queryMessageByIdResponseHeaders', messaging.queryMessageByIdResponseHeaders, { topic: 'TopicTest', queueId: 2 }, [['no queue', { queueId: undefined }, 'headers.queueId']]],
   [
+    'recallMessageRequestHeaders',
+    messaging.recallMessageRequestHeaders,
+    { topic: 'TopicTest', msgId: 'broker-a:000000000000070000' },
+    [
+      ['an id with a space', { msgId: 'a b' }, 'headers.msgId'],
+      ['no topic', { topic: undefined }, 'headers.topic'],
+    ],
+  ],
+  ['recallMessageResponseHeaders', messaging.recallMessageResponseHeaders, {}, [['a stray field', { extra: 1 }, 'extra']]],
+  [
     'transferLeadershipRequestHeaders',
     messaging.transferLeadershipRequestHeaders,
     { to: 'n2', timeoutMs: 5_000 },
