@@ -32,3 +32,9 @@ export function errorKeepingLogger(): { readonly logger: ILogger; readonly error
 
 /** A logger for the official client that drops everything. */
 export const silentClientLogger: ILogger = { info() {}, warn() {}, error() {}, debug() {} };
+
+/** The queue a proxy's receipt handle names (receipt-handle.ts: rmq2.<broker, base64url>.<queue id>.<offset>.<attempt>.<token>.<source>), for reports. */
+export function receiptQueueOf(receiptHandle: string): string {
+  const [, broker, queueId] = receiptHandle.split('.');
+  return `${Buffer.from(broker ?? '', 'base64url').toString()}/${queueId ?? '?'}`;
+}

@@ -3,7 +3,7 @@ import { ConsumeResult, Producer, PushConsumer, type MessageView } from 'rocketm
 import { afterEach, describe, expect, it } from 'vitest';
 import { updateTopic } from '../src/admin-command.js';
 import { ClusterFixture, clusterName } from './cluster-fixture.js';
-import { TemporaryHome, errorKeepingLogger } from './official-client.js';
+import { errorKeepingLogger, receiptQueueOf, TemporaryHome } from './official-client.js';
 import { waitUntil as waitUntilWithin } from './wait-until.js';
 
 const groups = ['broker-a', 'broker-b'];
@@ -73,12 +73,6 @@ const waitUntil = (what: string, condition: () => boolean | Promise<boolean>) =>
 
 const rest = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The queue a proxy's receipt handle names (receipt-handle.ts: rmq2.<broker, base64url>.<queue id>.<offset>.<attempt>.<token>.<source>), for the report. */
-function queueOf(receiptHandle: string): string {
-  const [, broker, queueId] = receiptHandle.split('.');
-  return `${Buffer.from(broker ?? '', 'base64url').toString()}/${queueId ?? '?'}`;
-}
-
 interface Consumption {
   readonly sequence: number;
   readonly attempt: number;
@@ -147,7 +141,7 @@ describe('FIFO through the proxy with the official RocketMQ 5 clients, over two 
           const [messageGroup, sequence] = message.body.toString().split('#') as [string, string];
           let list = consumed.get(messageGroup);
           if (list === undefined) consumed.set(messageGroup, (list = []));
-          list.push({ sequence: Number(sequence), attempt: message.deliveryAttempt ?? 0, queue: queueOf(message.receiptHandle) });
+          list.push({ sequence: Number(sequence), attempt: message.deliveryAttempt ?? 0, queue: receiptQueueOf(message.receiptHandle) });
           if (masterGone === undefined && receipts >= holdAcksFromReceipts) {
             holding++;
             await waitUntil('the kill', () => masterGone !== undefined);

@@ -2,7 +2,7 @@ import { BadRequestException, ClientException, ConsumeResult, Producer, PushCons
 import { afterEach, describe, expect, it } from 'vitest';
 import { updateTopic } from '../src/admin-command.js';
 import { ClusterFixture, clusterName } from './cluster-fixture.js';
-import { TemporaryHome } from './official-client.js';
+import { receiptQueueOf, TemporaryHome } from './official-client.js';
 import { ProxyProcess, freeProxyPort } from './proxy-process.js';
 import { waitUntil as waitUntilWithin } from './wait-until.js';
 
@@ -55,12 +55,6 @@ const cleanupWaitMs = 10_000;
 interface Receipt {
   readonly issuedAtMs: number;
   readonly atMs: number;
-}
-
-/** The queue a proxy's receipt handle names (receipt-handle.ts: rmq2.<broker, base64url>.<queue id>.<offset>.<attempt>.<token>.<source>), for the report. */
-function queueOf(receiptHandle: string): string {
-  const [, broker, queueId] = receiptHandle.split('.');
-  return `${Buffer.from(broker ?? '', 'base64url').toString()}/${queueId ?? '?'}`;
 }
 
 interface Failure {
@@ -248,7 +242,7 @@ describe('the official RocketMQ 5 clients through a kill -9 and restart of the p
           const body = message.body.toString();
           countInto(received, body);
           if (!firstReceivedAtMs.has(body)) firstReceivedAtMs.set(body, atMs);
-          const queue = queueOf(message.receiptHandle);
+          const queue = receiptQueueOf(message.receiptHandle);
           if (restartedAtMs !== undefined && !queueResumedAfterRestartMs.has(queue)) queueResumedAfterRestartMs.set(queue, Math.round(atMs - restartedAtMs));
         }
         if (held === undefined && messages.length > 0 && receipts.size >= killAfterReceipts) {
