@@ -1,7 +1,7 @@
 import type { SimpleConsumer } from '@raftmq/client';
 import type { MessageView, SimpleConsumer as OfficialSimpleConsumer } from 'rocketmq-client-nodejs';
 import { errorText } from '../shared/environment.js';
-import { WindowedLatency } from '../throughput/end-to-end.js';
+import { WindowedLatency, holdEveryQueue } from '../throughput/end-to-end.js';
 import type { EndToEndProbe } from '../throughput/end-to-end.js';
 import type { CaseResult, EndToEndResult } from '../throughput/types.js';
 import { bornStampOf } from './born-stamp.js';
@@ -93,12 +93,7 @@ export class SdkEndToEndProbe extends AckingProbe {
   }
 
   async start(timeoutMs: number): Promise<void> {
-    await this.consumer.start();
-    const deadline = performance.now() + timeoutMs;
-    while (this.consumer.messageQueues().length < this.queues) {
-      if (performance.now() > deadline) throw new Error(`the consumer holds ${this.consumer.messageQueues().length} of ${this.queues} queues`);
-      await this.consumer.receive(1, RETRY_PAUSE_MS);
-    }
+    await holdEveryQueue(this.consumer, this.queues, timeoutMs);
     this.startLoops(1);
   }
 

@@ -47,6 +47,16 @@ export class WindowedLatency {
 }
 
 /** A consumer receiving throughout a produce → consume pass. */
+/** Starts `consumer` and waits until it holds all `queues` of its topic, so that nothing sent from then on is missed. */
+export async function holdEveryQueue(consumer: SimpleConsumer, queues: number, timeoutMs: number): Promise<void> {
+  await consumer.start();
+  const deadline = performance.now() + timeoutMs;
+  while (consumer.messageQueues().length < queues) {
+    if (performance.now() > deadline) throw new Error(`the consumer holds ${consumer.messageQueues().length} of ${queues} queues`);
+    await consumer.receive(1, RETRY_PAUSE_MS);
+  }
+}
+
 export interface EndToEndProbe {
   readonly system: ThroughputSystem;
   /** Resolves once the consumer is ready to receive whatever is sent next. */
@@ -71,12 +81,7 @@ export class RaftmqEndToEndProbe implements EndToEndProbe {
   ) {}
 
   async start(timeoutMs: number): Promise<void> {
-    await this.consumer.start();
-    const deadline = performance.now() + timeoutMs;
-    while (this.consumer.messageQueues().length < this.queues) {
-      if (performance.now() > deadline) throw new Error(`the consumer holds ${this.consumer.messageQueues().length} of ${this.queues} queues`);
-      await this.consumer.receive(1, RETRY_PAUSE_MS);
-    }
+    await holdEveryQueue(this.consumer, this.queues, timeoutMs);
     this.loop = this.run();
   }
 

@@ -24,6 +24,15 @@ export class TemporaryHome {
   }
 }
 
+/** After a test: stops its cluster, then puts HOME back, whether or not the stop failed. */
+export async function stopThenRestore(fixture: { stop(): Promise<void> } | undefined, home: TemporaryHome | undefined): Promise<void> {
+  try {
+    await fixture?.stop();
+  } finally {
+    home?.restore();
+  }
+}
+
 /** A logger for the official client that keeps its error lines, to show when a test fails, and drops the rest. */
 export function errorKeepingLogger(): { readonly logger: ILogger; readonly errors: string[] } {
   const errors: string[] = [];

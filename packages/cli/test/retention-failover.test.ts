@@ -2,6 +2,7 @@ import { Producer } from '@raftmq/client';
 import { FrameConnection, RequestCode, ResponseCode, decodeStoredMessageBatch, messaging } from '@raftmq/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MessagingFixture } from './messaging-fixture.js';
+import { waitUntil } from './wait-until.js';
 
 let fixture: MessagingFixture | undefined;
 
@@ -14,13 +15,7 @@ const retentionMs = 3_000;
 const queues = 2;
 const sendingMs = 8_000;
 
-async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await condition())) {
-    if (performance.now() > deadline) throw new Error(`${what} within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const waitFor = (condition: () => Promise<boolean> | boolean, timeoutMs: number, what: string) => waitUntil(what, condition, timeoutMs, 50);
 
 describe('retention through a kill -9 of the master (real processes)', () => {
   it('rebuilds a replica that missed the compacted log from a snapshot, which as master serves every message within retention, and moves an older offset to the queue start', async () => {

@@ -6,7 +6,7 @@ import { createProxyServer, type ProxyServer } from '@raftmq/proxy';
 import { BadRequestException, Producer, SimpleConsumer, type MessageView } from 'rocketmq-client-nodejs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MessagingFixture } from './messaging-fixture.js';
-import { TemporaryHome, silentClientLogger as silentLogger } from './official-client.js';
+import { TemporaryHome, silentClientLogger as silentLogger, stopThenRestore } from './official-client.js';
 import { RawMessagingClient, streamStatus, type WireReceiveResponse, type WireStatus } from './raw-messaging-client.js';
 
 const brokerName = 'broker-g';
@@ -40,13 +40,7 @@ beforeAll(async () => {
   fixture.closeLater(() => raw.close());
 }, 120_000);
 
-afterAll(async () => {
-  try {
-    await fixture?.stop();
-  } finally {
-    home?.restore();
-  }
-});
+afterAll(() => stopThenRestore(fixture, home));
 
 /** A well-formed message as the official clients build it; `system` overrides its system properties. */
 function rawMessage(body: Buffer, system: Record<string, unknown> = {}, topicName: string | null = topic): Record<string, unknown> {

@@ -4,7 +4,8 @@ import { createProxyServer, messageProperty, type ProxyServer } from '@raftmq/pr
 import { BadRequestException, ConsumeResult, PushConsumer, SimpleConsumer, type MessageView } from 'rocketmq-client-nodejs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MessagingFixture } from './messaging-fixture.js';
-import { TemporaryHome, silentClientLogger as silentLogger } from './official-client.js';
+import { TemporaryHome, silentClientLogger as silentLogger, stopThenRestore } from './official-client.js';
+import { waitUntil } from './wait-until.js';
 
 const topic = 'orders';
 /** The push consumer's group: three deliveries, then the dead-letter topic; short long polls, so its shutdown is quick. */
@@ -40,22 +41,10 @@ beforeAll(async () => {
   fixture.closeLater(() => producer.shutdown());
 }, 120_000);
 
-afterAll(async () => {
-  try {
-    await fixture?.stop();
-  } finally {
-    home?.restore();
-  }
-});
+afterAll(() => stopThenRestore(fixture, home));
 
 /** Polls `condition` (each call may itself wait on the proxy) until it holds. */
-async function waitFor(what: string, timeoutMs: number, condition: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await condition())) {
-    if (performance.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const waitFor = (what: string, timeoutMs: number, condition: () => boolean | Promise<boolean>) => waitUntil(what, condition, timeoutMs, 50);
 
 async function send(body: string, tags: string): Promise<string> {
   return (await producer.send({ topic, body, tags, keys: [`key-${body}`] })).msgId;

@@ -3,7 +3,7 @@ import { ConsumeResult, Producer, PushConsumer, type MessageView } from 'rocketm
 import { afterEach, describe, expect, it } from 'vitest';
 import { updateTopic } from '../src/admin-command.js';
 import { ClusterFixture, clusterName } from './cluster-fixture.js';
-import { errorKeepingLogger, receiptQueueOf, TemporaryHome } from './official-client.js';
+import { errorKeepingLogger, receiptQueueOf, TemporaryHome, stopThenRestore } from './official-client.js';
 import { waitUntil as waitUntilWithin } from './wait-until.js';
 
 const groups = ['broker-a', 'broker-b'];
@@ -59,13 +59,10 @@ let fixture: ClusterFixture | undefined;
 let home: TemporaryHome | undefined;
 
 afterEach(async () => {
-  try {
-    await fixture?.stop();
-    fixture = undefined;
-  } finally {
-    home?.restore();
-    home = undefined;
-  }
+  const [stopping, restoring] = [fixture, home];
+  fixture = undefined;
+  home = undefined;
+  await stopThenRestore(stopping, restoring);
 });
 
 /** Waits up to conditionWaitMs for `condition`. */

@@ -2,7 +2,7 @@ import { BadRequestException, ClientException, ConsumeResult, Producer, PushCons
 import { afterEach, describe, expect, it } from 'vitest';
 import { updateTopic } from '../src/admin-command.js';
 import { ClusterFixture, clusterName } from './cluster-fixture.js';
-import { receiptQueueOf, TemporaryHome } from './official-client.js';
+import { receiptQueueOf, TemporaryHome, stopThenRestore } from './official-client.js';
 import { ProxyProcess, freeProxyPort } from './proxy-process.js';
 import { waitUntil as waitUntilWithin } from './wait-until.js';
 
@@ -101,13 +101,10 @@ let fixture: ClusterFixture | undefined;
 let home: TemporaryHome | undefined;
 
 afterEach(async () => {
-  try {
-    await fixture?.stop();
-    fixture = undefined;
-  } finally {
-    home?.restore();
-    home = undefined;
-  }
+  const [stopping, restoring] = [fixture, home];
+  fixture = undefined;
+  home = undefined;
+  await stopThenRestore(stopping, restoring);
 });
 
 /** Waits up to conditionWaitMs for `condition`. */

@@ -6,7 +6,7 @@ import type * as Definitions from 'rocketmq-client-nodejs/proto/apache/rocketmq/
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { updateTopic } from '../src/admin-command.js';
 import { ClusterFixture, clusterName } from './cluster-fixture.js';
-import { TemporaryHome, errorKeepingLogger } from './official-client.js';
+import { TemporaryHome, errorKeepingLogger, stopThenRestore } from './official-client.js';
 
 /** The client's TransactionResolution enum lives in its generated protobuf code, which its index does not re-export. */
 const { TransactionResolution } = createRequire(import.meta.url)('rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb.js') as typeof Definitions;
@@ -69,13 +69,7 @@ beforeAll(async () => {
   fixture.closeLater(() => consumer.shutdown());
 }, 120_000);
 
-afterAll(async () => {
-  try {
-    await fixture?.stop();
-  } finally {
-    home?.restore();
-  }
-});
+afterAll(() => stopThenRestore(fixture, home));
 
 const text = (message: ReceivedMessage) => Buffer.from(message.body).toString();
 

@@ -39,5 +39,6 @@ export type { FilterType } from '@raftmq/protocol';
 export { TransactionProducer, concurrentChecksMax, endTransactionTimeoutMsDefault } from './transaction-producer.js';
 export type { CheckedMessage, LocalTransactionState, TransactionListener, TransactionProducerOptions, TransactionSendResult } from './transaction-producer.js';
 export { EndTransactionError } from './errors.js';
+export { originOf } from './retry-sender.js';
 /** The transactional producer's link to the brokers, for gateways that act as the producer of several groups (the RocketMQ 5 proxy). */
 export { TransactionChannel, type PushedCheck } from './transaction-channel.js';

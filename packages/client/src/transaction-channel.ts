@@ -1,13 +1,8 @@
-import { FrameConnection, NoAnswerError, NotSentError, RequestCode, ResponseCode, messaging, parseHeaders, type Frame } from '@raftmq/protocol';
-import { brokerError, delay, headerText } from './connections.js';
-import { EndTransactionError, MasterMovedError } from './errors.js';
+import { FrameConnection, RequestCode, ResponseCode, messaging, parseHeaders } from '@raftmq/protocol';
+import { brokerError } from './connections.js';
+import { EndTransactionError } from './errors.js';
+import { requestAtMaster } from './master-request.js';
 import type { RouteTable } from './routes.js';
-
-/** Between two tries of an EndTransaction: doubling from min to max, never past its deadline. */
-const endRetryDelayMsMin = 10;
-const endRetryDelayMsMax = 200;
-/** One EndTransaction attempt waits this long for its answer at most. */
-const endAttemptTimeoutMsMax = 3_000;
 
 /** A check pushed by a broker, and the connection to answer on. */
 export interface PushedCheck {
@@ -59,57 +54,20 @@ export class TransactionChannel {
    * broker, so every retry is safe; answers the outcome that stands.
    */
   async end(topic: string, brokerName: string, transactionId: string, state: messaging.LocalTransactionState, fromTransactionCheck: boolean, timeoutMs: number): Promise<messaging.EndTransactionResponse> {
-    const deadline = performance.now() + timeoutMs;
     const headers = { producerGroup: this.producerGroup, transactionId, state, fromTransactionCheck };
-    let delayMs = endRetryDelayMsMin;
-    let lastProblem: unknown = 'no attempt was made';
-    while (!this.closed) {
-      const remainingMs = deadline - performance.now();
-      if (remainingMs <= 0) break;
-      const group = await this.routes
-        .route(topic)
-        .then((route) => route.groups.find((candidate) => candidate.brokerName === brokerName))
-        .catch((error: unknown) => {
-          lastProblem = error;
-          return undefined;
-        });
-      const address = group === undefined ? null : this.routes.leaderAddress(group);
-      if (group !== undefined && address !== null) {
-        let frame: Frame | undefined;
-        try {
-          const request = this.connection(address).request(RequestCode.EndTransaction, headers, Math.max(1, Math.min(endAttemptTimeoutMsMax, Math.ceil(remainingMs))));
-          frame = await this.routes.unlessMasterMoves(topic, brokerName, address, request);
-        } catch (error) {
-          if (error instanceof MasterMovedError) {
-            // A decision is final once made, and a repeated one learns the outcome that stands: safe to make again on the new master at once.
-            lastProblem = error;
-            continue;
-          }
-          if (!(error instanceof NotSentError || error instanceof NoAnswerError)) throw error;
-          lastProblem = error;
-          if (error instanceof NotSentError) this.routes.markDead(address);
-          this.routes.dropHint(brokerName, address);
-        }
-        if (frame !== undefined) {
-          if (frame.code === ResponseCode.Success) return parseHeaders(messaging.endTransactionResponseHeaders, frame.headers);
-          lastProblem = brokerError(frame, `EndTransaction of ${transactionId} at ${address}`);
-          if (frame.code === ResponseCode.NotLeader) {
-            this.routes.dropHint(brokerName, address);
-            const hint = headerText(frame, 'leaderAddress');
-            if (hint !== undefined && hint !== address) {
-              this.routes.hintLeader(group, hint);
-              continue;
-            }
-          } else if (frame.code !== ResponseCode.SystemBusy && frame.code !== ResponseCode.ServiceNotAvailable && frame.code !== ResponseCode.OutcomeUnknown) {
-            throw lastProblem;
-          }
-        }
-      }
-      void this.routes.refresh(topic).catch(() => undefined);
-      await delay(Math.min(delayMs, Math.max(1, deadline - performance.now())));
-      delayMs = Math.min(endRetryDelayMsMax, delayMs * 2);
+    const outcome = await requestAtMaster({
+      routes: this.routes,
+      topic,
+      brokerName,
+      timeoutMs,
+      closed: () => this.closed,
+      send: (address, attemptTimeoutMs) => this.connection(address).request(RequestCode.EndTransaction, headers, attemptTimeoutMs),
+    });
+    if (outcome.frame === undefined) {
+      throw new EndTransactionError(transactionId, `the ${state} of ${transactionId} was not delivered within ${timeoutMs} ms; the broker will check it back`, { cause: outcome.lastProblem });
     }
-    throw new EndTransactionError(transactionId, `the ${state} of ${transactionId} was not delivered within ${timeoutMs} ms; the broker will check it back`, { cause: lastProblem });
+    if (outcome.frame.code !== ResponseCode.Success) throw brokerError(outcome.frame, `EndTransaction of ${transactionId} at ${outcome.address}`);
+    return parseHeaders(messaging.endTransactionResponseHeaders, outcome.frame.headers);
   }
 
   close(): void {

@@ -1,8 +1,8 @@
 import { SimpleConsumer, pullBatchSizeDefault, type NameServers, type Producer, type ReceivedMessage } from '@raftmq/client';
 import { messaging } from '@raftmq/protocol';
 import type { ProxyLogger } from './context.js';
-import { messageIdOf } from './message-view.js';
 import type { BrokerConsumer, PopConsumer, RetryChannel } from './pop-consumer.js';
+import { sendBack } from './send-back.js';
 
 /** Messages of the retry topic held for a topic no pop consumer of this proxy reads yet; beyond it they are left unacked (read again after a restart). */
 export const parkedRetriesMax = 10_000;
@@ -49,23 +49,8 @@ export class GroupRetries implements RetryChannel {
     this.topic = messaging.retryTopicOf(options.consumerGroup);
   }
 
-  async store(message: ReceivedMessage, originTopic: string, deliveries: number): Promise<void> {
-    await this.options.producer.send(
-      {
-        topic: this.topic,
-        body: message.body,
-        ...(message.tags === undefined ? {} : { tags: message.tags }),
-        keys: message.keys,
-        properties: {
-          ...message.properties,
-          [messaging.retryProperties.originTopic]: originTopic,
-          [messaging.retryProperties.reconsumeTimes]: String(deliveries),
-          [messaging.retryProperties.originMessageId]: messageIdOf(message),
-        },
-      },
-      // The broker group that held it keeps it, as RaftMQ's own consumers do (retry-sender.ts).
-      { brokerName: message.brokerName },
-    );
+  store(message: ReceivedMessage, originTopic: string, deliveries: number): Promise<void> {
+    return sendBack(this.options.producer, message, this.topic, originTopic, deliveries);
   }
 
   async ack(message: ReceivedMessage): Promise<void> {

@@ -254,7 +254,7 @@ export class InvisibleMessages {
     return this.current(receiptHandle).message;
   }
 
-  /** Dead messages not handed out yet: the caller sends each to the dead-letter topic, then settles it (or hands it back when the send failed). */
+  /** Dead messages not handed out yet: the caller sends each to the dead-letter topic, then settles it (settleLeaving), or hands it back when the send failed. */
   takeDead(): LeavingMessage[] {
     return this.dead.splice(0).map(leaving);
   }
@@ -265,13 +265,8 @@ export class InvisibleMessages {
     if (entry?.state === 'dead') this.dead.push(entry);
   }
 
-  /** A dead message stored in the dead-letter topic: no longer held; the caller acks it with the brokers. */
-  settleDead(message: ReceivedMessage): void {
-    const entry = this.heldOf(message);
-    if (entry?.state === 'dead') this.settle(entry);
-  }
 
-  /** Expired deliveries not handed out yet: the caller stores each in the group's retry topic, then settles it (or hands it back). */
+  /** Expired deliveries not handed out yet: the caller stores each in the group's retry topic, then settles it (settleLeaving), or hands it back. */
   takeRetrying(): LeavingMessage[] {
     return this.retrying.splice(0).map(leaving);
   }
@@ -284,10 +279,10 @@ export class InvisibleMessages {
     this.visible.add(entry);
   }
 
-  /** A message stored in the retry topic: no longer held; the caller acks it with the brokers. */
-  settleRetried(message: ReceivedMessage): void {
+  /** A message stored in the retry or the dead-letter topic: no longer held; the caller acks it with the brokers. */
+  settleLeaving(message: ReceivedMessage): void {
     const entry = this.heldOf(message);
-    if (entry?.state === 'retrying') this.settle(entry);
+    if (entry?.state === 'dead' || entry?.state === 'retrying') this.settle(entry);
   }
 
   /** A client went away: its auto-renewed deliveries expire at the next expire(). */

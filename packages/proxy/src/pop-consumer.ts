@@ -1,8 +1,8 @@
-import { SimpleConsumer, receiveMessagesMax, type FilterType, type NameServers, type Producer, type ReceivedMessage } from '@raftmq/client';
+import { SimpleConsumer, originOf, receiveMessagesMax, type FilterType, type NameServers, type Producer, type ReceivedMessage } from '@raftmq/client';
 import { messaging } from '@raftmq/protocol';
 import type { ProxyLogger } from './context.js';
 import { InvisibleMessages, StaleReceiptHandleError, type Delivery, type DeliveryRequest, type ExpiryPolicy, type InvisibleMessagesOptions } from './invisible-messages.js';
-import { messageIdOf } from './message-view.js';
+import { sendBack } from './send-back.js';
 
 /** What a ReceiveMessage filters by, as our SDK takes it. */
 export interface PopFilter {
@@ -199,7 +199,7 @@ export class PopConsumer {
       this.options.logger.warn({ consumerGroup: this.consumerGroup, topic: this.topic, queueId: message.queueId, queueOffset: message.queueOffset, error }, 'could not store a message in its retry topic');
       return;
     }
-    this.messages.settleRetried(message);
+    this.messages.settleLeaving(message);
     this.notify();
     await this.commit(message);
   }
@@ -213,29 +213,14 @@ export class PopConsumer {
       this.options.logger.warn({ consumerGroup: this.consumerGroup, topic: this.topic, queueId: message.queueId, queueOffset: message.queueOffset, error }, 'could not send a message to its dead-letter topic');
       return;
     }
-    this.messages.settleDead(message);
+    this.messages.settleLeaving(message);
     this.notify();
     await this.commit(message);
   }
 
-  private async sendToDeadLetterTopic(message: ReceivedMessage, deliveries: number): Promise<void> {
-    await this.options.producer.send(
-      {
-        topic: messaging.deadLetterTopicOf(this.consumerGroup),
-        body: message.body,
-        ...(message.tags === undefined ? {} : { tags: message.tags }),
-        keys: message.keys,
-        properties: {
-          ...message.properties,
-          // This consumer's topic, also for a message read from the retry topic.
-          [messaging.retryProperties.originTopic]: this.topic,
-          [messaging.retryProperties.reconsumeTimes]: String(Math.max(0, deliveries - 1)),
-          [messaging.retryProperties.originMessageId]: messageIdOf(message),
-        },
-      },
-      // The broker group that held it keeps it, as RaftMQ's own consumers do (retry-sender.ts).
-      { brokerName: message.brokerName },
-    );
+  /** Into the group's dead-letter topic, as of this consumer's topic (also when it was read from the retry topic). */
+  private sendToDeadLetterTopic(message: ReceivedMessage, deliveries: number): Promise<void> {
+    return sendBack(this.options.producer, message, messaging.deadLetterTopicOf(this.consumerGroup), this.topic, Math.max(0, deliveries - 1));
   }
 
   /** Acks a settled message with the brokers, tracked until done so that shutdown waits for it; never rejects. */
@@ -300,10 +285,9 @@ export const ackCommitWaitMs = 1_000;
 /** After a receive from the brokers failed. */
 const fetchFailureRestMs = 200;
 
-/** Deliveries a message had before it went to the retry topic, as its reconsume times say. */
-export function deliveriesBefore(message: ReceivedMessage): number {
-  const times = Number(message.properties[messaging.retryProperties.reconsumeTimes] ?? 0);
-  return Number.isSafeInteger(times) && times >= 0 ? times : 0;
+/** Deliveries a message had before it went to the retry topic, as its reconsume times say (RaftMQ's consumers' reading). */
+function deliveriesBefore(message: ReceivedMessage): number {
+  return originOf(message).reconsumeTimes;
 }
 
 function signal(): { promise: Promise<void>; resolve: () => void } {

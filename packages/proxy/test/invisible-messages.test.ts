@@ -87,7 +87,7 @@ describe('the invisible set of one consumer group and topic', () => {
     messages.returnDead(dead?.message as ReceivedMessage);
     expect(messages.size).toBe(1);
     expect(messages.takeDead()).toHaveLength(1);
-    messages.settleDead(dead?.message as ReceivedMessage);
+    messages.settleLeaving(dead?.message as ReceivedMessage);
     expect(messages.size).toBe(0);
   });
 
@@ -174,7 +174,7 @@ describe('the invisible set of one consumer group and topic', () => {
       expect(messages.size).toBeLessThanOrEqual(limit);
       clock.nowMs += 5_000;
       messages.expire(policy);
-      for (const dead of messages.takeDead()) messages.settleDead(dead.message);
+      for (const dead of messages.takeDead()) messages.settleLeaving(dead.message);
     }
     // Every message admitted went through its max attempts and then to the dead-letter topic, none held for ever.
     expect(refused.length).toBeGreaterThan(0);
@@ -184,7 +184,7 @@ describe('the invisible set of one consumer group and topic', () => {
       messages.take(request);
       clock.nowMs += 5_000;
       messages.expire(policy);
-      for (const dead of messages.takeDead()) messages.settleDead(dead.message);
+      for (const dead of messages.takeDead()) messages.settleLeaving(dead.message);
     }
     expect(messages.size).toBe(0);
     expect(messages.capacity()).toBe(limit);
@@ -216,7 +216,7 @@ describe('the invisible set with a retry topic (a group that is not FIFO)', () =
     const [leaving] = messages.takeRetrying();
     expect([leaving?.message.queueOffset, leaving?.deliveries]).toEqual([0, 1]);
     expect(messages.takeRetrying()).toEqual([]);
-    messages.settleRetried(leaving?.message as ReceivedMessage);
+    messages.settleLeaving(leaving?.message as ReceivedMessage);
     expect(messages.size).toBe(0);
   });
 
