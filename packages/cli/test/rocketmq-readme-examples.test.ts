@@ -169,6 +169,12 @@ describe("the official client's README examples, unchanged, against `raftmq dev`
       }
       await push.waitFor(/Received message: to the PushConsumer example/, 'the PushConsumer example', exampleTimeoutMs);
       push.child.kill('SIGTERM');
+
+      // Stopped as a newcomer stops `npm start`: everything goes, at once, nothing left running (a long poll still
+      // out in the proxy's consumers once kept the process alive until it ran out, and its replicas with it).
+      dev.child.kill('SIGTERM');
+      expect(await exitWithin(dev, devStopTimeoutMs), dev.output()).toBe(0);
+      expect(dev.output()).toContain('stopped.');
     },
     testTimeoutMs,
   );

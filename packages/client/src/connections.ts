@@ -47,6 +47,20 @@ export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * Until any of `promises` settles, or `ms` passed. The timer goes with the
+ * wait: a long poll answered (or ended by a shutdown) early leaves nothing
+ * behind to keep the process alive.
+ */
+export async function settledWithin(promises: readonly Promise<unknown>[], ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([...promises, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export { ResponseCode };
 
 interface Checkable<T> {

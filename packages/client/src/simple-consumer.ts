@@ -13,7 +13,7 @@ import {
   type GroupRoute,
   type TopicRoute,
 } from '@raftmq/protocol';
-import { BrokerConnections, brokerError, checkOption, connectTimeoutMsDefault, delay, headerText } from './connections.js';
+import { BrokerConnections, brokerError, checkOption, connectTimeoutMsDefault, delay, headerText, settledWithin } from './connections.js';
 import { BrokerResponseError, ClientLimitError, ClientStateError, ConsumerRequestError, MasterMovedError, NoRouteError } from './errors.js';
 import type { MessageQueue } from './producer.js';
 import { allocateAveragely, broadcastOffsetGroup, compareQueues, defaultClientId, type MessageModel } from './rebalance.js';
@@ -244,10 +244,10 @@ export class SimpleConsumer {
       }
       if (remainingMs <= 0) {
         // Out of time: what the pulls just made (without suspending) bring, and no more; long polls still out stay out.
-        await Promise.race([Promise.all(started), delay(this.requestTimeoutMs)]);
+        await settledWithin([Promise.all(started)], this.requestTimeoutMs);
         return this.drain(maxMessages);
       }
-      await Promise.race([...pulls, delay(remainingMs)]);
+      await settledWithin(pulls, remainingMs);
     }
   }
 

@@ -77,7 +77,7 @@ export class GroupRetries implements RetryChannel {
 
   async shutdown(): Promise<void> {
     this.stopped = true;
-    await this.reading;
+    // A read in flight may be a long poll of up to its client's polling time: not waited for (what it brings stays unacked).
     await this.consumer?.shutdown();
     this.consumer = undefined;
   }
